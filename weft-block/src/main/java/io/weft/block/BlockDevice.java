@@ -1,0 +1,57 @@
+package io.weft.block;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * An asynchronous byte-addressed block device: the storage behind one namespace.
+ *
+ * <p>Threading contract: every method may be called from any thread, concurrently; methods never
+ * block the caller on storage (a backend that must block hands the work to its own threads). Each
+ * call completes exactly once by invoking its {@link IoCallback} with a {@link BlockStatus} value,
+ * possibly before the method returns (memory backend) or later on a backend thread (file backend).
+ * Callers pass a preallocated callback object so that no allocation happens per I/O.
+ *
+ * <p>Offsets and lengths are in bytes; callers keep them within {@link #sizeBytes()} and aligned to
+ * their logical block size. A backend still checks the range and answers {@link
+ * BlockStatus#OUT_OF_RANGE} rather than touch anything outside it.
+ */
+public interface BlockDevice extends AutoCloseable {
+
+  /** Capacity in bytes. */
+  long sizeBytes();
+
+  /** Bytes actually backed by storage (for thin/sparse backends), at most {@link #sizeBytes()}. */
+  long usedBytes();
+
+  /**
+   * Whether completed writes may sit in a volatile cache until {@link #flush}: if true the target
+   * reports a volatile write cache and hosts send Flush and FUA.
+   */
+  boolean volatileWriteCache();
+
+  /**
+   * Reads {@code length} bytes at {@code offset} into {@code dst} at absolute index {@code
+   * dstIndex} (the buffer's indices are not moved). The buffer stays owned by the caller and must
+   * stay valid until the callback runs.
+   */
+  void read(long offset, ByteBuf dst, int dstIndex, int length, IoCallback callback);
+
+  /**
+   * Writes {@code length} bytes from {@code src} at absolute index {@code srcIndex} to {@code
+   * offset}. With {@code fua} the data is on stable storage before the callback runs.
+   */
+  void write(long offset, ByteBuf src, int srcIndex, int length, boolean fua, IoCallback callback);
+
+  /** Makes every completed write durable, then calls back. */
+  void flush(IoCallback callback);
+
+  /** Makes the range read as zeros. */
+  void writeZeroes(long offset, long length, IoCallback callback);
+
+  /** Releases the range's storage where the backend can; afterwards the range reads as zeros. */
+  void deallocate(long offset, long length, IoCallback callback);
+
+  /** Flushes and releases the backend. Idempotent. */
+  @Override
+  void close();
+}
