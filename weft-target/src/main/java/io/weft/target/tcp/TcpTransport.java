@@ -7,13 +7,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollEventLoopGroup;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.weft.protocol.tcp.EventLoops;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
 import io.weft.target.config.ListenerConfig;
@@ -43,20 +38,9 @@ public final class TcpTransport implements AutoCloseable {
 
   public static TcpTransport start(TargetCore core, List<ListenerConfig> configs)
       throws IOException {
-    int threads = core.tuning().ioThreads();
-    long spin = core.tuning().spinNanos();
-    DefaultThreadFactory tf = new DefaultThreadFactory("weft-loop", true);
-    boolean epoll = Epoll.isAvailable();
     EventLoopGroup group =
-        epoll
-            ? new EpollEventLoopGroup(threads, tf, SpinSelectStrategy.factory(spin))
-            : new NioEventLoopGroup(
-                threads,
-                tf,
-                java.nio.channels.spi.SelectorProvider.provider(),
-                SpinSelectStrategy.factory(spin));
-    Class<? extends ServerChannel> channelType =
-        epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        EventLoops.group(core.tuning().ioThreads(), "weft-loop", core.tuning().spinNanos());
+    Class<? extends ServerChannel> channelType = EventLoops.serverChannel();
     TcpTransport transport = new TcpTransport(group);
     try {
       int portId = 1;

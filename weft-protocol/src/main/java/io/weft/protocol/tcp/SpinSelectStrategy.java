@@ -1,4 +1,4 @@
-package io.weft.target.tcp;
+package io.weft.protocol.tcp;
 
 import io.netty.channel.SelectStrategy;
 import io.netty.channel.SelectStrategyFactory;
@@ -10,7 +10,7 @@ import io.netty.util.IntSupplier;
  * to wake, far more than a request takes, so a loop that has just been busy keeps spinning for
  * {@code spinNanos}; an idle one parks and costs nothing.
  */
-final class SpinSelectStrategy implements SelectStrategy {
+public final class SpinSelectStrategy implements SelectStrategy {
   private final long spinNanos;
   private long lastBusy;
 
@@ -18,7 +18,7 @@ final class SpinSelectStrategy implements SelectStrategy {
     this.spinNanos = spinNanos;
   }
 
-  static SelectStrategyFactory factory(long spinNanos) {
+  public static SelectStrategyFactory factory(long spinNanos) {
     return () -> new SpinSelectStrategy(spinNanos);
   }
 

@@ -1,0 +1,44 @@
+package io.weft.host;
+
+import io.netty.buffer.Unpooled;
+import io.weft.protocol.discovery.DiscoveryLogEntry;
+import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.nvme.Opcodes;
+import java.io.IOException;
+
+/**
+ * Reads a discovery controller's log page (NVMe over Fabrics 1.1, "Discovery Log Page"): connect
+ * to the well-known discovery NQN, read the header for the record count, read the whole page, and
+ * read again if the generation counter moved meanwhile.
+ */
+public final class Discovery {
+  private Discovery() {}
+
+  private static final int MAX_ATTEMPTS = 5;
+
+  /** {@code options} name the discovery controller's address; its subsystem NQN is replaced. */
+  public static DiscoveryLogPage discover(ConnectOptions options) throws IOException {
+    ConnectOptions o =
+        options
+            .withSubsystem(DiscoveryLogPage.DISCOVERY_NQN)
+            .withQueues(0, options.queueSize())
+            .withTimeouts(0, 0, options.reconnectDelaySec(), -1);
+    try (HostController c = HostController.connect(o)) {
+      for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        byte[] head = c.logPage(Opcodes.LOG_DISCOVERY, 0, DiscoveryLogPage.HEADER_SIZE);
+        long generation = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.GENCTR);
+        long records = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.NUMREC);
+        if (records > 1024) {
+          throw new IOException("discovery log claims " + records + " records");
+        }
+        int size = DiscoveryLogPage.HEADER_SIZE + (int) records * DiscoveryLogEntry.SIZE;
+        byte[] all = c.logPage(Opcodes.LOG_DISCOVERY, 0, size);
+        DiscoveryLogPage page = DiscoveryLogPage.decode(Unpooled.wrappedBuffer(all), 0, size);
+        if (page.generation() == generation) {
+          return page;
+        }
+      }
+      throw new IOException("discovery log kept changing while being read");
+    }
+  }
+}

@@ -1,0 +1,615 @@
+package io.weft.host;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.weft.host.tcp.HostQueue;
+import io.weft.host.tcp.QueueConnector;
+import io.weft.protocol.fabrics.ConnectData;
+import io.weft.protocol.nvme.ControllerRegisters;
+import io.weft.protocol.nvme.IdentifyController;
+import io.weft.protocol.nvme.IdentifyNamespace;
+import io.weft.protocol.nvme.Opcodes;
+import io.weft.protocol.nvme.Status;
+import io.weft.protocol.tcp.EventLoops;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to one NVMe controller over NVMe/TCP: the admin queue, N I/O queues on their own
+ * connections, keep-alive, and recovery. When a connection is lost the controller reconnects every
+ * reconnect-delay until ctrl-loss-tmo; I/O submitted or unfinished meanwhile waits and is resent,
+ * or fails once fast-io-fail-tmo or ctrl-loss-tmo expires, so every command ends in a completion or
+ * a clear error.
+ *
+ * <p>Hot path: {@link #submit} picks a queue without locks (the caller's own event loop if it is
+ * one of ours, else by thread) and hands the reusable {@link Command} over; the callback runs on
+ * that queue's event loop.
+ */
+public final class HostController implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HostController.class);
+
+  /** Cap when a controller reports MDTS 0 (no limit): the Linux host's default, 1280 KiB. */
+  public static final int NO_MDTS_CAP = 1280 * 1024;
+
+  private static final int ADMIN_SQSIZE = 31;
+
+  private enum State {
+    CONNECTING,
+    LIVE,
+    DELETED
+  }
+
+  private final ConnectOptions options;
+  private final EventLoopGroup group;
+  private final QueueConnector connector;
+  private final ScheduledExecutorService control;
+  private final ConcurrentLinkedQueue<Command> pending = new ConcurrentLinkedQueue<>();
+  private final Object lock = new Object();
+
+  private volatile State state = State.CONNECTING;
+  private volatile HostQueue admin;
+  private volatile HostQueue[] io = new HostQueue[0];
+  private volatile boolean fastFailed;
+  private long lostSinceNanos;
+  private ScheduledFuture<?> keepAlive;
+
+  private int cntlid;
+  private long cap;
+  private IdentifyController identify;
+  private int maxTransfer;
+  private int ioInCapsule;
+  private int ioQueueSize;
+
+  private HostController(ConnectOptions options) {
+    this.options = options;
+    int threads = Math.max(1, Math.min(Math.max(options.ioQueues(), 1), Runtime.getRuntime().availableProcessors()));
+    this.group = EventLoops.group(threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
+    this.connector = new QueueConnector(group);
+    this.control =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "weft-host-control");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Connects (admin queue, enable, identify, I/O queues) and returns a live controller. */
+  public static HostController connect(ConnectOptions options) throws IOException {
+    HostController c = new HostController(options);
+    try {
+      c.establish();
+    } catch (IOException | RuntimeException e) {
+      c.shutdownResources();
+      throw e;
+    }
+    c.state = State.LIVE;
+    c.startKeepAlive();
+    return c;
+  }
+
+  // ---- connection setup ----
+
+  /** The whole connect sequence; on success the new queues are installed. */
+  private void establish() throws IOException {
+    HostQueue newAdmin = null;
+    List<HostQueue> newIo = new ArrayList<>();
+    try {
+      newAdmin = await(connector.connect(options.address(), options.port(), options.headerDigest(), options.dataDigest(), ADMIN_SQSIZE), "connect to " + options.address() + ":" + options.port());
+      newAdmin.configure(0, 0, adminTimeoutNanos(), SETUP_LOSS);
+      Command conn = fabricsConnect(newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
+      cntlid = (int) (conn.result & 0xFFFF);
+      cap = property(newAdmin, ControllerRegisters.CAP, true);
+      propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
+      propertySet(newAdmin, ControllerRegisters.CC, 0x00460001);
+      waitReady(newAdmin);
+      identify = IdentifyController.decode(Unpooled.wrappedBuffer(identifyBytes(newAdmin, Opcodes.CNS_CONTROLLER, 0)), 0);
+      if (identify.cntlid() != cntlid) {
+        throw new IOException("controller ID mismatch: Connect gave " + cntlid + ", Identify says " + identify.cntlid());
+      }
+      long mdtsBytes = IdentifyController.maxTransferBytes(identify.mdts());
+      maxTransfer = (int) (mdtsBytes == 0 ? NO_MDTS_CAP : Math.min(mdtsBytes, 1 << 30));
+      ioInCapsule = Math.max(0, identify.ioccsz() * 16 - 64);
+      int queues = 0;
+      if (options.ioQueues() > 0 && identify.controllerType() != IdentifyController.CONTROLLER_TYPE_DISCOVERY) {
+        int n = options.ioQueues() - 1;
+        Command nq = adminSync(newAdmin, new Command().reset(), Opcodes.ADMIN_SET_FEATURES, 0, Opcodes.FEAT_NUMBER_OF_QUEUES, n | n << 16, null, 0, "Set Features (number of queues)");
+        queues = Math.min(options.ioQueues(), Math.min((int) (nq.result & 0xFFFF), (int) (nq.result >>> 16 & 0xFFFF)) + 1);
+      }
+      int mqes = ControllerRegisters.capMqes(cap) + 1;
+      ioQueueSize = Math.min(options.queueSize(), Math.min(mqes, identify.maxcmd() > 0 ? identify.maxcmd() : mqes));
+      for (int qid = 1; qid <= queues; qid++) {
+        HostQueue q = await(connector.connect(options.address(), options.port(), options.headerDigest(), options.dataDigest(), ioQueueSize - 1), "connect I/O queue " + qid);
+        newIo.add(q);
+        q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
+        fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
+      }
+    } catch (IOException | RuntimeException e) {
+      for (HostQueue q : newIo) {
+        q.close();
+      }
+      if (newAdmin != null) {
+        newAdmin.close();
+      }
+      throw e;
+    }
+    admin = newAdmin;
+    io = newIo.toArray(HostQueue[]::new);
+    newAdmin.setLossListener(this::queueLost);
+    for (HostQueue q : newIo) {
+      q.setLossListener(this::queueLost);
+    }
+  }
+
+  /** While a connection is being set up, a loss fails its commands: establish() reports it. */
+  private static final HostQueue.LossListener SETUP_LOSS =
+      (q, unfinished, cause) -> unfinished.forEach(c -> fail(c, HostStatus.CONTROLLER_LOST));
+
+  private long adminTimeoutNanos() {
+    // A keep-alive that is not answered within KATO means the controller is gone.
+    int kato = options.keepAliveTimeoutSec();
+    return TimeUnit.SECONDS.toNanos(kato > 0 ? Math.min(kato, options.ioTimeoutSec()) : options.ioTimeoutSec());
+  }
+
+  private void waitReady(HostQueue q) throws IOException {
+    long timeout = (ControllerRegisters.capTimeout(cap) + 1) * 500L;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+    while (true) {
+      long csts = property(q, ControllerRegisters.CSTS, false);
+      if ((csts & ControllerRegisters.CSTS_CFS) != 0) {
+        throw new IOException("controller fatal status while enabling (CSTS=0x" + Long.toHexString(csts) + ")");
+      }
+      if ((csts & ControllerRegisters.CSTS_RDY) != 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IOException("controller not ready within " + timeout + " ms");
+      }
+      sleep(2);
+    }
+  }
+
+  private Command fabricsConnect(HostQueue q, int qid, int sqsize, int cntlidField, int katoMs) throws IOException {
+    ByteBuf data = Unpooled.buffer(ConnectData.SIZE);
+    new ConnectData(options.hostId(), cntlidField, options.subsystemNqn(), options.hostNqn()).encode(data);
+    Command c = new Command();
+    c.opcode = Opcodes.FABRICS;
+    c.fctype = Opcodes.FCTYPE_CONNECT;
+    c.cdw10 = qid << 16;
+    c.cdw11 = sqsize;
+    c.cdw12 = katoMs;
+    c.data = data;
+    c.dataLength = ConnectData.SIZE;
+    try {
+      return run(q, c, "Connect (queue " + qid + ")");
+    } catch (NvmeException e) {
+      if (e.status() == Status.CONNECT_INVALID_HOST) {
+        throw new NvmeException(e.status(), e.opcode(), "Connect: host " + options.hostNqn() + " is not allowed on " + options.subsystemNqn() + "; Connect");
+      }
+      throw e;
+    }
+  }
+
+  private long property(HostQueue q, int offset, boolean eightBytes) throws IOException {
+    Command c = new Command();
+    c.opcode = Opcodes.FABRICS;
+    c.fctype = Opcodes.FCTYPE_PROPERTY_GET;
+    c.cdw10 = eightBytes ? 1 : 0;
+    c.cdw11 = offset;
+    return run(q, c, "Property Get 0x" + Integer.toHexString(offset)).result;
+  }
+
+  private void propertySet(HostQueue q, int offset, int value) throws IOException {
+    Command c = new Command();
+    c.opcode = Opcodes.FABRICS;
+    c.fctype = Opcodes.FCTYPE_PROPERTY_SET;
+    c.cdw11 = offset;
+    c.cdw12 = value;
+    run(q, c, "Property Set 0x" + Integer.toHexString(offset));
+  }
+
+  private byte[] identifyBytes(HostQueue q, int cns, int nsid) throws IOException {
+    ByteBuf buf = Unpooled.buffer(4096);
+    adminSync(q, new Command().reset(), Opcodes.ADMIN_IDENTIFY, nsid, cns, 0, buf, 4096, "Identify CNS " + cns);
+    byte[] out = new byte[4096];
+    buf.getBytes(0, out);
+    return out;
+  }
+
+  private Command adminSync(HostQueue q, Command c, int opcode, int nsid, int cdw10, int cdw11, ByteBuf data, int length, String what) throws IOException {
+    c.opcode = opcode;
+    c.nsid = nsid;
+    c.cdw10 = cdw10;
+    c.cdw11 = cdw11;
+    c.data = data;
+    c.dataLength = length;
+    return run(q, c, what);
+  }
+
+  /** Sends a command on a specific queue and waits for it. */
+  private Command run(HostQueue q, Command c, String what) throws IOException {
+    CompletableFuture<Command> f = new CompletableFuture<>();
+    c.callback = f::complete;
+    q.submit(c);
+    Command done = await(f, what);
+    if (!HostStatus.isSuccess(done.status)) {
+      throw new NvmeException(done.status, done.opcode, what);
+    }
+    return done;
+  }
+
+  private <T> T await(CompletableFuture<T> f, String what) throws IOException {
+    try {
+      return f.get(Math.max(options.ioTimeoutSec(), 10), TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      throw new IOException(what + ": no answer within " + Math.max(options.ioTimeoutSec(), 10) + " s");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof IOException io ? io : new IOException(what + ": " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(what + ": interrupted");
+    }
+  }
+
+  // ---- keep alive and recovery ----
+
+  private void startKeepAlive() {
+    int kato = options.keepAliveTimeoutSec();
+    if (kato <= 0) {
+      return;
+    }
+    long periodMs = Math.max(kato * 1000L / 2, 100);
+    keepAlive = control.scheduleAtFixedRate(this::sendKeepAlive, periodMs, periodMs, TimeUnit.MILLISECONDS);
+  }
+
+  private final Command keepAliveCommand = new Command();
+  private volatile boolean keepAliveOutstanding;
+
+  private void sendKeepAlive() {
+    HostQueue q = admin;
+    if (state != State.LIVE || q == null || keepAliveOutstanding) {
+      // An unanswered keep-alive is caught by the admin queue's timeout (KATO).
+      return;
+    }
+    keepAliveOutstanding = true;
+    Command c = keepAliveCommand.reset();
+    c.opcode = Opcodes.ADMIN_KEEP_ALIVE;
+    c.callback = done -> keepAliveOutstanding = false;
+    q.submit(c);
+  }
+
+  /** A queue's connection ended: start recovery and keep its unfinished commands. */
+  private void queueLost(HostQueue q, List<Command> unfinished, Throwable cause) {
+    boolean startRecovery = false;
+    synchronized (lock) {
+      if (state == State.LIVE && (q == admin || contains(io, q))) {
+        state = State.CONNECTING;
+        lostSinceNanos = System.nanoTime();
+        fastFailed = false;
+        startRecovery = true;
+        log.warn("controller {} at {}:{} lost ({}); reconnecting every {} s", cntlid, options.address(), options.port(), cause.getMessage(), options.reconnectDelaySec());
+      }
+    }
+    for (Command c : unfinished) {
+      if (c == keepAliveCommand) {
+        keepAliveOutstanding = false;
+        continue;
+      }
+      requeue(c);
+    }
+    if (startRecovery) {
+      closeQueues();
+      scheduleReconnect();
+      scheduleFastIoFail();
+    }
+  }
+
+  private void requeue(Command c) {
+    if (state == State.DELETED) {
+      fail(c, HostStatus.CONTROLLER_LOST);
+    } else if (fastFailed) {
+      fail(c, HostStatus.FAST_IO_FAIL);
+    } else if (state == State.LIVE) {
+      // Recovered meanwhile: send at once.
+      submit(c);
+    } else {
+      pending.add(c);
+    }
+  }
+
+  private static void fail(Command c, int status) {
+    c.status = status;
+    c.callback.completed(c);
+  }
+
+  private void closeQueues() {
+    HostQueue a = admin;
+    HostQueue[] ios = io;
+    admin = null;
+    io = new HostQueue[0];
+    for (HostQueue q : ios) {
+      q.close();
+    }
+    if (a != null) {
+      a.close();
+    }
+  }
+
+  private void scheduleReconnect() {
+    control.schedule(this::reconnect, Math.max(options.reconnectDelaySec(), 0), TimeUnit.SECONDS);
+  }
+
+  private void scheduleFastIoFail() {
+    int fast = options.fastIoFailTimeoutSec();
+    if (fast >= 0) {
+      control.schedule(
+          () -> {
+            if (state == State.CONNECTING) {
+              fastFailed = true;
+              drainPending(HostStatus.FAST_IO_FAIL);
+            }
+          },
+          fast,
+          TimeUnit.SECONDS);
+    }
+  }
+
+  private void reconnect() {
+    if (state != State.CONNECTING) {
+      return;
+    }
+    try {
+      establish();
+    } catch (IOException | RuntimeException e) {
+      long lostFor = System.nanoTime() - lostSinceNanos;
+      int loss = options.ctrlLossTimeoutSec();
+      if (loss >= 0 && lostFor >= TimeUnit.SECONDS.toNanos(loss)) {
+        log.warn("controller at {}:{}: ctrl-loss-tmo ({} s) expired, giving up", options.address(), options.port(), loss);
+        state = State.DELETED;
+        drainPending(HostStatus.CONTROLLER_LOST);
+        return;
+      }
+      log.info("reconnect to {}:{} failed: {}", options.address(), options.port(), e.getMessage());
+      long next = TimeUnit.SECONDS.toNanos(Math.max(options.reconnectDelaySec(), 0));
+      if (loss >= 0) {
+        next = Math.min(next, Math.max(0, TimeUnit.SECONDS.toNanos(loss) - lostFor));
+      }
+      control.schedule(this::reconnect, next, TimeUnit.NANOSECONDS);
+      return;
+    }
+    synchronized (lock) {
+      state = State.LIVE;
+      fastFailed = false;
+    }
+    log.info("controller {} at {}:{} reconnected", cntlid, options.address(), options.port());
+    Command c;
+    while ((c = pending.poll()) != null) {
+      submit(c);
+    }
+  }
+
+  private void drainPending(int status) {
+    Command c;
+    while ((c = pending.poll()) != null) {
+      fail(c, status);
+    }
+  }
+
+  // ---- I/O ----
+
+  /** Sends a command on an I/O queue (or parks it while reconnecting). Any thread. */
+  public void submit(Command c) {
+    State s = state;
+    if (s == State.LIVE) {
+      HostQueue[] queues = io;
+      if (queues.length > 0) {
+        pick(queues).submit(c);
+        return;
+      }
+    }
+    if (s == State.DELETED) {
+      fail(c, HostStatus.CONTROLLER_LOST);
+    } else if (fastFailed) {
+      fail(c, HostStatus.FAST_IO_FAIL);
+    } else {
+      c.queuedSinceNanos = System.nanoTime();
+      pending.add(c);
+      if (state == State.LIVE && pending.remove(c)) {
+        submit(c); // became live between the checks
+      }
+    }
+  }
+
+  /** The caller's own loop if it runs one of our queues (no hop), else spread by thread. */
+  private static HostQueue pick(HostQueue[] queues) {
+    for (HostQueue q : queues) {
+      if (q.inEventLoop()) {
+        return q;
+      }
+    }
+    return queues[(int) (Thread.currentThread().threadId() % queues.length)];
+  }
+
+  /** Sends an admin command and waits for it. */
+  public Command admin(Command c, String what) throws IOException {
+    HostQueue q = admin;
+    if (q == null || state != State.LIVE) {
+      throw new NvmeException(HostStatus.CONTROLLER_LOST, c.opcode, what + " (controller not connected)");
+    }
+    return run(q, c, what);
+  }
+
+  /** Runs an I/O command and waits; throws {@link NvmeException} on failure. */
+  public Command execute(Command c, String what) throws IOException {
+    CompletableFuture<Command> f = new CompletableFuture<>();
+    c.callback = f::complete;
+    submit(c);
+    Command done;
+    try {
+      done = f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(what + ": interrupted");
+    } catch (ExecutionException e) {
+      throw new IOException(what + ": " + e.getCause(), e.getCause());
+    }
+    if (!HostStatus.isSuccess(done.status)) {
+      throw new NvmeException(done.status, done.opcode, what);
+    }
+    return done;
+  }
+
+  public IdentifyController identifyController() {
+    return identify;
+  }
+
+  public IdentifyNamespace identifyNamespace(int nsid) throws IOException {
+    return IdentifyNamespace.decode(Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_NAMESPACE, nsid)), 0);
+  }
+
+  /** Active namespace IDs (Identify CNS 02h). */
+  public List<Integer> activeNamespaces() throws IOException {
+    ByteBuf b = Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_ACTIVE_NAMESPACES, 0));
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < 1024; i++) {
+      int nsid = b.getIntLE(i * 4);
+      if (nsid == 0) {
+        break;
+      }
+      out.add(nsid);
+    }
+    return out;
+  }
+
+  /** Reads a log page (whole, from offset 0). */
+  public byte[] logPage(int lid, int nsid, int length) throws IOException {
+    ByteBuf buf = Unpooled.buffer(length);
+    int numd = length / 4 - 1;
+    Command c = new Command();
+    c.opcode = Opcodes.ADMIN_GET_LOG_PAGE;
+    c.nsid = nsid;
+    c.cdw10 = lid | (numd & 0xFFFF) << 16;
+    c.cdw11 = numd >>> 16;
+    c.data = buf;
+    c.dataLength = length;
+    admin(c, "Get Log Page 0x" + Integer.toHexString(lid));
+    byte[] out = new byte[length];
+    buf.getBytes(0, out);
+    return out;
+  }
+
+  /** A handle for block I/O on one namespace (identifies it once). */
+  public NvmeNamespace namespace(int nsid) throws IOException {
+    IdentifyNamespace id = identifyNamespace(nsid);
+    if (id.sizeBlocks() == 0) {
+      throw new IOException("namespace " + nsid + " is not active on " + options.subsystemNqn());
+    }
+    return new NvmeNamespace(this, nsid, id.blockSizeShift(), id.sizeBlocks());
+  }
+
+  private HostQueue requireAdmin() throws IOException {
+    HostQueue q = admin;
+    if (q == null || state != State.LIVE) {
+      throw new IOException("controller not connected");
+    }
+    return q;
+  }
+
+  public int cntlid() {
+    return cntlid;
+  }
+
+  public int maxTransferBytes() {
+    return maxTransfer;
+  }
+
+  public int ioQueueCount() {
+    return io.length;
+  }
+
+  public int ioQueueSize() {
+    return ioQueueSize;
+  }
+
+  public boolean isLive() {
+    return state == State.LIVE;
+  }
+
+  public ConnectOptions options() {
+    return options;
+  }
+
+  public ByteBufAllocator alloc() {
+    return PooledByteBufAllocator.DEFAULT;
+  }
+
+  /** Normal shutdown (CC.SHN, wait for SHST complete), then every connection closed. */
+  @Override
+  public void close() {
+    State was;
+    synchronized (lock) {
+      was = state;
+      state = State.DELETED;
+    }
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
+    HostQueue a = admin;
+    if (was == State.LIVE && a != null) {
+      for (HostQueue q : io) {
+        q.close();
+      }
+      try {
+        propertySet(a, ControllerRegisters.CC, 0x00464001);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < deadline
+            && (property(a, ControllerRegisters.CSTS, false) & 0xC) != ControllerRegisters.CSTS_SHST_COMPLETE) {
+          sleep(10);
+        }
+      } catch (IOException e) {
+        log.debug("shutdown handshake failed: {}", e.getMessage());
+      }
+    }
+    drainPending(HostStatus.CONTROLLER_LOST);
+    closeQueues();
+    shutdownResources();
+  }
+
+  private void shutdownResources() {
+    control.shutdownNow();
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  private static boolean contains(HostQueue[] queues, HostQueue q) {
+    for (HostQueue x : queues) {
+      if (x == q) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void sleep(long ms) throws IOException {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.weft.host;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.nvme.Status;
+import io.weft.target.Target;
+import io.weft.target.config.ListenerConfig;
+import io.weft.target.config.NamespaceConfig;
+import io.weft.target.config.SubsystemConfig;
+import io.weft.target.config.TargetConfig;
+import io.weft.target.config.TuningConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class HostAgainstWeftTargetTest {
+  static final String NQN = "nqn.2026-11.io.weft.test:host";
+  static final String HOST = "nqn.2014-08.org.nvmexpress:uuid:11111111-2222-3333-4444-555555555555";
+  @TempDir Path dir;
+
+  private Target start(List<String> allowed) throws Exception {
+    return Target.start(
+        new TargetConfig(
+            dir,
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(new SubsystemConfig(NQN, "SN1", "Weft", null, allowed, List.of(NamespaceConfig.memory(1, 64 << 20)))),
+            null,
+            TuningConfig.defaults().withSpinNanos(0)));
+  }
+
+  private ConnectOptions options(Target t) {
+    return new ConnectOptions(
+        "127.0.0.1", t.listenAddresses().get(0).getPort(), NQN, HOST, UUID.fromString("11111111-2222-3333-4444-555555555555"),
+        false, false, 2, 64, 5, 600, 1, -1, 30, 0);
+  }
+
+  @ParameterizedTest
+  @CsvSource({"false,false", "true,true"})
+  void writesMixedSizesAndReadsThemBack(boolean hdgst, boolean ddgst) throws Exception {
+    try (Target t = start(List.of());
+        HostController c = HostController.connect(options(t).withDigests(hdgst, ddgst))) {
+      assertEquals(2, c.ioQueueCount());
+      NvmeNamespace ns = c.namespace(1);
+      assertEquals(512, ns.blockSize());
+      int total = 8 << 20;
+      ByteBuf src = Unpooled.directBuffer(total);
+      byte[] pattern = new byte[total];
+      new Random(7).nextBytes(pattern);
+      src.writeBytes(pattern);
+      // Mixed sizes: in-capsule (4 KiB), R2T (64 KiB), split by MDTS (3 MiB).
+      int[] sizes = {4096, 65536, 3 << 20, 512, 131072};
+      int off = 0;
+      for (int i = 0; off < total; i++) {
+        int n = Math.min(sizes[i % sizes.length], total - off);
+        ns.writeBlocking(off / 512, n / 512, src, off);
+        off += n;
+      }
+      ByteBuf dst = Unpooled.directBuffer(total).writerIndex(total);
+      ns.readBlocking(0, total / 512, dst, 0);
+      byte[] back = new byte[total];
+      dst.getBytes(0, back);
+      assertArrayEquals(pattern, back);
+    }
+  }
+
+  @Test
+  void outOfRangeIsATypedError() throws Exception {
+    try (Target t = start(List.of()); HostController c = HostController.connect(options(t))) {
+      NvmeNamespace ns = c.namespace(1);
+      ByteBuf b = Unpooled.directBuffer(4096).writerIndex(4096);
+      Command cmd = new Command().io(io.weft.protocol.nvme.Opcodes.NVM_READ, 1, ns.sizeBlocks() - 1, 8);
+      cmd.data = b;
+      cmd.dataLength = 4096;
+      NvmeException e = assertThrows(NvmeException.class, () -> c.execute(cmd, "Read"));
+      assertEquals(Status.LBA_OUT_OF_RANGE, e.status() & 0x7FF);
+      assertTrue(e.isNvmeStatus());
+      assertTrue(!e.retryable());
+    }
+  }
+
+  @Test
+  void hostNotOnAllowListIsRefused() throws Exception {
+    try (Target t = start(List.of("nqn.2014-08.org.nvmexpress:uuid:someone-else"))) {
+      NvmeException e = assertThrows(NvmeException.class, () -> HostController.connect(options(t)));
+      assertEquals(Status.CONNECT_INVALID_HOST, e.status() & 0x7FF);
+    }
+  }
+
+  @Test
+  void discoveryListsTheSubsystem() throws Exception {
+    try (Target t = start(List.of())) {
+      DiscoveryLogPage page = Discovery.discover(options(t));
+      assertEquals(1, page.entries().size());
+      assertEquals(NQN, page.entries().get(0).subsystemNqn());
+      assertEquals(Integer.toString(t.listenAddresses().get(0).getPort()), page.entries().get(0).trsvcid());
+    }
+  }
+}

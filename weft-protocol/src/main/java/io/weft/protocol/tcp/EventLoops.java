@@ -1,0 +1,44 @@
+package io.weft.protocol.tcp;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.channels.spi.SelectorProvider;
+
+/**
+ * Event loop groups for NVMe/TCP, shared by host and target: native epoll where the platform has it
+ * (fewer copies and system calls than NIO), NIO elsewhere, both with the spin-then-park strategy of
+ * {@link SpinSelectStrategy}.
+ */
+public final class EventLoops {
+  private EventLoops() {}
+
+  public static boolean nativeEpoll() {
+    return Epoll.isAvailable();
+  }
+
+  /** A group of {@code threads} daemon loops named {@code name-N}. */
+  public static EventLoopGroup group(int threads, String name, long spinNanos) {
+    DefaultThreadFactory tf = new DefaultThreadFactory(name, true);
+    return nativeEpoll()
+        ? new EpollEventLoopGroup(threads, tf, SpinSelectStrategy.factory(spinNanos))
+        : new NioEventLoopGroup(
+            threads, tf, SelectorProvider.provider(), SpinSelectStrategy.factory(spinNanos));
+  }
+
+  public static Class<? extends ServerChannel> serverChannel() {
+    return nativeEpoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+  }
+
+  public static Class<? extends SocketChannel> clientChannel() {
+    return nativeEpoll() ? EpollSocketChannel.class : NioSocketChannel.class;
+  }
+}
