@@ -14,6 +14,10 @@ import io.netty.buffer.ByteBuf;
  * <p>Offsets and lengths are in bytes; callers keep them within {@link #sizeBytes()} and aligned to
  * their logical block size. A backend still checks the range and answers {@link
  * BlockStatus#OUT_OF_RANGE} rather than touch anything outside it.
+ *
+ * <p>Programming errors - a null argument, a buffer slice outside the buffer, or a request a
+ * backend documents as unsupported (such as unaligned I/O on a direct file) - throw from the call
+ * itself and do not invoke the callback.
  */
 public interface BlockDevice extends AutoCloseable {
 
