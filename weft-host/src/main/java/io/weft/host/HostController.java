@@ -435,6 +435,19 @@ public final class HostController implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends a command on I/O queue {@code index} (0-based) — for callers that spread load themselves,
+   * like the perf tool. Falls back to {@link #submit(Command)} while not live.
+   */
+  public void submit(int index, Command c) {
+    HostQueue[] queues = io;
+    if (state == State.LIVE && index >= 0 && index < queues.length) {
+      queues[index].submit(c);
+    } else {
+      submit(c);
+    }
+  }
+
   /** The caller's own loop if it runs one of our queues (no hop), else spread by thread. */
   private static HostQueue pick(HostQueue[] queues) {
     for (HostQueue q : queues) {

@@ -1,0 +1,47 @@
+package io.weft.perf;
+
+/**
+ * What a perf run measured. Latencies are in microseconds, from the moment a command was handed
+ * to its queue to the moment its completion was processed.
+ */
+public record PerfResult(
+    String workload,
+    int blockSize,
+    int queueDepth,
+    int queues,
+    double seconds,
+    long ios,
+    long errors,
+    double iops,
+    double mibPerSec,
+    double latMinUs,
+    double latAvgUs,
+    double latP50Us,
+    double latP99Us,
+    double latP999Us,
+    double latP9999Us,
+    double latMaxUs) {
+
+  /** A human-readable report in the style of spdk_nvme_perf's summary. */
+  public String human() {
+    return String.format(
+        "%s bs=%d qd=%d queues=%d: %.0f IOPS, %.1f MiB/s over %.1f s (%d I/Os, %d errors)%n"
+            + "latency (us): min %.1f  avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f",
+        workload,
+        blockSize,
+        queueDepth,
+        queues,
+        iops,
+        mibPerSec,
+        seconds,
+        ios,
+        errors,
+        latMinUs,
+        latAvgUs,
+        latP50Us,
+        latP99Us,
+        latP999Us,
+        latP9999Us,
+        latMaxUs);
+  }
+}
