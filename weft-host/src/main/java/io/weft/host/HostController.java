@@ -64,6 +64,8 @@ public final class HostController implements AutoCloseable {
   private volatile HostQueue admin;
   private volatile HostQueue[] io = new HostQueue[0];
   private volatile boolean fastFailed;
+  private final java.util.concurrent.atomic.AtomicInteger reconnects =
+      new java.util.concurrent.atomic.AtomicInteger();
   private long lostSinceNanos;
   private ScheduledFuture<?> keepAlive;
 
@@ -396,6 +398,7 @@ public final class HostController implements AutoCloseable {
       state = State.LIVE;
       fastFailed = false;
     }
+    reconnects.incrementAndGet();
     log.info("controller {} at {}:{} reconnected", cntlid, options.address(), options.port());
     Command c;
     while ((c = pending.poll()) != null) {
@@ -557,6 +560,11 @@ public final class HostController implements AutoCloseable {
 
   public int ioQueueSize() {
     return ioQueueSize;
+  }
+
+  /** How many times the controller was lost and connected again. */
+  public int reconnects() {
+    return reconnects.get();
   }
 
   public boolean isLive() {
