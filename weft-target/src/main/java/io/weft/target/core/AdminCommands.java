@@ -102,6 +102,11 @@ final class AdminCommands {
     int cns = r.cdw10 & 0xFF;
     Subsystem s = c.subsystem();
     ByteBuf out = r.data;
+    if (c.isDiscovery() && cns != Opcodes.CNS_CONTROLLER) {
+      // A discovery controller has no namespaces: the other CNS values are not supported.
+      r.fail(Status.INVALID_FIELD | Status.DNR, Sqe.CDW10);
+      return;
+    }
     switch (cns) {
       case Opcodes.CNS_CONTROLLER -> {
         identifyController(c).encode(out);

@@ -103,7 +103,7 @@ public final class Controller {
     return subsystem.isDiscovery();
   }
 
-  public int connectedIoQueues() {
+  public synchronized int connectedIoQueues() {
     int n = 0;
     for (int i = 1; i < ioQueues.length; i++) {
       if (ioQueues[i] != null) {
@@ -386,6 +386,8 @@ public final class Controller {
     if (!retainEvent) {
       changedNamespaces.clear();
       changedNamespacesOverflow = false;
+      // The host now has every change so far: nothing is left to announce for them.
+      namespaceEventPending = false;
       namespaceEventMasked = false;
       deliverNamespaceEvent();
     }

@@ -57,7 +57,7 @@ final class FabricsCommands {
     int qid = r.cdw10 >>> 16;
     int sqsize = r.cdw11 & 0xFFFF;
     int cattr = (r.cdw11 >>> 16) & 0xFF;
-    long kato = r.cdw12 & 0xFFFFFFFFL;
+    long kato = Features.roundKato(r.cdw12 & 0xFFFFFFFFL);
     if (recfmt != 0) {
       r.fail(Status.CONNECT_INCOMPATIBLE_FORMAT | Status.DNR, Sqe.CDW10);
       return;
@@ -141,8 +141,13 @@ final class FabricsCommands {
       int sqsize,
       boolean sqFlowDisabled,
       boolean allowed) {
-    if (!allowed || !c.attachIoQueue(qid, q)) {
+    if (!allowed) {
       invalidParameter(r, Sqe.CDW10 + 2);
+      return;
+    }
+    if (!c.attachIoQueue(qid, q)) {
+      // The QID is in range but already connected (as nvmet answers).
+      r.fail(Status.COMMAND_SEQUENCE_ERROR | Status.DNR, Sqe.CDW10 + 2);
       return;
     }
     q.bind(c, qid, sqsize, sqFlowDisabled);

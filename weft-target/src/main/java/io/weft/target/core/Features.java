@@ -47,9 +47,7 @@ final class Features {
         r.complete(Status.SUCCESS, 0);
       }
       case Opcodes.FEAT_KEEP_ALIVE_TIMER -> {
-        // KAS is 1 s: round the timeout up to whole seconds.
-        long kato = ((value & 0xFFFFFFFFL) + 999) / 1000 * 1000;
-        c.setKatoMillis(kato);
+        c.setKatoMillis(roundKato(value & 0xFFFFFFFFL));
         r.complete(Status.SUCCESS, 0);
       }
       case Opcodes.FEAT_POWER_MANAGEMENT -> {
@@ -70,6 +68,11 @@ final class Features {
       }
       default -> r.fail(Status.INVALID_FIELD | Status.DNR, Sqe.CDW10);
     }
+  }
+
+  /** KAS is 1 s: a KATO (from Connect or Set Features) is rounded up to whole seconds. */
+  static long roundKato(long millis) {
+    return (millis + 999) / 1000 * 1000;
   }
 
   private static void setNumberOfQueues(Controller c, Request r, int value) {
@@ -124,7 +127,8 @@ final class Features {
       }
     }
     if (sel == SEL_CAPABILITIES) {
-      value = fid == Opcodes.FEAT_NUMBER_OF_QUEUES ? 0 : CAPABILITY_CHANGEABLE;
+      // Every supported feature, Number of Queues included, can be changed by Set Features.
+      value = CAPABILITY_CHANGEABLE;
     }
     r.complete(Status.SUCCESS, value);
   }

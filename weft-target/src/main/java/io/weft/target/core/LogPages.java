@@ -103,7 +103,7 @@ final class LogPages {
     for (int op : admin) {
       page.setIntLE(op * 4, csupp);
     }
-    page.setIntLE(1024 + Opcodes.NVM_FLUSH * 4, csupp | lbcc);
+    page.setIntLE(1024 + Opcodes.NVM_FLUSH * 4, csupp); // makes data durable, changes none
     page.setIntLE(1024 + Opcodes.NVM_WRITE * 4, csupp | lbcc);
     page.setIntLE(1024 + Opcodes.NVM_READ * 4, csupp);
     page.setIntLE(1024 + Opcodes.NVM_WRITE_ZEROES * 4, csupp | lbcc);

@@ -92,6 +92,10 @@ public final class Subsystem {
   /** Active NSIDs greater than {@code after}, ascending, at most {@code max}. */
   public List<Integer> activeNsidsAfter(int after, int max) {
     List<Integer> out = new ArrayList<>();
+    if (after < 0) {
+      // NSIDs are unsigned: 80000000h and above are past every NSID this subsystem can have.
+      return out;
+    }
     for (Integer nsid : namespaces.tailMap(after, false).keySet()) {
       if (out.size() == max) {
         break;

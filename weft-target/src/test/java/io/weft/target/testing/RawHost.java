@@ -232,7 +232,7 @@ public final class RawHost implements AutoCloseable {
    */
   public Completion command(Consumer<ByteBuf> sqeSetup, byte[] inCapsuleData, int readBytes)
       throws IOException {
-    int cid = nextCid++ & 0xFFFF;
+    int cid = allocateCid();
     sendCapsule(
         sqeSetup, cid, inCapsuleData, readBytes, inCapsuleData == null && readBytes == 0 ? 0 : -1);
     return awaitCompletion(cid, null);
@@ -240,7 +240,7 @@ public final class RawHost implements AutoCloseable {
 
   /** Sends a write-direction command with a transport SGL and answers its R2Ts. */
   public Completion commandR2t(Consumer<ByteBuf> sqeSetup, byte[] data) throws IOException {
-    int cid = nextCid++ & 0xFFFF;
+    int cid = allocateCid();
     sendCapsule(sqeSetup, cid, null, data.length, 0);
     return awaitCompletion(cid, data);
   }
@@ -423,6 +423,11 @@ public final class RawHost implements AutoCloseable {
     return in;
   }
 
+  /** The underlying socket, for tests that half-close, reset or time out connections. */
+  public Socket socket() {
+    return socket;
+  }
+
   public boolean headerDigest() {
     return headerDigest;
   }
@@ -432,7 +437,7 @@ public final class RawHost implements AutoCloseable {
   }
 
   public int nextCid() {
-    return nextCid++ & 0xFFFF;
+    return allocateCid();
   }
 
   public static Completion check(Completion c) throws IOException {
@@ -446,6 +451,159 @@ public final class RawHost implements AutoCloseable {
     byte[] a = new byte[b.readableBytes()];
     b.getBytes(b.readerIndex(), a);
     return a;
+  }
+
+  // ---- Helpers for the command-level conformance tests (io.weft.target.core) ----
+
+  private final java.util.Set<Integer> reservedCids = new java.util.HashSet<>();
+  private final java.util.Map<Integer, Completion> arrived = new java.util.LinkedHashMap<>();
+  private final java.util.Map<Integer, java.io.ByteArrayOutputStream> c2hData =
+      new java.util.HashMap<>();
+
+  private int allocateCid() {
+    int cid;
+    do {
+      cid = nextCid++ & 0xFFFF;
+    } while (reservedCids.contains(cid));
+    return cid;
+  }
+
+  /** Keeps {@code cid} out of automatic allocation, as the Linux host keeps CID 31 for its AER. */
+  public void reserveCid(int cid) {
+    reservedCids.add(cid);
+  }
+
+  /** A Connect with every SQE and data field chosen by the caller; an admin success sets cntlid. */
+  public Completion connectWith(
+      int recfmt, int qid, int sqsize, int cattr, int katoMs, ConnectData data) throws IOException {
+    ByteBuf b = Unpooled.buffer(ConnectData.SIZE);
+    data.encode(b);
+    Completion c =
+        command(
+            sqe -> {
+              sqe.setByte(Sqe.OPCODE, Opcodes.FABRICS);
+              sqe.setByte(Sqe.FCTYPE, Opcodes.FCTYPE_CONNECT);
+              sqe.setIntLE(Sqe.CDW10, recfmt & 0xFFFF | qid << 16);
+              sqe.setIntLE(Sqe.CDW11, sqsize & 0xFFFF | (cattr & 0xFF) << 16);
+              sqe.setIntLE(Sqe.CDW12, katoMs);
+            },
+            toArray(b),
+            0);
+    if (qid == 0 && c.ok()) {
+      cntlid = (int) (c.result() & 0xFFFF);
+    }
+    return c;
+  }
+
+  /** Get Log Page with the Retain Asynchronous Event bit (CDW10 bit 15) chosen. */
+  public Completion getLogPage(int lid, int nsid, int bytes, long offset, boolean rae)
+      throws IOException {
+    int numd = bytes / 4 - 1;
+    return adminData(
+        Opcodes.ADMIN_GET_LOG_PAGE,
+        nsid,
+        lid | (rae ? 1 << 15 : 0) | (numd & 0xFFFF) << 16,
+        numd >>> 16,
+        (int) offset,
+        (int) (offset >>> 32),
+        bytes);
+  }
+
+  /**
+   * Sends one command whose SGL descriptor is given verbatim (identifier and length), with optional
+   * in-capsule data, and waits for its completion. For tests of the target's descriptor checks.
+   */
+  public Completion commandWithSgl(
+      Consumer<ByteBuf> sqeSetup, int sglIdentifier, int sglLength, byte[] inCapsuleData)
+      throws IOException {
+    int cid = allocateCid();
+    ByteBuf sqe = Unpooled.buffer(64).writeZero(64);
+    sqe.setByte(Sqe.FLAGS, Sqe.FLAGS_PSDT_SGL);
+    sqeSetup.accept(sqe);
+    sqe.setShortLE(Sqe.CID, cid);
+    Sgl.write(sqe, 0, 0, sglLength, sglIdentifier);
+    sendRaw(capsule(toArray(sqe), inCapsuleData));
+    return awaitCompletion(cid, null);
+  }
+
+  /**
+   * Sends a command without waiting: no data, or {@code readBytes} of C2H data. Returns its CID;
+   * collect the completion with {@link #await} or {@link #poll}.
+   */
+  public int submit(Consumer<ByteBuf> sqeSetup, int cid, int readBytes) throws IOException {
+    sendCapsule(sqeSetup, cid, null, readBytes, 0);
+    return cid;
+  }
+
+  public int submit(Consumer<ByteBuf> sqeSetup, int readBytes) throws IOException {
+    return submit(sqeSetup, allocateCid(), readBytes);
+  }
+
+  /** Submits an Asynchronous Event Request with the given CID (Linux uses 31). */
+  public int asyncEventRequest(int cid) throws IOException {
+    return submit(sqe -> sqe.setByte(Sqe.OPCODE, Opcodes.ADMIN_ASYNC_EVENT_REQUEST), cid, 0);
+  }
+
+  /** The completion of {@code cid}; completions of other commands that arrive first are kept. */
+  public Completion await(int cid) throws IOException {
+    while (true) {
+      Completion c = arrived.remove(cid);
+      if (c != null) {
+        return c;
+      }
+      Completion next = nextCompletion();
+      arrived.put(next.cid(), next);
+    }
+  }
+
+  /** The next completion of any command, or null if none comes within {@code millis}. */
+  public Completion poll(int millis) throws IOException {
+    if (!arrived.isEmpty()) {
+      Integer first = arrived.keySet().iterator().next();
+      return arrived.remove(first);
+    }
+    int old = socket.getSoTimeout();
+    socket.setSoTimeout(millis);
+    try {
+      return nextCompletion();
+    } catch (SocketTimeoutException e) {
+      return null;
+    } finally {
+      socket.setSoTimeout(old);
+    }
+  }
+
+  /** Reads PDUs until one completes a command: a CapsuleResp, or a C2HData with SUCCESS. */
+  private Completion nextCompletion() throws IOException {
+    while (true) {
+      ByteBuf pdu = readPdu();
+      int type = Pdu.type(pdu, 0);
+      int dataStart = Pdu.hlen(pdu, 0) + (headerDigest ? 4 : 0);
+      if (type == PduType.CAPSULE_RESP.code) {
+        int c = Cqe.cid(pdu, 8);
+        java.io.ByteArrayOutputStream d = c2hData.remove(c);
+        return new Completion(
+            c,
+            Cqe.status(pdu, 8),
+            Cqe.result(pdu, 8),
+            Cqe.sqhd(pdu, 8),
+            Cqe.sqid(pdu, 8),
+            d == null ? new byte[0] : d.toByteArray());
+      } else if (type == PduType.C2H_DATA.code) {
+        int c = pdu.getUnsignedShortLE(Pdu.DATA_CCCID);
+        int len = pdu.getIntLE(Pdu.DATA_LENGTH);
+        byte[] d = new byte[len];
+        pdu.getBytes(dataStart, d);
+        c2hData.computeIfAbsent(c, k -> new java.io.ByteArrayOutputStream()).write(d);
+        if ((Pdu.flags(pdu, 0) & Pdu.FLAG_SUCCESS) != 0) {
+          return new Completion(c, Status.SUCCESS, 0, 0, 0, c2hData.remove(c).toByteArray());
+        }
+      } else if (type == PduType.C2H_TERM_REQ.code) {
+        throw new TermReqReceived(pdu.getUnsignedShortLE(8), pdu.getIntLE(10));
+      } else {
+        throw new IOException("unexpected PDU type " + type + " while waiting for completions");
+      }
+    }
   }
 
   @Override
