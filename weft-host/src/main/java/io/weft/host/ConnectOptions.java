@@ -44,35 +44,153 @@ public record ConnectOptions(
   public static ConnectOptions defaults(String address, int port, String subsystemNqn) {
     HostIdentity id = HostIdentity.load();
     return new ConnectOptions(
-        address, port, subsystemNqn, id.hostNqn(), id.hostId(), false, false, 1, 128, 5, 600, 10,
-        -1, 30, 0);
+        address,
+        port,
+        subsystemNqn,
+        id.hostNqn(),
+        id.hostId(),
+        false,
+        false,
+        1,
+        128,
+        5,
+        600,
+        10,
+        -1,
+        30,
+        0);
   }
 
   public ConnectOptions withDigests(boolean header, boolean data) {
-    return new ConnectOptions(address, port, subsystemNqn, hostNqn, hostId, header, data, ioQueues, queueSize, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, ioTimeoutSec, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        header,
+        data,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros);
   }
 
   public ConnectOptions withQueues(int count, int size) {
-    return new ConnectOptions(address, port, subsystemNqn, hostNqn, hostId, headerDigest, dataDigest, count, size, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, ioTimeoutSec, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        count,
+        size,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros);
   }
 
   public ConnectOptions withHost(String nqn, UUID id) {
-    return new ConnectOptions(address, port, subsystemNqn, nqn, id, headerDigest, dataDigest, ioQueues, queueSize, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, ioTimeoutSec, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        nqn,
+        id,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros);
   }
 
   public ConnectOptions withTimeouts(int kato, int ctrlLoss, int reconnectDelay, int fastIoFail) {
-    return new ConnectOptions(address, port, subsystemNqn, hostNqn, hostId, headerDigest, dataDigest, ioQueues, queueSize, kato, ctrlLoss, reconnectDelay, fastIoFail, ioTimeoutSec, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        kato,
+        ctrlLoss,
+        reconnectDelay,
+        fastIoFail,
+        ioTimeoutSec,
+        spinMicros);
   }
 
   public ConnectOptions withIoTimeout(int seconds) {
-    return new ConnectOptions(address, port, subsystemNqn, hostNqn, hostId, headerDigest, dataDigest, ioQueues, queueSize, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, seconds, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        seconds,
+        spinMicros);
   }
 
   public ConnectOptions withSpinMicros(long micros) {
-    return new ConnectOptions(address, port, subsystemNqn, hostNqn, hostId, headerDigest, dataDigest, ioQueues, queueSize, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, ioTimeoutSec, micros);
+    return new ConnectOptions(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        micros);
   }
 
   public ConnectOptions withSubsystem(String nqn) {
-    return new ConnectOptions(address, port, nqn, hostNqn, hostId, headerDigest, dataDigest, ioQueues, queueSize, keepAliveTimeoutSec, ctrlLossTimeoutSec, reconnectDelaySec, fastIoFailTimeoutSec, ioTimeoutSec, spinMicros);
+    return new ConnectOptions(
+        address,
+        port,
+        nqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros);
   }
 }

@@ -7,9 +7,9 @@ import io.weft.protocol.nvme.Opcodes;
 import java.io.IOException;
 
 /**
- * Reads a discovery controller's log page (NVMe over Fabrics 1.1, "Discovery Log Page"): connect
- * to the well-known discovery NQN, read the header for the record count, read the whole page, and
- * read again if the generation counter moved meanwhile.
+ * Reads a discovery controller's log page (NVMe over Fabrics 1.1, "Discovery Log Page"): connect to
+ * the well-known discovery NQN, read the header for the record count, read the whole page, and read
+ * again if the generation counter moved meanwhile.
  */
 public final class Discovery {
   private Discovery() {}

@@ -78,8 +78,12 @@ public final class HostController implements AutoCloseable {
 
   private HostController(ConnectOptions options) {
     this.options = options;
-    int threads = Math.max(1, Math.min(Math.max(options.ioQueues(), 1), Runtime.getRuntime().availableProcessors()));
-    this.group = EventLoops.group(threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
+    int threads =
+        Math.max(
+            1,
+            Math.min(Math.max(options.ioQueues(), 1), Runtime.getRuntime().availableProcessors()));
+    this.group =
+        EventLoops.group(threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
     this.connector = new QueueConnector(group);
     this.control =
         Executors.newSingleThreadScheduledExecutor(
@@ -111,31 +115,71 @@ public final class HostController implements AutoCloseable {
     HostQueue newAdmin = null;
     List<HostQueue> newIo = new ArrayList<>();
     try {
-      newAdmin = await(connector.connect(options.address(), options.port(), options.headerDigest(), options.dataDigest(), ADMIN_SQSIZE), "connect to " + options.address() + ":" + options.port());
+      newAdmin =
+          await(
+              connector.connect(
+                  options.address(),
+                  options.port(),
+                  options.headerDigest(),
+                  options.dataDigest(),
+                  ADMIN_SQSIZE),
+              "connect to " + options.address() + ":" + options.port());
       newAdmin.configure(0, 0, adminTimeoutNanos(), SETUP_LOSS);
-      Command conn = fabricsConnect(newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
+      Command conn =
+          fabricsConnect(newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
       cntlid = (int) (conn.result & 0xFFFF);
       cap = property(newAdmin, ControllerRegisters.CAP, true);
       propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
       propertySet(newAdmin, ControllerRegisters.CC, 0x00460001);
       waitReady(newAdmin);
-      identify = IdentifyController.decode(Unpooled.wrappedBuffer(identifyBytes(newAdmin, Opcodes.CNS_CONTROLLER, 0)), 0);
+      identify =
+          IdentifyController.decode(
+              Unpooled.wrappedBuffer(identifyBytes(newAdmin, Opcodes.CNS_CONTROLLER, 0)), 0);
       if (identify.cntlid() != cntlid) {
-        throw new IOException("controller ID mismatch: Connect gave " + cntlid + ", Identify says " + identify.cntlid());
+        throw new IOException(
+            "controller ID mismatch: Connect gave "
+                + cntlid
+                + ", Identify says "
+                + identify.cntlid());
       }
       long mdtsBytes = IdentifyController.maxTransferBytes(identify.mdts());
       maxTransfer = (int) (mdtsBytes == 0 ? NO_MDTS_CAP : Math.min(mdtsBytes, 1 << 30));
       ioInCapsule = Math.max(0, identify.ioccsz() * 16 - 64);
       int queues = 0;
-      if (options.ioQueues() > 0 && identify.controllerType() != IdentifyController.CONTROLLER_TYPE_DISCOVERY) {
+      if (options.ioQueues() > 0
+          && identify.controllerType() != IdentifyController.CONTROLLER_TYPE_DISCOVERY) {
         int n = options.ioQueues() - 1;
-        Command nq = adminSync(newAdmin, new Command().reset(), Opcodes.ADMIN_SET_FEATURES, 0, Opcodes.FEAT_NUMBER_OF_QUEUES, n | n << 16, null, 0, "Set Features (number of queues)");
-        queues = Math.min(options.ioQueues(), Math.min((int) (nq.result & 0xFFFF), (int) (nq.result >>> 16 & 0xFFFF)) + 1);
+        Command nq =
+            adminSync(
+                newAdmin,
+                new Command().reset(),
+                Opcodes.ADMIN_SET_FEATURES,
+                0,
+                Opcodes.FEAT_NUMBER_OF_QUEUES,
+                n | n << 16,
+                null,
+                0,
+                "Set Features (number of queues)");
+        queues =
+            Math.min(
+                options.ioQueues(),
+                Math.min((int) (nq.result & 0xFFFF), (int) (nq.result >>> 16 & 0xFFFF)) + 1);
       }
       int mqes = ControllerRegisters.capMqes(cap) + 1;
-      ioQueueSize = Math.min(options.queueSize(), Math.min(mqes, identify.maxcmd() > 0 ? identify.maxcmd() : mqes));
+      ioQueueSize =
+          Math.min(
+              options.queueSize(),
+              Math.min(mqes, identify.maxcmd() > 0 ? identify.maxcmd() : mqes));
       for (int qid = 1; qid <= queues; qid++) {
-        HostQueue q = await(connector.connect(options.address(), options.port(), options.headerDigest(), options.dataDigest(), ioQueueSize - 1), "connect I/O queue " + qid);
+        HostQueue q =
+            await(
+                connector.connect(
+                    options.address(),
+                    options.port(),
+                    options.headerDigest(),
+                    options.dataDigest(),
+                    ioQueueSize - 1),
+                "connect I/O queue " + qid);
         newIo.add(q);
         q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
         fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
@@ -164,7 +208,8 @@ public final class HostController implements AutoCloseable {
   private long adminTimeoutNanos() {
     // A keep-alive that is not answered within KATO means the controller is gone.
     int kato = options.keepAliveTimeoutSec();
-    return TimeUnit.SECONDS.toNanos(kato > 0 ? Math.min(kato, options.ioTimeoutSec()) : options.ioTimeoutSec());
+    return TimeUnit.SECONDS.toNanos(
+        kato > 0 ? Math.min(kato, options.ioTimeoutSec()) : options.ioTimeoutSec());
   }
 
   private void waitReady(HostQueue q) throws IOException {
@@ -173,7 +218,8 @@ public final class HostController implements AutoCloseable {
     while (true) {
       long csts = property(q, ControllerRegisters.CSTS, false);
       if ((csts & ControllerRegisters.CSTS_CFS) != 0) {
-        throw new IOException("controller fatal status while enabling (CSTS=0x" + Long.toHexString(csts) + ")");
+        throw new IOException(
+            "controller fatal status while enabling (CSTS=0x" + Long.toHexString(csts) + ")");
       }
       if ((csts & ControllerRegisters.CSTS_RDY) != 0) {
         return;
@@ -185,9 +231,11 @@ public final class HostController implements AutoCloseable {
     }
   }
 
-  private Command fabricsConnect(HostQueue q, int qid, int sqsize, int cntlidField, int katoMs) throws IOException {
+  private Command fabricsConnect(HostQueue q, int qid, int sqsize, int cntlidField, int katoMs)
+      throws IOException {
     ByteBuf data = Unpooled.buffer(ConnectData.SIZE);
-    new ConnectData(options.hostId(), cntlidField, options.subsystemNqn(), options.hostNqn()).encode(data);
+    new ConnectData(options.hostId(), cntlidField, options.subsystemNqn(), options.hostNqn())
+        .encode(data);
     Command c = new Command();
     c.opcode = Opcodes.FABRICS;
     c.fctype = Opcodes.FCTYPE_CONNECT;
@@ -200,7 +248,14 @@ public final class HostController implements AutoCloseable {
       return run(q, c, "Connect (queue " + qid + ")");
     } catch (NvmeException e) {
       if (e.status() == Status.CONNECT_INVALID_HOST) {
-        throw new NvmeException(e.status(), e.opcode(), "Connect: host " + options.hostNqn() + " is not allowed on " + options.subsystemNqn() + "; Connect");
+        throw new NvmeException(
+            e.status(),
+            e.opcode(),
+            "Connect: host "
+                + options.hostNqn()
+                + " is not allowed on "
+                + options.subsystemNqn()
+                + "; Connect");
       }
       throw e;
     }
@@ -226,13 +281,32 @@ public final class HostController implements AutoCloseable {
 
   private byte[] identifyBytes(HostQueue q, int cns, int nsid) throws IOException {
     ByteBuf buf = Unpooled.buffer(4096);
-    adminSync(q, new Command().reset(), Opcodes.ADMIN_IDENTIFY, nsid, cns, 0, buf, 4096, "Identify CNS " + cns);
+    adminSync(
+        q,
+        new Command().reset(),
+        Opcodes.ADMIN_IDENTIFY,
+        nsid,
+        cns,
+        0,
+        buf,
+        4096,
+        "Identify CNS " + cns);
     byte[] out = new byte[4096];
     buf.getBytes(0, out);
     return out;
   }
 
-  private Command adminSync(HostQueue q, Command c, int opcode, int nsid, int cdw10, int cdw11, ByteBuf data, int length, String what) throws IOException {
+  private Command adminSync(
+      HostQueue q,
+      Command c,
+      int opcode,
+      int nsid,
+      int cdw10,
+      int cdw11,
+      ByteBuf data,
+      int length,
+      String what)
+      throws IOException {
     c.opcode = opcode;
     c.nsid = nsid;
     c.cdw10 = cdw10;
@@ -258,7 +332,8 @@ public final class HostController implements AutoCloseable {
     try {
       return f.get(Math.max(options.ioTimeoutSec(), 10), TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      throw new IOException(what + ": no answer within " + Math.max(options.ioTimeoutSec(), 10) + " s");
+      throw new IOException(
+          what + ": no answer within " + Math.max(options.ioTimeoutSec(), 10) + " s");
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       throw cause instanceof IOException io ? io : new IOException(what + ": " + cause, cause);
@@ -276,7 +351,8 @@ public final class HostController implements AutoCloseable {
       return;
     }
     long periodMs = Math.max(kato * 1000L / 2, 100);
-    keepAlive = control.scheduleAtFixedRate(this::sendKeepAlive, periodMs, periodMs, TimeUnit.MILLISECONDS);
+    keepAlive =
+        control.scheduleAtFixedRate(this::sendKeepAlive, periodMs, periodMs, TimeUnit.MILLISECONDS);
   }
 
   private final Command keepAliveCommand = new Command();
@@ -304,7 +380,13 @@ public final class HostController implements AutoCloseable {
         lostSinceNanos = System.nanoTime();
         fastFailed = false;
         startRecovery = true;
-        log.warn("controller {} at {}:{} lost ({}); reconnecting every {} s", cntlid, options.address(), options.port(), cause.getMessage(), options.reconnectDelaySec());
+        log.warn(
+            "controller {} at {}:{} lost ({}); reconnecting every {} s",
+            cntlid,
+            options.address(),
+            options.port(),
+            cause.getMessage(),
+            options.reconnectDelaySec());
       }
     }
     for (Command c : unfinished) {
@@ -381,7 +463,11 @@ public final class HostController implements AutoCloseable {
       long lostFor = System.nanoTime() - lostSinceNanos;
       int loss = options.ctrlLossTimeoutSec();
       if (loss >= 0 && lostFor >= TimeUnit.SECONDS.toNanos(loss)) {
-        log.warn("controller at {}:{}: ctrl-loss-tmo ({} s) expired, giving up", options.address(), options.port(), loss);
+        log.warn(
+            "controller at {}:{}: ctrl-loss-tmo ({} s) expired, giving up",
+            options.address(),
+            options.port(),
+            loss);
         state = State.DELETED;
         drainPending(HostStatus.CONTROLLER_LOST);
         return;
@@ -465,7 +551,8 @@ public final class HostController implements AutoCloseable {
   public Command admin(Command c, String what) throws IOException {
     HostQueue q = admin;
     if (q == null || state != State.LIVE) {
-      throw new NvmeException(HostStatus.CONTROLLER_LOST, c.opcode, what + " (controller not connected)");
+      throw new NvmeException(
+          HostStatus.CONTROLLER_LOST, c.opcode, what + " (controller not connected)");
     }
     return run(q, c, what);
   }
@@ -495,12 +582,14 @@ public final class HostController implements AutoCloseable {
   }
 
   public IdentifyNamespace identifyNamespace(int nsid) throws IOException {
-    return IdentifyNamespace.decode(Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_NAMESPACE, nsid)), 0);
+    return IdentifyNamespace.decode(
+        Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_NAMESPACE, nsid)), 0);
   }
 
   /** Active namespace IDs (Identify CNS 02h). */
   public List<Integer> activeNamespaces() throws IOException {
-    ByteBuf b = Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_ACTIVE_NAMESPACES, 0));
+    ByteBuf b =
+        Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_ACTIVE_NAMESPACES, 0));
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < 1024; i++) {
       int nsid = b.getIntLE(i * 4);
@@ -599,7 +688,8 @@ public final class HostController implements AutoCloseable {
         propertySet(a, ControllerRegisters.CC, 0x00464001);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline
-            && (property(a, ControllerRegisters.CSTS, false) & 0xC) != ControllerRegisters.CSTS_SHST_COMPLETE) {
+            && (property(a, ControllerRegisters.CSTS, false) & 0xC)
+                != ControllerRegisters.CSTS_SHST_COMPLETE) {
           sleep(10);
         }
       } catch (IOException e) {

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Block I/O on one namespace of a connected controller: asynchronous (callbacks or futures) with a
- * blocking convenience layer. Requests larger than the controller's maximum transfer (MDTS, or
- * 1280 KiB when it reports none) are split into several commands and complete when all have.
+ * blocking convenience layer. Requests larger than the controller's maximum transfer (MDTS, or 1280
+ * KiB when it reports none) are split into several commands and complete when all have.
  */
 public final class NvmeNamespace {
   private final HostController controller;
@@ -73,7 +73,11 @@ public final class NvmeNamespace {
   /** Dataset Management with the deallocate attribute, one range per command. */
   public CompletableFuture<Void> deallocate(long slba, long blocks) {
     if (blocks <= 0 || slba < 0 || slba + blocks > sizeBlocks) {
-      return CompletableFuture.failedFuture(new NvmeException(HostStatus.INVALID_REQUEST, Opcodes.NVM_DATASET_MANAGEMENT, "Deallocate of " + blocks + " blocks at " + slba));
+      return CompletableFuture.failedFuture(
+          new NvmeException(
+              HostStatus.INVALID_REQUEST,
+              Opcodes.NVM_DATASET_MANAGEMENT,
+              "Deallocate of " + blocks + " blocks at " + slba));
     }
     ByteBuf ranges = controller.alloc().buffer(4096).writeZero(4096);
     long done = 0;
@@ -95,9 +99,12 @@ public final class NvmeNamespace {
     return single(c, "Deallocate").whenComplete((v, e) -> ranges.release());
   }
 
-  private CompletableFuture<Void> ranged(int opcode, long slba, int blocks, int maxBlocks, String what) {
+  private CompletableFuture<Void> ranged(
+      int opcode, long slba, int blocks, int maxBlocks, String what) {
     if (blocks <= 0 || slba < 0 || slba + blocks > sizeBlocks) {
-      return CompletableFuture.failedFuture(new NvmeException(HostStatus.INVALID_REQUEST, opcode, what + " of " + blocks + " blocks at " + slba));
+      return CompletableFuture.failedFuture(
+          new NvmeException(
+              HostStatus.INVALID_REQUEST, opcode, what + " of " + blocks + " blocks at " + slba));
     }
     int parts = (blocks + maxBlocks - 1) / maxBlocks;
     CompletableFuture<Void> all = new CompletableFuture<>();
@@ -111,14 +118,27 @@ public final class NvmeNamespace {
     return all;
   }
 
-  private CompletableFuture<Void> transfer(int opcode, long slba, int blocks, ByteBuf buf, int index, int flags) {
+  private CompletableFuture<Void> transfer(
+      int opcode, long slba, int blocks, ByteBuf buf, int index, int flags) {
     String what = opcode == Opcodes.NVM_READ ? "Read" : "Write";
     if (blocks <= 0 || slba < 0 || slba + blocks > sizeBlocks || blocks > 65536 * 1024) {
-      return CompletableFuture.failedFuture(new NvmeException(HostStatus.INVALID_REQUEST, opcode, what + " of " + blocks + " blocks at LBA " + slba + " (namespace has " + sizeBlocks + ")"));
+      return CompletableFuture.failedFuture(
+          new NvmeException(
+              HostStatus.INVALID_REQUEST,
+              opcode,
+              what
+                  + " of "
+                  + blocks
+                  + " blocks at LBA "
+                  + slba
+                  + " (namespace has "
+                  + sizeBlocks
+                  + ")"));
     }
     long bytes = (long) blocks << blockShift;
     if (index < 0 || index + bytes > buf.capacity()) {
-      return CompletableFuture.failedFuture(new NvmeException(HostStatus.INVALID_REQUEST, opcode, what + ": buffer too small"));
+      return CompletableFuture.failedFuture(
+          new NvmeException(HostStatus.INVALID_REQUEST, opcode, what + ": buffer too small"));
     }
     int maxBlocks = Math.max(1, Math.min(65536, controller.maxTransferBytes() >>> blockShift));
     int parts = (blocks + maxBlocks - 1) / maxBlocks;
@@ -145,7 +165,8 @@ public final class NvmeNamespace {
     return f;
   }
 
-  private static void complete(CompletableFuture<Void> all, AtomicInteger remaining, Command done, String what) {
+  private static void complete(
+      CompletableFuture<Void> all, AtomicInteger remaining, Command done, String what) {
     if (!HostStatus.isSuccess(done.status)) {
       all.completeExceptionally(new NvmeException(done.status, done.opcode, what));
     } else if (remaining.decrementAndGet() == 0) {

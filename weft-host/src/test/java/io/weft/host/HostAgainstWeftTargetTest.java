@@ -19,7 +19,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -35,15 +34,35 @@ class HostAgainstWeftTargetTest {
         new TargetConfig(
             dir,
             List.of(ListenerConfig.of("127.0.0.1", 0)),
-            List.of(new SubsystemConfig(NQN, "SN1", "Weft", null, allowed, List.of(NamespaceConfig.memory(1, 64 << 20)))),
+            List.of(
+                new SubsystemConfig(
+                    NQN,
+                    "SN1",
+                    "Weft",
+                    null,
+                    allowed,
+                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
             null,
             TuningConfig.defaults().withSpinNanos(0)));
   }
 
   private ConnectOptions options(Target t) {
     return new ConnectOptions(
-        "127.0.0.1", t.listenAddresses().get(0).getPort(), NQN, HOST, UUID.fromString("11111111-2222-3333-4444-555555555555"),
-        false, false, 2, 64, 5, 600, 1, -1, 30, 0);
+        "127.0.0.1",
+        t.listenAddresses().get(0).getPort(),
+        NQN,
+        HOST,
+        UUID.fromString("11111111-2222-3333-4444-555555555555"),
+        false,
+        false,
+        2,
+        64,
+        5,
+        600,
+        1,
+        -1,
+        30,
+        0);
   }
 
   @ParameterizedTest
@@ -77,10 +96,12 @@ class HostAgainstWeftTargetTest {
 
   @Test
   void outOfRangeIsATypedError() throws Exception {
-    try (Target t = start(List.of()); HostController c = HostController.connect(options(t))) {
+    try (Target t = start(List.of());
+        HostController c = HostController.connect(options(t))) {
       NvmeNamespace ns = c.namespace(1);
       ByteBuf b = Unpooled.directBuffer(4096).writerIndex(4096);
-      Command cmd = new Command().io(io.weft.protocol.nvme.Opcodes.NVM_READ, 1, ns.sizeBlocks() - 1, 8);
+      Command cmd =
+          new Command().io(io.weft.protocol.nvme.Opcodes.NVM_READ, 1, ns.sizeBlocks() - 1, 8);
       cmd.data = b;
       cmd.dataLength = 4096;
       NvmeException e = assertThrows(NvmeException.class, () -> c.execute(cmd, "Read"));
@@ -104,7 +125,8 @@ class HostAgainstWeftTargetTest {
       DiscoveryLogPage page = Discovery.discover(options(t));
       assertEquals(1, page.entries().size());
       assertEquals(NQN, page.entries().get(0).subsystemNqn());
-      assertEquals(Integer.toString(t.listenAddresses().get(0).getPort()), page.entries().get(0).trsvcid());
+      assertEquals(
+          Integer.toString(t.listenAddresses().get(0).getPort()), page.entries().get(0).trsvcid());
     }
   }
 }

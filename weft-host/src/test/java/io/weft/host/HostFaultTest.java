@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The target process is killed, restarted or frozen under a workload; the host's connection
- * options decide whether I/O waits and resumes or fails with a clear error in time.
+ * The target process is killed, restarted or frozen under a workload; the host's connection options
+ * decide whether I/O waits and resumes or fails with a clear error in time.
  */
 class HostFaultTest {
   static final String NQN = "nqn.2026-11.io.weft.test:faults";

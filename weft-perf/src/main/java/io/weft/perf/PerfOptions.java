@@ -28,7 +28,8 @@ public record PerfOptions(
 
   public PerfOptions {
     if (blockSize <= 0 || queueDepth <= 0 || queues <= 0 || durationSec <= 0 || warmupSec < 0) {
-      throw new IllegalArgumentException("block size, queue depth, queues and duration must be > 0");
+      throw new IllegalArgumentException(
+          "block size, queue depth, queues and duration must be > 0");
     }
     if (readPercent < 0 || readPercent > 100) {
       throw new IllegalArgumentException("read percentage must be 0..100: " + readPercent);

@@ -1,8 +1,8 @@
 package io.weft.perf;
 
 /**
- * What a perf run measured. Latencies are in microseconds, from the moment a command was handed
- * to its queue to the moment its completion was processed.
+ * What a perf run measured. Latencies are in microseconds, from the moment a command was handed to
+ * its queue to the moment its completion was processed.
  */
 public record PerfResult(
     String workload,

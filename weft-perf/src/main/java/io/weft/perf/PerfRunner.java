@@ -16,9 +16,9 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Drives a namespace at a fixed queue depth per queue, like spdk_nvme_perf: every queue (lane)
- * owns its commands and buffers, and each completion, on that queue's event loop, records its
- * latency and resubmits the same command at once. Nothing is allocated per I/O.
+ * Drives a namespace at a fixed queue depth per queue, like spdk_nvme_perf: every queue (lane) owns
+ * its commands and buffers, and each completion, on that queue's event loop, records its latency
+ * and resubmits the same command at once. Nothing is allocated per I/O.
  */
 public final class PerfRunner {
   /** Called once a second with the last second's figures. */
@@ -33,18 +33,25 @@ public final class PerfRunner {
     NvmeNamespace ns = controller.namespace(o.nsid());
     if (o.blockSize() % ns.blockSize() != 0) {
       throw new IllegalArgumentException(
-          "block size " + o.blockSize() + " is not a multiple of the namespace's " + ns.blockSize());
+          "block size "
+              + o.blockSize()
+              + " is not a multiple of the namespace's "
+              + ns.blockSize());
     }
     if (o.blockSize() > controller.maxTransferBytes() && o.queueDepth() > 0) {
       throw new IllegalArgumentException(
-          "block size " + o.blockSize() + " exceeds the controller's maximum transfer " + controller.maxTransferBytes());
+          "block size "
+              + o.blockSize()
+              + " exceeds the controller's maximum transfer "
+              + controller.maxTransferBytes());
     }
     int queues = Math.min(o.queues(), controller.ioQueueCount());
     if (queues < o.queues()) {
       throw new IllegalArgumentException(
           "asked for " + o.queues() + " queues, controller granted " + controller.ioQueueCount());
     }
-    long rangeBytes = o.rangeBytes() == 0 ? ns.sizeBytes() : Math.min(o.rangeBytes(), ns.sizeBytes());
+    long rangeBytes =
+        o.rangeBytes() == 0 ? ns.sizeBytes() : Math.min(o.rangeBytes(), ns.sizeBytes());
     long slots = rangeBytes / o.blockSize();
     if (slots == 0) {
       throw new IllegalArgumentException("the range is smaller than one block of " + o.blockSize());
@@ -83,7 +90,8 @@ public final class PerfRunner {
           measuredBytes += ios * o.blockSize();
         }
         if (progress != null) {
-          progress.tick(s, warmup, ios, ios * (double) o.blockSize() / (1 << 20), second.getMean() / 1000.0);
+          progress.tick(
+              s, warmup, ios, ios * (double) o.blockSize() / (1 << 20), second.getMean() / 1000.0);
         }
       }
       double seconds = (System.nanoTime() - measureStart) / 1e9;

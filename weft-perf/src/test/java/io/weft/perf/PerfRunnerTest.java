@@ -32,13 +32,21 @@ class PerfRunnerTest {
                 new TargetConfig(
                     dir,
                     List.of(ListenerConfig.of("127.0.0.1", 0)),
-                    List.of(new SubsystemConfig(nqn, null, null, null, List.of(), List.of(NamespaceConfig.memory(1, 32 << 20)))),
+                    List.of(
+                        new SubsystemConfig(
+                            nqn,
+                            null,
+                            null,
+                            null,
+                            List.of(),
+                            List.of(NamespaceConfig.memory(1, 32 << 20)))),
                     null,
                     TuningConfig.defaults().withSpinNanos(0)));
         HostController c =
             HostController.connect(
                 ConnectOptions.defaults("127.0.0.1", t.listenAddresses().get(0).getPort(), nqn)
-                    .withHost("nqn.2014-08.org.nvmexpress:uuid:" + UUID.randomUUID(), UUID.randomUUID())
+                    .withHost(
+                        "nqn.2014-08.org.nvmexpress:uuid:" + UUID.randomUUID(), UUID.randomUUID())
                     .withQueues(2, 64))) {
       List<Integer> ticks = new ArrayList<>();
       PerfResult r =
@@ -49,7 +57,9 @@ class PerfRunnerTest {
       assertEquals(List.of(1, 2), ticks);
       assertEquals(0, r.errors());
       assertTrue(r.ios() > 0, r.human());
-      assertTrue(r.latMinUs() > 0 && r.latMinUs() <= r.latP50Us() && r.latP50Us() <= r.latMaxUs(), r.human());
+      assertTrue(
+          r.latMinUs() > 0 && r.latMinUs() <= r.latP50Us() && r.latP50Us() <= r.latMaxUs(),
+          r.human());
       assertEquals(r.ios() / r.seconds(), r.iops(), 1e-6);
     }
   }

@@ -253,7 +253,8 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       case R2T -> onR2t(frame);
       case C2H_TERM_REQ -> {
         int fes = TermReqPdu.fes(frame, 0);
-        log.warn("queue {}: target terminated the connection: {}", qid, FatalErrorStatus.describe(fes));
+        log.warn(
+            "queue {}: target terminated the connection: {}", qid, FatalErrorStatus.describe(fes));
         lose(new IOException("target sent C2HTermReq: " + FatalErrorStatus.describe(fes)));
         ctx.close();
       }
@@ -270,7 +271,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
         || resp.maxH2cData() < 4096
         || (resp.maxH2cData() & 3) != 0) {
       throw new TransportException(
-          FatalErrorStatus.UNSUPPORTED_PARAMETER, IcResp.CPDA, header(frame), "unusable ICResp " + resp);
+          FatalErrorStatus.UNSUPPORTED_PARAMETER,
+          IcResp.CPDA,
+          header(frame),
+          "unusable ICResp " + resp);
     }
     headerDigest = resp.headerDigest();
     dataDigest = resp.dataDigest();
@@ -284,7 +288,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     Command c = slot < inflight.length ? inflight[slot] : null;
     if (c == null || generations[slot] != cid >>> 12) {
       throw new TransportException(
-          FatalErrorStatus.INVALID_HEADER_FIELD, fieldOffset, header(frame), "unknown command ID " + cid);
+          FatalErrorStatus.INVALID_HEADER_FIELD,
+          fieldOffset,
+          header(frame),
+          "unknown command ID " + cid);
     }
     return c;
   }
@@ -305,7 +312,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     int carried = frame.readableBytes() - dataStart - (ddgst ? Pdu.DIGEST_SIZE : 0);
     if (!c.readsData() || length != carried || offset + length > c.dataLength) {
       throw new TransportException(
-          FatalErrorStatus.DATA_TRANSFER_OUT_OF_RANGE, Pdu.DATA_LENGTH, header(frame), "C2HData " + offset + "+" + length + " for a " + c.dataLength + "-byte read");
+          FatalErrorStatus.DATA_TRANSFER_OUT_OF_RANGE,
+          Pdu.DATA_LENGTH,
+          header(frame),
+          "C2HData " + offset + "+" + length + " for a " + c.dataLength + "-byte read");
     }
     int status = 0;
     if (ddgst && digest.compute(frame, dataStart, carried) != frame.getIntLE(dataStart + carried)) {
@@ -327,7 +337,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     long length = frame.getUnsignedIntLE(Pdu.DATA_LENGTH);
     if (!c.writesData() || length == 0 || offset + length > c.dataLength) {
       throw new TransportException(
-          FatalErrorStatus.DATA_TRANSFER_OUT_OF_RANGE, Pdu.DATA_LENGTH, header(frame), "R2T " + offset + "+" + length + " for a " + c.dataLength + "-byte write");
+          FatalErrorStatus.DATA_TRANSFER_OUT_OF_RANGE,
+          Pdu.DATA_LENGTH,
+          header(frame),
+          "R2T " + offset + "+" + length + " for a " + c.dataLength + "-byte write");
     }
     int hlen = PduType.H2C_DATA.headerLength;
     int dataStart = Pdu.dataOffset(hlen, headerDigest);
@@ -339,7 +352,8 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
           (last ? Pdu.FLAG_LAST_PDU : 0)
               | (headerDigest ? Pdu.FLAG_HDGSTF : 0)
               | (dataDigest ? Pdu.FLAG_DDGSTF : 0);
-      Pdu.writeCommonHeader(hdr, PduType.H2C_DATA, flags, dataStart, dataStart + n + (dataDigest ? 4 : 0));
+      Pdu.writeCommonHeader(
+          hdr, PduType.H2C_DATA, flags, dataStart, dataStart + n + (dataDigest ? 4 : 0));
       hdr.writeShortLE(cid);
       hdr.writeShortLE(ttag);
       hdr.writeIntLE((int) (offset + sent));
@@ -433,11 +447,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     hdr.setIntLE(sqe + Sqe.CDW14, c.cdw14);
     hdr.setIntLE(sqe + Sqe.CDW15, c.cdw15);
     Sgl.write(
-        hdr,
-        sqe,
-        0,
-        c.dataLength,
-        inCapsule ? Sgl.DATA_BLOCK_OFFSET : Sgl.TRANSPORT_DATA_BLOCK);
+        hdr, sqe, 0, c.dataLength, inCapsule ? Sgl.DATA_BLOCK_OFFSET : Sgl.TRANSPORT_DATA_BLOCK);
     if (hd > 0) {
       hdr.writeIntLE(digest.compute(hdr, 0, hlen));
     }
@@ -491,7 +501,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     long now = System.nanoTime();
     for (Command c : inflight) {
       if (c != null && now - c.submittedNanos > ioTimeoutNanos) {
-        log.warn("queue {}: command opcode 0x{} timed out, resetting the connection", qid, Integer.toHexString(c.opcode));
+        log.warn(
+            "queue {}: command opcode 0x{} timed out, resetting the connection",
+            qid,
+            Integer.toHexString(c.opcode));
         lose(new IOException("command timeout"));
         ctx.close();
         return;
@@ -500,7 +513,8 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   }
 
   private static byte[] header(ByteBuf frame) {
-    int n = Math.min(Math.min(Pdu.hlen(frame, 0), frame.readableBytes()), TermReqPdu.MAX_ERROR_DATA);
+    int n =
+        Math.min(Math.min(Pdu.hlen(frame, 0), frame.readableBytes()), TermReqPdu.MAX_ERROR_DATA);
     byte[] h = new byte[n];
     frame.getBytes(0, h);
     return h;

@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A Weft target in its own process, so host tests can kill, restart and freeze it. Arguments:
- * PORT NQN FILE SIZE. Prints "READY" once listening.
+ * A Weft target in its own process, so host tests can kill, restart and freeze it. Arguments: PORT
+ * NQN FILE SIZE. Prints "READY" once listening.
  */
 public final class TargetMain {
   private TargetMain() {}
@@ -28,7 +28,12 @@ public final class TargetMain {
                 List.of(ListenerConfig.of("127.0.0.1", port)),
                 List.of(
                     new SubsystemConfig(
-                        nqn, null, null, null, List.of(), List.of(NamespaceConfig.file(1, file.toString(), size)))),
+                        nqn,
+                        null,
+                        null,
+                        null,
+                        List.of(),
+                        List.of(NamespaceConfig.file(1, file.toString(), size)))),
                 null,
                 TuningConfig.defaults().withSpinNanos(0)));
     Runtime.getRuntime().addShutdownHook(new Thread(t::close));

@@ -1,0 +1,174 @@
+package io.weft.cli;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.weft.target.ControllerInfo;
+import io.weft.target.NamespaceInfo;
+import io.weft.target.SubsystemInfo;
+import io.weft.target.config.NamespaceConfig;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A client of a running target's admin HTTP API ({@code io.weft.target.admin}). Every failure is an
+ * {@link AdminException} whose message is one sentence for a person: the target's own {@code error}
+ * text, or why it could not be reached.
+ */
+public final class AdminClient implements AutoCloseable {
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+  private final HostPort admin;
+  private final String base;
+  private final HttpClient http;
+  private final ObjectMapper json =
+      JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+  public AdminClient(HostPort admin) {
+    this.admin = admin;
+    this.base = "http://" + admin;
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(CONNECT_TIMEOUT)
+            .build();
+  }
+
+  /** The request failed; {@link #status()} is the HTTP status, or 0 if there was no answer. */
+  public static final class AdminException extends RuntimeException {
+    private final int status;
+
+    AdminException(int status, String message, Throwable cause) {
+      super(message, cause);
+      this.status = status;
+    }
+
+    public int status() {
+      return status;
+    }
+  }
+
+  public List<SubsystemInfo> subsystems() {
+    return read(send("GET", "/v1/subsystems", null, 200), new TypeReference<>() {});
+  }
+
+  public NamespaceInfo addNamespace(String nqn, NamespaceConfig namespace) {
+    byte[] body;
+    try {
+      body = json.writeValueAsBytes(namespace);
+    } catch (JacksonException e) {
+      throw new IllegalStateException(e);
+    }
+    String path = "/v1/subsystems/" + segment(nqn) + "/namespaces";
+    return read(send("POST", path, body, 201), new TypeReference<>() {});
+  }
+
+  public void removeNamespace(String nqn, int nsid) {
+    send("DELETE", "/v1/subsystems/" + segment(nqn) + "/namespaces/" + nsid, null, 204);
+  }
+
+  public List<ControllerInfo> controllers() {
+    return read(send("GET", "/v1/controllers", null, 200), new TypeReference<>() {});
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  private static String segment(String text) {
+    return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  private byte[] send(String method, String path, byte[] body, int expected) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(REQUEST_TIMEOUT)
+            .header("Accept", "application/json")
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+    if (body != null) {
+      request.header("Content-Type", "application/json");
+    }
+    HttpResponse<byte[]> response;
+    try {
+      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (HttpConnectTimeoutException e) {
+      throw unreachable("the connection timed out", e);
+    } catch (HttpTimeoutException e) {
+      throw new AdminException(
+          0, "the admin API at " + admin + " did not answer " + method + " " + path, e);
+    } catch (ConnectException e) {
+      throw unreachable("connection refused", e);
+    } catch (IOException e) {
+      throw unreachable(Errors.describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AdminException(0, "interrupted", e);
+    }
+    if (response.statusCode() != expected) {
+      throw new AdminException(response.statusCode(), errorText(response), null);
+    }
+    return response.body();
+  }
+
+  private AdminException unreachable(String why, Throwable cause) {
+    return new AdminException(
+        0,
+        "cannot reach the admin API at "
+            + admin
+            + " ("
+            + why
+            + "); is 'weft target' running there? (--admin HOST:PORT)",
+        cause);
+  }
+
+  /** The target's {@code {"error": ...}} text, or what came instead. */
+  private String errorText(HttpResponse<byte[]> response) {
+    int status = response.statusCode();
+    try {
+      JsonNode error = json.readTree(response.body()).get("error");
+      if (error != null && error.isTextual()) {
+        return error.asText() + " (HTTP " + status + ")";
+      }
+    } catch (IOException notJson) {
+      // fall through: not our API's error body
+    }
+    return "unexpected HTTP " + status + " from " + admin + "; is it a Weft admin API?";
+  }
+
+  private <T> T read(byte[] body, TypeReference<T> type) {
+    try {
+      return json.readValue(body, type);
+    } catch (IOException e) {
+      throw new AdminException(
+          0, "unexpected answer from " + admin + "; is it a Weft admin API?", e);
+    }
+  }
+
+  /** Pretty JSON of what the API returned, for {@code -o json}. */
+  String toJson(Object value) {
+    try {
+      return json.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+    } catch (JacksonException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

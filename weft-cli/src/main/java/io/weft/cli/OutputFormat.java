@@ -1,0 +1,7 @@
+package io.weft.cli;
+
+/** {@code -o normal|json}. */
+enum OutputFormat {
+  normal,
+  json
+}

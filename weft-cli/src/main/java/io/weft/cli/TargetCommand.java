@@ -1,0 +1,465 @@
+package io.weft.cli;
+
+import io.weft.block.BlockDevices;
+import io.weft.cli.config.ConfigCheck;
+import io.weft.cli.config.ConfigException;
+import io.weft.cli.config.ConfigLoader;
+import io.weft.cli.config.Defaults;
+import io.weft.target.NamespaceInfo;
+import io.weft.target.SubsystemInfo;
+import io.weft.target.Target;
+import io.weft.target.config.ListenerConfig;
+import io.weft.target.config.NamespaceConfig;
+import io.weft.target.config.SubsystemConfig;
+import io.weft.target.config.TargetConfig;
+import io.weft.target.config.TuningConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code weft target}: runs a target until SIGTERM or Ctrl-C.
+ *
+ * <p>The configuration is the config file ({@code --config}) or, without one, the embedded defaults
+ * of {@link Defaults}; flags then override it: {@code --data-dir}, {@code --admin}, {@code
+ * --spin-us} and {@code --io-threads} replace single values, any {@code --listen} replaces all
+ * listeners, and the subsystem flags ({@code --nqn}, {@code --serial}, {@code --model}, {@code
+ * --allow-host}, {@code --file}/{@code --size}, {@code --memory}, {@code --block-size}) edit the
+ * one subsystem, so they need a configuration with exactly one. {@code --file} or {@code --memory}
+ * replaces that subsystem's namespaces with a single namespace 1; {@code --block-size} applies to
+ * it, or without either, to every namespace of the subsystem.
+ */
+@Command(
+    name = "target",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run an NVMe/TCP target until SIGTERM or Ctrl-C.",
+      "",
+      "Without --config and flags it listens on 127.0.0.1:4420 and exports",
+      "subsystem " + Defaults.NQN + " with one sparse 1 GiB file namespace,",
+      "./weft-data/ns1.img; the admin API is on 127.0.0.1:9420.",
+      ""
+    },
+    footer = {
+      "",
+      "Flags override the config file:",
+      "  --data-dir, --admin, --spin-us, --io-threads replace the file's value;",
+      "  any --listen replaces all of the file's listeners;",
+      "  --nqn, --serial, --model, --allow-host, --file/--size, --memory and",
+      "  --block-size edit the file's subsystem (an error if it has several);",
+      "  --file or --memory replaces its namespaces with one namespace, NSID 1;",
+      "  --block-size alone applies to all of its namespaces.",
+      "Relative paths: --data-dir is relative to the current directory, dataDir in",
+      "the file to the file's directory, namespace files to the data dir."
+    })
+final class TargetCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML configuration (see docs/weft-target.example.yaml).")
+  Path config;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT[,advertise=HOST[:PORT]]",
+      converter = ListenerConverter.class,
+      description = {
+        "NVMe/TCP listener; repeatable. Default 127.0.0.1:4420.",
+        "advertise= is the address discovery tells hosts (NAT, VMs)."
+      })
+  List<ListenerConfig> listen = new ArrayList<>();
+
+  @Option(
+      names = "--nqn",
+      paramLabel = "NQN",
+      description = "Subsystem NQN. Default " + Defaults.NQN + ".")
+  String nqn;
+
+  @Option(
+      names = "--file",
+      paramLabel = "PATH",
+      description = "File namespace (sparse; relative to the data dir); needs --size.")
+  String file;
+
+  @Option(
+      names = "--size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Size of the --file namespace: 4096, 512M, 1G, ... (binary units).")
+  Long size;
+
+  @Option(
+      names = "--memory",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Memory namespace of this size instead of a file (lost on exit).")
+  Long memory;
+
+  @Option(
+      names = "--block-size",
+      paramLabel = "512|4096",
+      description = "Logical block size. Default 512.")
+  Integer blockSize;
+
+  @Option(
+      names = "--allow-host",
+      paramLabel = "NQN",
+      description = "Host NQN allowed to connect; repeatable. None: any host.")
+  List<String> allowHosts;
+
+  @Option(
+      names = "--serial",
+      paramLabel = "TEXT",
+      description = "Serial number (max 20). Default: derived from the NQN.")
+  String serial;
+
+  @Option(
+      names = "--model",
+      paramLabel = "TEXT",
+      description = "Model number (max 40). Default \"" + Defaults.MODEL + "\".")
+  String model;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Directory for file namespaces. Default ./" + Defaults.DATA_DIR + ".")
+  Path dataDir;
+
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT|none",
+      description = "Admin HTTP API address, or none. Default " + Defaults.ADMIN + ".")
+  String admin;
+
+  @Option(
+      names = "--spin-us",
+      paramLabel = "N",
+      description = "Microseconds an idle I/O thread busy-polls before it sleeps (0: never).")
+  Long spinMicros;
+
+  @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads.")
+  Integer ioThreads;
+
+  /** Released by {@link #requestStop()}; the JVM's shutdown hook handles signals instead. */
+  private final CountDownLatch stop = new CountDownLatch(1);
+
+  /** Released once the target runs (or the command failed before that). */
+  final CountDownLatch started = new CountDownLatch(1);
+
+  @Override
+  public Integer call() {
+    try {
+      return runTarget();
+    } finally {
+      started.countDown();
+    }
+  }
+
+  private int runTarget() {
+    TargetConfig config;
+    try {
+      config = buildConfig(Path.of(""));
+    } catch (ConfigException e) {
+      throw new CliException(ExitCodes.USAGE, e.getMessage(), e);
+    }
+    if (WeftCli.isVerbose(spec.root().commandLine().getParseResult())) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+    }
+
+    Target target;
+    try {
+      target = Target.start(config);
+    } catch (IOException | RuntimeException e) {
+      throw new CliException(
+          ExitCodes.FAILED,
+          "cannot start the target (" + addresses(config) + "): " + Errors.describe(e),
+          e);
+    }
+    Thread hook = new Thread(target::close, "weft-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      printBanner(spec.commandLine().getOut(), target, config);
+      started.countDown();
+      stop.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or ran; it closes the target
+      }
+      target.close();
+    }
+    return ExitCodes.OK;
+  }
+
+  /** Stops a target started by {@link #call()} in this JVM (tests and embedding). */
+  void requestStop() {
+    stop.countDown();
+  }
+
+  /**
+   * The configuration this command line asks for: the config file or the embedded defaults, with
+   * the flags applied, checked.
+   *
+   * @param workingDir what relative {@code --data-dir} and the default data dir are relative to
+   * @throws ConfigException for an unreadable or invalid config file, or an invalid result
+   * @throws CommandLine.ParameterException for flags that contradict each other or the file
+   */
+  TargetConfig buildConfig(Path workingDir) throws ConfigException {
+    TargetConfig base = config != null ? ConfigLoader.load(config) : Defaults.embedded(workingDir);
+    TargetConfig merged = applyFlags(base, workingDir);
+    try {
+      ConfigCheck.validate(merged);
+    } catch (ConfigException e) {
+      throw new ConfigException("invalid configuration: " + e.getMessage(), e);
+    }
+    return merged;
+  }
+
+  private TargetConfig applyFlags(TargetConfig base, Path workingDir) {
+    checkFlags();
+    Path dir =
+        dataDir != null ? workingDir.resolve(dataDir).toAbsolutePath().normalize() : base.dataDir();
+    String adminListen = admin != null ? adminFlag(admin) : base.adminListen();
+    List<ListenerConfig> listeners = listen.isEmpty() ? base.listeners() : listen;
+    TuningConfig t = base.tuning();
+    TuningConfig tuning =
+        new TuningConfig(
+            ioThreads != null ? ioThreads : t.ioThreads(),
+            spinMicros != null ? spinMicros * 1000 : t.spinNanos(),
+            t.mdts(),
+            t.inCapsuleDataSize(),
+            t.maxQueueEntries(),
+            t.maxIoQueues(),
+            t.maxH2cData(),
+            t.ioWorkerThreads());
+    List<SubsystemConfig> subsystems = base.subsystems();
+    if (hasSubsystemFlags()) {
+      if (subsystems.size() != 1) {
+        throw usage(
+            "--nqn, --serial, --model, --allow-host, --file, --memory and --block-size edit the"
+                + " only subsystem, but "
+                + config
+                + " defines "
+                + subsystems.size()
+                + "; edit the file instead");
+      }
+      subsystems = List.of(editSubsystem(subsystems.get(0)));
+    }
+    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning);
+  }
+
+  private void checkFlags() {
+    if (file != null && memory != null) {
+      throw usage("--file and --memory are alternatives; give one");
+    }
+    if (file != null && size == null) {
+      throw usage("--file needs --size (e.g. --size 1G)");
+    }
+    if (size != null && file == null) {
+      throw usage("--size goes with --file; for a memory namespace use --memory SIZE");
+    }
+    if (blockSize != null && blockSize != 512 && blockSize != 4096) {
+      throw usage("--block-size must be 512 or 4096, not " + blockSize);
+    }
+    if (spinMicros != null && (spinMicros < 0 || spinMicros > 1_000_000)) {
+      throw usage("--spin-us must be from 0 to 1000000, not " + spinMicros);
+    }
+    if (ioThreads != null && ioThreads < 1) {
+      throw usage("--io-threads must be at least 1, not " + ioThreads);
+    }
+  }
+
+  private boolean hasSubsystemFlags() {
+    return nqn != null
+        || serial != null
+        || model != null
+        || allowHosts != null
+        || file != null
+        || memory != null
+        || blockSize != null;
+  }
+
+  private SubsystemConfig editSubsystem(SubsystemConfig s) {
+    List<NamespaceConfig> namespaces;
+    if (file != null || memory != null) {
+      int bs = blockSize != null ? blockSize : Defaults.BLOCK_SIZE;
+      namespaces =
+          List.of(
+              file != null
+                  ? new NamespaceConfig(1, "file", file, size, bs, false, null)
+                  : new NamespaceConfig(1, "memory", null, memory, bs, false, null));
+    } else if (blockSize != null) {
+      namespaces =
+          s.namespaces().stream()
+              .map(
+                  n ->
+                      new NamespaceConfig(
+                          n.nsid(),
+                          n.backend(),
+                          n.path(),
+                          n.sizeBytes(),
+                          blockSize,
+                          n.direct(),
+                          n.uuid()))
+              .toList();
+    } else {
+      namespaces = s.namespaces();
+    }
+    return new SubsystemConfig(
+        nqn != null ? nqn : s.nqn(),
+        serial != null ? serial : s.serial(),
+        model != null ? model : s.model(),
+        s.firmware(),
+        allowHosts != null ? allowHosts : s.allowedHosts(),
+        namespaces);
+  }
+
+  private String adminFlag(String text) {
+    if (text.strip().equalsIgnoreCase("none")) {
+      return null;
+    }
+    try {
+      return HostPort.parse(text, "--admin address").toString();
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage() + ", or none");
+    }
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+
+  private static String addresses(TargetConfig config) {
+    List<String> parts = new ArrayList<>();
+    for (ListenerConfig l : config.listeners()) {
+      parts.add("listen " + new HostPort(l.host(), l.port()));
+    }
+    if (config.adminListen() != null) {
+      parts.add("admin " + config.adminListen());
+    }
+    return String.join(", ", parts);
+  }
+
+  /**
+   * What runs and how to reach it. Hosts are told the advertised address when there is one, and the
+   * bound port (which differs from the configured one for port 0).
+   */
+  private static void printBanner(PrintWriter out, Target target, TargetConfig config) {
+    out.println("Weft " + Version.version() + " NVMe/TCP target is running.");
+    List<InetSocketAddress> bound = target.listenAddresses();
+    HostPort reachFirst = null;
+    for (int i = 0; i < bound.size(); i++) {
+      HostPort at = HostPort.of(bound.get(i));
+      ListenerConfig l = i < config.listeners().size() ? config.listeners().get(i) : null;
+      HostPort reach = at;
+      String line = "  listening   " + at;
+      if (l != null && l.advertiseHost() != null) {
+        reach =
+            new HostPort(l.advertiseHost(), l.advertisePort() != 0 ? l.advertisePort() : at.port());
+        line += " (advertised as " + reach + ")";
+      }
+      out.println(line);
+      if (reachFirst == null) {
+        reachFirst = reach;
+      }
+    }
+    for (SubsystemInfo s : target.subsystems()) {
+      out.println("  subsystem   " + s.nqn() + describeNamespaces(s.namespaces()));
+    }
+    InetSocketAddress adminAddress = target.adminAddress();
+    out.println(
+        adminAddress != null
+            ? "  admin API   http://" + HostPort.of(adminAddress) + "/v1/health"
+            : "  admin API   off");
+    if (reachFirst != null) {
+      String a =
+          (reachFirst.isWildcard() ? "<this-host's-address>" : reachFirst.host())
+              + " -s "
+              + reachFirst.port();
+      out.println("Connect with nvme-cli:");
+      out.println("  nvme discover -t tcp -a " + a);
+      for (SubsystemInfo s : target.subsystems()) {
+        out.println("  nvme connect -t tcp -a " + a + " -n " + s.nqn());
+      }
+    }
+    out.println("Stop with Ctrl-C or SIGTERM.");
+    out.flush();
+  }
+
+  private static String describeNamespaces(List<NamespaceInfo> namespaces) {
+    if (namespaces.isEmpty()) {
+      return " (no namespaces)";
+    }
+    List<String> parts = new ArrayList<>();
+    for (NamespaceInfo n : namespaces) {
+      parts.add(
+          "ns "
+              + n.nsid()
+              + ": "
+              + n.backend()
+              + " "
+              + Sizes.format(n.sizeBytes())
+              + (n.path() != null ? " " + n.path() : ""));
+    }
+    return " (" + String.join("; ", parts) + ")";
+  }
+
+  /** {@code HOST:PORT[,advertise=HOST[:PORT]]}. */
+  static final class ListenerConverter implements CommandLine.ITypeConverter<ListenerConfig> {
+    @Override
+    public ListenerConfig convert(String value) {
+      try {
+        return parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+
+    private static ListenerConfig parse(String value) {
+      String[] parts = value.split(",");
+      HostPort bind = HostPort.parse(parts[0], "listen address");
+      HostPort advertise = null;
+      for (int i = 1; i < parts.length; i++) {
+        String part = parts[i].strip();
+        if (!part.startsWith("advertise=")) {
+          throw new IllegalArgumentException(
+              "unknown listener setting '" + part + "' (only advertise=HOST[:PORT])");
+        }
+        advertise =
+            HostPort.parseOptionalPort(part.substring("advertise=".length()), "advertised address");
+      }
+      return advertise == null
+          ? new ListenerConfig(bind.host(), bind.port(), null, 0)
+          : new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+    }
+  }
+
+  /** Sizes like 512M or 1G (binary units), more than 0. */
+  static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return BlockDevices.parseSize(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
+      }
+    }
+  }
+}

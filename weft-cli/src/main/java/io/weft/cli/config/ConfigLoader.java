@@ -1,0 +1,324 @@
+package io.weft.cli.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.weft.block.BlockDevices;
+import io.weft.cli.HostPort;
+import io.weft.target.config.ListenerConfig;
+import io.weft.target.config.NamespaceConfig;
+import io.weft.target.config.SubsystemConfig;
+import io.weft.target.config.TargetConfig;
+import io.weft.target.config.TuningConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a YAML target configuration into a {@link TargetConfig}: rejects unknown keys and values of
+ * the wrong type (naming the key and line), parses sizes and addresses, and fills in the defaults
+ * of {@link Defaults}. Relative {@code dataDir} is relative to the config file's directory;
+ * relative namespace files are relative to {@code dataDir}. Semantic checks (unique NSIDs, block
+ * sizes, ...) are {@link ConfigCheck}'s, after command-line flags are applied.
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML =
+      YAMLMapper.builder()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .build();
+
+  private ConfigLoader() {}
+
+  /** Reads and maps a config file. */
+  public static TargetConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file " + file + " does not exist");
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e, e);
+    }
+    Path baseDir = file.toAbsolutePath().normalize().getParent();
+    return parse(text, baseDir, file.toString());
+  }
+
+  /**
+   * Maps YAML text.
+   *
+   * @param baseDir what a relative {@code dataDir} is relative to
+   * @param source the file name, quoted in error messages
+   */
+  public static TargetConfig parse(String yaml, Path baseDir, String source)
+      throws ConfigException {
+    ConfigFile file;
+    try {
+      file = YAML.readValue(yaml, ConfigFile.class);
+    } catch (JacksonException e) {
+      throw new ConfigException(source + describe(e), e);
+    }
+    if (file == null) {
+      throw new ConfigException(source + ": the file is empty");
+    }
+    try {
+      return map(file, baseDir);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(source + ": " + e.getMessage(), e);
+    }
+  }
+
+  // ---- mapping: each problem is an IllegalArgumentException that starts with the key path ----
+
+  private static TargetConfig map(ConfigFile file, Path baseDir) {
+    Path dataDir =
+        baseDir
+            .resolve(file.dataDir() != null ? file.dataDir() : Defaults.DATA_DIR)
+            .toAbsolutePath()
+            .normalize();
+    String admin = admin(file.admin());
+
+    if (file.listeners() == null || file.listeners().isEmpty()) {
+      throw fail("listeners", "at least one listener is required (e.g. - listen: 127.0.0.1:4420)");
+    }
+    List<ListenerConfig> listeners = new ArrayList<>();
+    for (int i = 0; i < file.listeners().size(); i++) {
+      listeners.add(listener(file.listeners().get(i), "listeners[" + i + "]"));
+    }
+
+    if (file.subsystems() == null || file.subsystems().isEmpty()) {
+      throw fail("subsystems", "at least one subsystem is required");
+    }
+    List<SubsystemConfig> subsystems = new ArrayList<>();
+    for (int i = 0; i < file.subsystems().size(); i++) {
+      subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]"));
+    }
+    return new TargetConfig(dataDir, listeners, subsystems, admin, tuning(file.tuning()));
+  }
+
+  /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
+  static String admin(String text) {
+    if (text == null) {
+      return Defaults.ADMIN;
+    }
+    if (text.strip().equalsIgnoreCase("none")) {
+      return null;
+    }
+    return addressOf("admin", () -> HostPort.parse(text, "admin address")).toString();
+  }
+
+  private static ListenerConfig listener(ConfigFile.Listener l, String where) {
+    if (l == null || l.listen() == null) {
+      throw fail(where, "missing 'listen: HOST:PORT'");
+    }
+    HostPort bind = addressOf(where + ".listen", () -> HostPort.parse(l.listen(), "address"));
+    if (l.advertise() == null) {
+      return new ListenerConfig(bind.host(), bind.port(), null, 0);
+    }
+    HostPort advertise =
+        addressOf(
+            where + ".advertise",
+            () -> HostPort.parseOptionalPort(l.advertise(), "advertised address"));
+    return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+  }
+
+  private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where) {
+    if (s == null || s.nqn() == null || s.nqn().isBlank()) {
+      throw fail(where, "missing 'nqn'");
+    }
+    List<NamespaceConfig> namespaces = new ArrayList<>();
+    if (s.namespaces() != null) {
+      for (int i = 0; i < s.namespaces().size(); i++) {
+        namespaces.add(namespace(s.namespaces().get(i), i, where + ".namespaces[" + i + "]"));
+      }
+    }
+    List<String> hosts = s.allowedHosts() == null ? List.of() : s.allowedHosts();
+    if (hosts.stream().anyMatch(h -> h == null || h.isBlank())) {
+      throw fail(where + ".allowedHosts", "host NQNs must not be empty");
+    }
+    return new SubsystemConfig(s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces);
+  }
+
+  private static NamespaceConfig namespace(ConfigFile.Namespace n, int index, String where) {
+    if (n == null) {
+      throw fail(where, "empty namespace");
+    }
+    int nsid = n.nsid() != null ? n.nsid() : index + 1;
+    int blockSize = n.blockSize() != null ? n.blockSize() : Defaults.BLOCK_SIZE;
+    boolean direct = Boolean.TRUE.equals(n.direct());
+    if (n.file() != null && n.memory() != null) {
+      throw fail(where, "give either 'file' (with 'size') or 'memory', not both");
+    }
+    if (n.memory() != null) {
+      if (n.size() != null) {
+        throw fail(where, "'size' is for file namespaces; a memory namespace's size is 'memory'");
+      }
+      if (direct) {
+        throw fail(where, "'direct' is for file namespaces");
+      }
+      long size = size(n.memory(), where + ".memory");
+      return new NamespaceConfig(nsid, "memory", null, size, blockSize, false, n.uuid());
+    }
+    if (n.file() == null || n.file().isBlank()) {
+      throw fail(where, "missing backend: give 'file: PATH' with 'size: SIZE', or 'memory: SIZE'");
+    }
+    if (n.size() == null) {
+      throw fail(where, "a file namespace needs 'size' (e.g. size: 1G)");
+    }
+    long size = size(n.size(), where + ".size");
+    return new NamespaceConfig(nsid, "file", n.file(), size, blockSize, direct, n.uuid());
+  }
+
+  private static TuningConfig tuning(ConfigFile.Tuning t) {
+    TuningConfig d = TuningConfig.defaults();
+    if (t == null) {
+      return d;
+    }
+    long spinNanos;
+    try {
+      spinNanos =
+          t.spinMicros() != null ? Math.multiplyExact(t.spinMicros(), 1000L) : d.spinNanos();
+    } catch (ArithmeticException e) {
+      throw fail("tuning.spinMicros", "too large");
+    }
+    return new TuningConfig(
+        t.ioThreads() != null ? t.ioThreads() : d.ioThreads(),
+        spinNanos,
+        t.mdts() != null ? t.mdts() : d.mdts(),
+        t.inCapsuleDataSize() != null
+            ? intSize(t.inCapsuleDataSize(), "tuning.inCapsuleDataSize")
+            : d.inCapsuleDataSize(),
+        t.maxQueueEntries() != null ? t.maxQueueEntries() : d.maxQueueEntries(),
+        t.maxIoQueues() != null ? t.maxIoQueues() : d.maxIoQueues(),
+        t.maxH2cData() != null ? intSize(t.maxH2cData(), "tuning.maxH2cData") : d.maxH2cData(),
+        t.ioWorkerThreads() != null ? t.ioWorkerThreads() : d.ioWorkerThreads());
+  }
+
+  private static long size(String text, String where) {
+    try {
+      return BlockDevices.parseSize(text);
+    } catch (IllegalArgumentException e) {
+      throw fail(where, e.getMessage());
+    }
+  }
+
+  private static int intSize(String text, String where) {
+    long size = size(text, where);
+    if (size > Integer.MAX_VALUE) {
+      throw fail(where, "'" + text + "' is too large");
+    }
+    return (int) size;
+  }
+
+  private static HostPort addressOf(String where, Supplier<HostPort> parser) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException e) {
+      throw fail(where, e.getMessage());
+    }
+  }
+
+  private static IllegalArgumentException fail(String where, String message) {
+    return new IllegalArgumentException(where + ": " + message);
+  }
+
+  // ---- Jackson errors, said in terms of the YAML ----
+
+  /** ": line N: what is wrong", without Java class names. */
+  private static String describe(JacksonException e) {
+    // Jackson reports the unknown keys of a record only once the whole mapping is read, so the
+    // line would point past it; the key path says where instead.
+    JsonLocation loc = e instanceof UnrecognizedPropertyException ? null : e.getLocation();
+    String line = loc != null && loc.getLineNr() > 0 ? ": line " + loc.getLineNr() : "";
+    String path = e instanceof JsonMappingException jm ? path(jm) : "";
+    return line
+        + ": "
+        + switch (e) {
+          case UnrecognizedPropertyException u ->
+              "unknown key '"
+                  + u.getPropertyName()
+                  + "'"
+                  + (path.contains(".")
+                      ? " in " + path.substring(0, path.lastIndexOf('.'))
+                      : " at the top level")
+                  + " (known keys: "
+                  + names(u.getKnownPropertyIds())
+                  + ")";
+          case MismatchedInputException m
+              when path.isEmpty() && m.getOriginalMessage().startsWith("No content") ->
+              "the file has no settings";
+          case MismatchedInputException m when path.isEmpty() ->
+              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning)";
+          case MismatchedInputException m -> path + ": " + expected(m.getTargetType());
+          default -> firstLine(e.getOriginalMessage());
+        };
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == null) {
+      return "value of the wrong type";
+    }
+    if (type == Integer.class || type == Long.class || type == int.class || type == long.class) {
+      return "expected a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "expected true or false";
+    }
+    if (type == String.class) {
+      return "expected a single value, not a list or mapping";
+    }
+    if (Collection.class.isAssignableFrom(type)) {
+      return "expected a list (lines starting with '- ')";
+    }
+    if (type.isRecord()) {
+      return "expected a mapping of keys ("
+          + names(Arrays.stream(type.getRecordComponents()).map(c -> (Object) c.getName()).toList())
+          + ")";
+    }
+    return "value of the wrong type (expected "
+        + type.getSimpleName().toLowerCase(Locale.ROOT)
+        + ")";
+  }
+
+  private static String path(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        if (!sb.isEmpty()) {
+          sb.append('.');
+        }
+        sb.append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String names(Collection<Object> ids) {
+    return ids.stream().map(String::valueOf).collect(Collectors.joining(", "));
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "unreadable YAML";
+    }
+    String first = message.strip().lines().findFirst().orElse("unreadable YAML");
+    return first.isEmpty() ? "unreadable YAML" : first;
+  }
+}
