@@ -2,10 +2,14 @@ package io.weft.target.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
 import io.weft.protocol.nvme.Cqe;
 import io.weft.protocol.nvme.Opcodes;
@@ -29,6 +33,7 @@ import io.weft.target.core.Request;
 import io.weft.target.core.TargetCore;
 import java.io.IOException;
 import java.net.SocketException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +44,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Command slots are preallocated when the queue is connected (queue size entries); the slot
  * index is the transfer tag of its R2Ts. Completions are written without a flush and flushed once
- * per read batch or per task-queue pass, so a burst of commands costs one write system call.
+ * per read batch or per task-queue pass, so a burst of commands costs one write system call. While
+ * the connection is not writable a completed command keeps its slot until its answer is written, so
+ * the queue size also bounds the answers waiting for a host that does not read them.
  */
 final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContext {
   private static final Logger log = LoggerFactory.getLogger(TcpQueue.class);
+
+  /** How long a connection may stay half-open after a C2HTermReq before it is closed. */
+  static final int TERM_REQ_LINGER_SECONDS = 5;
 
   /** The admin queue and every Fabrics command take up to 8 KiB in-capsule, whatever IOCCSZ. */
   static final int ADMIN_IN_CAPSULE = 8192;
@@ -184,10 +194,26 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         qid,
         remoteAddress(),
         e.getMessage());
-    ctx.channel().config().setAutoRead(false);
+    // Input is still read, and dropped unframed, until the connection closes: closing a socket
+    // with unread input resets it, and a reset throws away whatever the host has not received
+    // yet, this C2HTermReq included. Once the C2HTermReq is out, the output side is shut (FIN);
+    // the connection closes when the host closes its side, or after a grace period.
+    if (ctx.pipeline().context(decoder) != null) {
+      ctx.pipeline().remove(decoder);
+    }
     ByteBuf term =
         TermReqPdu.encode(ctx.alloc(), PduType.C2H_TERM_REQ, e.fes(), e.fei(), e.offendingHeader());
-    ctx.writeAndFlush(term).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(term).addListener((ChannelFutureListener) this::closeAfterTermReq);
+  }
+
+  private void closeAfterTermReq(ChannelFuture written) {
+    Channel ch = ctx.channel();
+    if (written.isSuccess() && ch instanceof DuplexChannel duplex && ch.isActive()) {
+      duplex.shutdownOutput();
+      ch.eventLoop().schedule(() -> ch.close(), TERM_REQ_LINGER_SECONDS, TimeUnit.SECONDS);
+    } else {
+      ch.close();
+    }
   }
 
   // ---- inbound PDUs ----
@@ -411,24 +437,37 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       freeRequest(r);
       return;
     }
+    // While the connection cannot take more output, a command keeps its slot until its answer
+    // has been written: a host that never reads what it asked for then runs into the queue size
+    // (overrun) instead of making the target buffer answers without bound. A host that reads
+    // cannot tell: the slot is free before the answer reaches it.
+    boolean holdSlot = !ctx.channel().isWritable();
     int status = r.status;
     if (!Status.isSuccess(status)) {
       if (controller != null) {
+        // More: the error log has an entry for this. A failed Connect has no controller and
+        // no log, and the Linux host names Connect errors only when More is clear.
         controller.recordError(Math.max(qid, 0), r);
+        status |= Status.MORE;
       }
-      status |= Status.MORE;
     }
+    boolean successFlag = false;
     if (r.direction == Request.Direction.CONTROLLER_TO_HOST && Status.isSuccess(status)) {
       sendC2hData(r);
-      if (sqFlowDisabled) {
-        // The SUCCESS flag on the last C2HData stands in for the completion.
-        freeRequest(r);
-        scheduleFlush();
-        return;
-      }
+      // With SQ flow control off, the SUCCESS flag on the last C2HData stands in for the
+      // completion.
+      successFlag = sqFlowDisabled;
     }
-    sendCapsuleResp(r, status);
-    freeRequest(r);
+    if (!successFlag) {
+      sendCapsuleResp(r, status);
+    }
+    if (holdSlot) {
+      ChannelPromise written = ctx.newPromise();
+      written.addListener(f -> freeRequest(r));
+      ctx.write(Unpooled.EMPTY_BUFFER, written);
+    } else {
+      freeRequest(r);
+    }
     scheduleFlush();
   }
 
@@ -471,14 +510,15 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     ByteBuf out = ctx.alloc().directBuffer(plen);
     Pdu.writeCommonHeader(out, PduType.CAPSULE_RESP, headerDigest ? Pdu.FLAG_HDGSTF : 0, 0, plen);
     out.writeZero(Cqe.SIZE);
-    Cqe.write(
-        out,
-        Pdu.CAPSULE_CQE,
-        r.result,
-        sqFlowDisabled ? 0 : sqHead,
-        Math.max(qid, 0),
-        r.cid,
-        status);
+    int sqhd = sqFlowDisabled ? 0 : sqHead;
+    if (sqFlowDisabled
+        && r.opcode == Opcodes.FABRICS
+        && r.fctype == Opcodes.FCTYPE_CONNECT
+        && Status.isSuccess(status)) {
+      // The Connect response of a queue without SQ flow control says so with SQHD FFFFh.
+      sqhd = 0xFFFF;
+    }
+    Cqe.write(out, Pdu.CAPSULE_CQE, r.result, sqhd, Math.max(qid, 0), r.cid, status);
     appendHeaderDigest(out, 0, hlen);
     write(out);
   }
@@ -549,6 +589,12 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     this.sqHead = sqFlowDisabled ? 0 : 1 % this.sqSize;
     // The Connect request still holds slot 0 of the old table; it frees into nothing.
     allocateSlots(sqSize + 1);
+    if (state == State.CLOSED) {
+      // An I/O queue Connect finishes after a hop through the admin queue's loop; if the
+      // connection ended meanwhile, channelInactive found no controller to tell. Tell it now, or
+      // it keeps the dead queue (and its QID) for good.
+      controller.queueClosed(this);
+    }
   }
 
   @Override
