@@ -7,7 +7,8 @@ public final class ExitCodes {
 
   /**
    * The command was fine but failed: the target could not start (port in use, backend error), the
-   * admin API refused the request or could not be reached.
+   * admin API refused the request or could not be reached, or a host command could not connect or
+   * got an error status (a host not allowed, an LBA out of range).
    */
   public static final int FAILED = 1;
 

@@ -1,6 +1,10 @@
 package io.weft.cli;
 
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,28 +15,43 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code weft}: runs an NVMe/TCP target ({@code weft target}) and manages a running one through its
- * admin API ({@code weft ns ...}, {@code weft controllers}).
+ * {@code weft}: runs an NVMe/TCP target ({@code weft target}), manages a running one through its
+ * admin API ({@code weft ns ...}, {@code weft controllers}), and talks to any NVMe/TCP target as a
+ * host with nvme-cli's options ({@code weft discover}, {@code connect-check}, {@code id-ctrl},
+ * {@code id-ns}, {@code read}, {@code write}, {@code smart-log}, {@code perf}).
  *
- * <p>Errors are one line on stderr, {@code weft: <what went wrong>}, with the exit codes of {@link
- * ExitCodes}; {@code --verbose} adds the stack trace and debug logging.
+ * <p>Errors are one line on stderr, {@code weft: <what went wrong>} ({@code weft read: ...} for the
+ * host commands), with the exit codes of {@link ExitCodes}; {@code --verbose} adds the stack trace
+ * and debug logging.
  */
 @Command(
     name = "weft",
     mixinStandardHelpOptions = true,
     versionProvider = VersionCommand.Provider.class,
-    description = "Weft: an NVMe-over-TCP block storage target.",
+    description = {
+      "Weft: an NVMe-over-TCP block storage target, and NVMe/TCP host tools that",
+      "work with any target and take nvme-cli's options (--traddr, --nqn, ...)."
+    },
     subcommands = {
       TargetCommand.class,
       NsCommand.class,
       ControllersCommand.class,
+      DiscoverCommand.class,
+      ConnectCheckCommand.class,
+      IdCtrlCommand.class,
+      IdNsCommand.class,
+      ReadCommand.class,
+      WriteCommand.class,
+      SmartLogCommand.class,
+      PerfCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class
     },
     footer = {
       "",
-      "Exit codes: 0 ok; 1 failed (the target could not start, or the admin API",
-      "refused the request or could not be reached); 2 bad usage or config file."
+      "Exit codes: 0 ok; 1 failed (the target could not start, the admin API refused",
+      "the request or could not be reached, or an NVMe/TCP connection or command",
+      "failed); 2 bad usage or config file."
     })
 public final class WeftCli implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -42,6 +61,11 @@ public final class WeftCli implements Callable<Integer> {
       scope = ScopeType.INHERIT,
       description = "Debug logging, and stack traces with errors.")
   boolean verbose;
+
+  /** Data of the host commands ({@code weft write}'s input, {@code weft read}'s output). */
+  InputStream stdin = System.in;
+
+  OutputStream stdout = System.out;
 
   public static void main(String[] args) {
     System.exit(run(args, null, null));
@@ -53,6 +77,22 @@ public final class WeftCli implements Callable<Integer> {
     if (out != null) {
       cli.setOut(out);
     }
+    if (err != null) {
+      cli.setErr(err);
+    }
+    return cli.execute(args);
+  }
+
+  /**
+   * Runs a command line with byte streams for stdin and stdout (text output goes to {@code stdout}
+   * too, in UTF-8); a null {@code err} means stderr.
+   */
+  public static int run(String[] args, InputStream stdin, OutputStream stdout, PrintWriter err) {
+    CommandLine cli = commandLine();
+    WeftCli root = cli.getCommand();
+    root.stdin = stdin;
+    root.stdout = stdout;
+    cli.setOut(new PrintWriter(new OutputStreamWriter(stdout, StandardCharsets.UTF_8), true));
     if (err != null) {
       cli.setErr(err);
     }
@@ -95,7 +135,12 @@ public final class WeftCli implements Callable<Integer> {
   private static int executionError(Exception e, CommandLine cmd, ParseResult parseResult) {
     PrintWriter err = cmd.getErr();
     boolean ours = e instanceof CliException || e instanceof AdminClient.AdminException;
-    err.println("weft: " + (ours ? e.getMessage() : Errors.describe(e)));
+    // Host commands name themselves, as nvme-cli does: "weft read: LBA_OUT_OF_RANGE (...)".
+    String who =
+        cmd.getCommandSpec().userObject() instanceof HostCommand
+            ? cmd.getCommandSpec().qualifiedName()
+            : "weft";
+    err.println(who + ": " + (ours ? e.getMessage() : Errors.describe(e)));
     if (isVerbose(parseResult)) {
       e.printStackTrace(err);
     }

@@ -506,10 +506,12 @@ public final class HostController implements AutoCloseable {
     State s = state;
     if (s == State.LIVE) {
       HostQueue[] queues = io;
-      if (queues.length > 0) {
-        pick(queues).submit(c);
+      if (queues.length == 0) {
+        fail(c, HostStatus.INVALID_REQUEST); // a discovery controller, or no queues granted
         return;
       }
+      pick(queues).submit(c);
+      return;
     }
     if (s == State.DELETED) {
       fail(c, HostStatus.CONTROLLER_LOST);

@@ -28,19 +28,31 @@ public record HostIdentity(String hostNqn, UUID hostId) {
     Path nqnFile = dir.resolve("hostnqn");
     Path idFile = dir.resolve("hostid");
     try {
-      if (Files.exists(nqnFile) && Files.exists(idFile)) {
-        return new HostIdentity(
-            Files.readString(nqnFile).strip(), UUID.fromString(Files.readString(idFile).strip()));
-      }
-      UUID id = UUID.randomUUID();
-      HostIdentity created = new HostIdentity("nqn.2014-08.org.nvmexpress:uuid:" + id, id);
+      // Keep whichever half the user already has (e.g. an NQN put there to match an allow-list).
+      UUID id =
+          Files.exists(idFile)
+              ? UUID.fromString(Files.readString(idFile).strip())
+              : UUID.randomUUID();
+      String nqn =
+          Files.exists(nqnFile)
+              ? Files.readString(nqnFile).strip()
+              : "nqn.2014-08.org.nvmexpress:uuid:" + id;
       Files.createDirectories(dir);
-      Files.writeString(nqnFile, created.hostNqn() + "\n");
-      Files.writeString(idFile, id + "\n");
-      return created;
+      if (!Files.exists(idFile)) {
+        Files.writeString(idFile, id + "\n");
+      }
+      if (!Files.exists(nqnFile)) {
+        Files.writeString(nqnFile, nqn + "\n");
+      }
+      return new HostIdentity(nqn, id);
     } catch (IOException | IllegalArgumentException e) {
-      // A read-only home must not stop a host from working: use a fresh identity for this run.
+      // A read-only or damaged home must not stop a host from working: use a fresh identity for
+      // this run, and say so, since targets with allow-lists will not know it.
       UUID id = UUID.randomUUID();
+      System.getLogger(HostIdentity.class.getName())
+          .log(
+              System.Logger.Level.WARNING,
+              "cannot keep a host identity in " + dir + " (" + e.getMessage() + "); using " + id);
       return new HostIdentity("nqn.2014-08.org.nvmexpress:uuid:" + id, id);
     }
   }

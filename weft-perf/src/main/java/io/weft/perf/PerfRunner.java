@@ -38,7 +38,7 @@ public final class PerfRunner {
               + " is not a multiple of the namespace's "
               + ns.blockSize());
     }
-    if (o.blockSize() > controller.maxTransferBytes() && o.queueDepth() > 0) {
+    if (o.blockSize() > controller.maxTransferBytes()) {
       throw new IllegalArgumentException(
           "block size "
               + o.blockSize()
