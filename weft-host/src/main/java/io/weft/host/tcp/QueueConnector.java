@@ -29,6 +29,7 @@ public final class QueueConnector {
     PduFrameDecoder decoder =
         new PduFrameDecoder(
             t -> t == PduType.C2H_DATA ? MAX_C2H_DATA : 0, HostQueue.receivableTypes());
+    decoder.setCumulator(io.netty.handler.codec.ByteToMessageDecoder.COMPOSITE_CUMULATOR);
     HostQueue queue = new HostQueue(decoder, headerDigest, dataDigest, depth);
     Bootstrap b =
         new Bootstrap()

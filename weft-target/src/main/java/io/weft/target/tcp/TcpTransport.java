@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.weft.protocol.tcp.EventLoops;
 import io.weft.protocol.tcp.PduFrameDecoder;
@@ -28,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * threads and the request hops back (see {@code Request}).
  */
 public final class TcpTransport implements AutoCloseable {
+  private static final int WRITE_LOW_WATER = 1 << 20;
+  private static final int WRITE_HIGH_WATER = 4 << 20;
+
   private final EventLoopGroup group;
   private final List<Channel> listeners = new ArrayList<>();
   private final List<InetSocketAddress> bound = new ArrayList<>();
@@ -66,6 +70,10 @@ public final class TcpTransport implements AutoCloseable {
             .channel(channelType)
             .option(ChannelOption.SO_REUSEADDR, true)
             .childOption(ChannelOption.TCP_NODELAY, true)
+            // Room for a queue's worth of large reads before back-pressure holds slots.
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER))
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
