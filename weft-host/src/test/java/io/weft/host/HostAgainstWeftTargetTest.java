@@ -41,7 +41,7 @@ class HostAgainstWeftTargetTest {
                     "Weft",
                     null,
                     allowed,
-                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
+                    List.of(NamespaceConfig.memory(1, 128 << 20)))),
             null,
             TuningConfig.defaults().withSpinNanos(0)));
   }
@@ -73,7 +73,7 @@ class HostAgainstWeftTargetTest {
       assertEquals(2, c.ioQueueCount());
       NvmeNamespace ns = c.namespace(1);
       assertEquals(512, ns.blockSize());
-      int total = 8 << 20;
+      int total = 64 << 20;
       ByteBuf src = Unpooled.directBuffer(total);
       byte[] pattern = new byte[total];
       new Random(7).nextBytes(pattern);

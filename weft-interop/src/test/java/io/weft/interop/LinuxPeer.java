@@ -117,6 +117,7 @@ final class LinuxPeer {
     final Path script;
     Path share;
     final List<String> guestForwards = new ArrayList<>();
+    final List<String> hostForwards = new ArrayList<>();
     final Map<String, String> env = new LinkedHashMap<>();
     int memoryMib = 1024;
     int cpus = 2;
@@ -135,6 +136,12 @@ final class LinuxPeer {
     /** Guest connections to {@code guestIp:guestPort} reach host 127.0.0.1:{@code hostPort}. */
     GuestSpec guestForward(String guestIp, int guestPort, int hostPort) {
       guestForwards.add(guestIp + ":" + guestPort + ":" + hostPort);
+      return this;
+    }
+
+    /** Host connections to 127.0.0.1:{@code hostPort} reach the guest's {@code guestPort}. */
+    GuestSpec hostForward(int hostPort, int guestPort) {
+      hostForwards.add(hostPort + ":" + guestPort);
       return this;
     }
 
@@ -175,6 +182,10 @@ final class LinuxPeer {
     }
     for (String forward : spec.guestForwards) {
       cmd.add("--guestfwd");
+      cmd.add(forward);
+    }
+    for (String forward : spec.hostForwards) {
+      cmd.add("--hostfwd");
       cmd.add(forward);
     }
     spec.env.forEach(
