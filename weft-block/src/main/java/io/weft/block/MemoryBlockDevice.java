@@ -1,12 +1,14 @@
 package io.weft.block;
 
 import io.netty.buffer.ByteBuf;
-import java.util.Arrays;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * A sparse, thin-provisioned block device held in the Java heap.
+ * A sparse, thin-provisioned block device held in memory outside the Java heap.
  *
  * <p>The capacity is split into fixed chunks (1 MiB by default) that are allocated on the first
  * write touching them; a chunk that was never written reads as zeros and costs nothing. {@link
@@ -14,11 +16,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the partial chunks at its ends.
  *
  * <p>Every call completes synchronously: the callback runs on the caller's thread before the method
- * returns. Apart from the lazy chunk allocation, an I/O allocates nothing. Nothing is volatile
- * beyond the heap itself, so {@link #volatileWriteCache()} is false and {@link #flush} completes at
- * once. Requests may come from several threads: chunks are installed with a compare-and-set, so two
- * writers racing to create the same chunk agree on one. As on a real device, the outcome of
- * concurrent requests to overlapping ranges is unspecified.
+ * returns. Apart from the lazy chunk allocation, an I/O allocates only a short-lived view of the
+ * chunk it copies to or from. Nothing is volatile beyond memory itself, so {@link
+ * #volatileWriteCache()} is false and {@link #flush} completes at once. Requests may come from
+ * several threads: chunks are installed with a compare-and-set, so two writers racing to create the
+ * same chunk agree on one. As on a real device, the outcome of concurrent requests to overlapping
+ * ranges is unspecified.
  */
 public final class MemoryBlockDevice implements BlockDevice {
 
@@ -28,7 +31,7 @@ public final class MemoryBlockDevice implements BlockDevice {
   private final long size;
   private final int chunkShift;
   private final int chunkSize;
-  private final AtomicReferenceArray<byte[]> chunks;
+  private final AtomicReferenceArray<ByteBuffer> chunks;
   private final AtomicLong allocatedBytes = new AtomicLong();
   private volatile boolean closed;
 
@@ -151,11 +154,11 @@ public final class MemoryBlockDevice implements BlockDevice {
       int chunkIndex = (int) (offset >>> chunkShift);
       int inChunk = (int) (offset & (chunkSize - 1));
       int n = Math.min(length, chunkSize - inChunk);
-      byte[] chunk = chunks.get(chunkIndex);
+      ByteBuffer chunk = chunks.get(chunkIndex);
       if (chunk == null) {
         dst.setZero(dstIndex, n);
       } else {
-        dst.setBytes(dstIndex, chunk, inChunk, n);
+        dst.setBytes(dstIndex, chunk.slice(inChunk, n));
       }
       offset += n;
       dstIndex += n;
@@ -168,7 +171,7 @@ public final class MemoryBlockDevice implements BlockDevice {
       int chunkIndex = (int) (offset >>> chunkShift);
       int inChunk = (int) (offset & (chunkSize - 1));
       int n = Math.min(length, chunkSize - inChunk);
-      src.getBytes(srcIndex, chunkFor(chunkIndex), inChunk, n);
+      src.getBytes(srcIndex, chunkFor(chunkIndex).slice(inChunk, n));
       offset += n;
       srcIndex += n;
       length -= n;
@@ -185,39 +188,43 @@ public final class MemoryBlockDevice implements BlockDevice {
       if (offset == chunkStart && offset + n == chunkEnd) {
         dropChunk(chunkIndex);
       } else {
-        byte[] chunk = chunks.get(chunkIndex);
+        ByteBuffer chunk = chunks.get(chunkIndex);
         if (chunk != null) {
           int from = (int) (offset - chunkStart);
-          Arrays.fill(chunk, from, from + (int) n, (byte) 0);
+          MemorySegment.ofBuffer(chunk).asSlice(from, n).fill((byte) 0);
         }
       }
       offset += n;
     }
   }
 
-  private byte[] chunkFor(int chunkIndex) {
-    byte[] fresh = null;
+  private ByteBuffer chunkFor(int chunkIndex) {
+    ByteBuffer fresh = null;
     while (true) {
-      byte[] chunk = chunks.get(chunkIndex);
+      ByteBuffer chunk = chunks.get(chunkIndex);
       if (chunk != null) {
         return chunk;
       }
       if (fresh == null) {
-        fresh = new byte[chunkLength(chunkIndex)];
+        // Off the Java heap, so the collector never copies or scans gigabytes of volume data;
+        // freed by the collector once no chunk table or in-flight copy refers to it (an
+        // automatic arena), so a concurrent deallocate can never free memory under a reader.
+        // Zeroed by the allocator.
+        fresh = Arena.ofAuto().allocate(chunkLength(chunkIndex), 4096).asByteBuffer();
       }
       // A writer that loses the race uses the winner's chunk so that neither write is lost. The
       // loop covers a deallocate dropping the chunk again in between.
       if (chunks.compareAndSet(chunkIndex, null, fresh)) {
-        allocatedBytes.addAndGet(fresh.length);
+        allocatedBytes.addAndGet(fresh.capacity());
         return fresh;
       }
     }
   }
 
   private void dropChunk(int chunkIndex) {
-    byte[] old = chunks.getAndSet(chunkIndex, null);
+    ByteBuffer old = chunks.getAndSet(chunkIndex, null);
     if (old != null) {
-      allocatedBytes.addAndGet(-old.length);
+      allocatedBytes.addAndGet(-old.capacity());
     }
   }
 
