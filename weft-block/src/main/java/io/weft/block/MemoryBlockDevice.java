@@ -1,9 +1,8 @@
 package io.weft.block;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -16,12 +15,11 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the partial chunks at its ends.
  *
  * <p>Every call completes synchronously: the callback runs on the caller's thread before the method
- * returns. Apart from the lazy chunk allocation, an I/O allocates only a short-lived view of the
- * chunk it copies to or from. Nothing is volatile beyond memory itself, so {@link
- * #volatileWriteCache()} is false and {@link #flush} completes at once. Requests may come from
- * several threads: chunks are installed with a compare-and-set, so two writers racing to create the
- * same chunk agree on one. As on a real device, the outcome of concurrent requests to overlapping
- * ranges is unspecified.
+ * returns. Apart from the lazy chunk allocation, an I/O allocates nothing. Nothing is volatile
+ * beyond memory itself, so {@link #volatileWriteCache()} is false and {@link #flush} completes at
+ * once. Requests may come from several threads: chunks are installed with a compare-and-set, so two
+ * writers racing to create the same chunk agree on one. As on a real device, the outcome of
+ * concurrent requests to overlapping ranges is unspecified.
  */
 public final class MemoryBlockDevice implements BlockDevice {
 
@@ -31,7 +29,7 @@ public final class MemoryBlockDevice implements BlockDevice {
   private final long size;
   private final int chunkShift;
   private final int chunkSize;
-  private final AtomicReferenceArray<ByteBuffer> chunks;
+  private final AtomicReferenceArray<ByteBuf> chunks;
   private final AtomicLong allocatedBytes = new AtomicLong();
   private volatile boolean closed;
 
@@ -154,11 +152,11 @@ public final class MemoryBlockDevice implements BlockDevice {
       int chunkIndex = (int) (offset >>> chunkShift);
       int inChunk = (int) (offset & (chunkSize - 1));
       int n = Math.min(length, chunkSize - inChunk);
-      ByteBuffer chunk = chunks.get(chunkIndex);
+      ByteBuf chunk = chunks.get(chunkIndex);
       if (chunk == null) {
         dst.setZero(dstIndex, n);
       } else {
-        dst.setBytes(dstIndex, chunk.slice(inChunk, n));
+        dst.setBytes(dstIndex, chunk, inChunk, n);
       }
       offset += n;
       dstIndex += n;
@@ -171,7 +169,7 @@ public final class MemoryBlockDevice implements BlockDevice {
       int chunkIndex = (int) (offset >>> chunkShift);
       int inChunk = (int) (offset & (chunkSize - 1));
       int n = Math.min(length, chunkSize - inChunk);
-      src.getBytes(srcIndex, chunkFor(chunkIndex).slice(inChunk, n));
+      src.getBytes(srcIndex, chunkFor(chunkIndex), inChunk, n);
       offset += n;
       srcIndex += n;
       length -= n;
@@ -188,20 +186,19 @@ public final class MemoryBlockDevice implements BlockDevice {
       if (offset == chunkStart && offset + n == chunkEnd) {
         dropChunk(chunkIndex);
       } else {
-        ByteBuffer chunk = chunks.get(chunkIndex);
+        ByteBuf chunk = chunks.get(chunkIndex);
         if (chunk != null) {
-          int from = (int) (offset - chunkStart);
-          MemorySegment.ofBuffer(chunk).asSlice(from, n).fill((byte) 0);
+          chunk.setZero((int) (offset - chunkStart), (int) n);
         }
       }
       offset += n;
     }
   }
 
-  private ByteBuffer chunkFor(int chunkIndex) {
-    ByteBuffer fresh = null;
+  private ByteBuf chunkFor(int chunkIndex) {
+    ByteBuf fresh = null;
     while (true) {
-      ByteBuffer chunk = chunks.get(chunkIndex);
+      ByteBuf chunk = chunks.get(chunkIndex);
       if (chunk != null) {
         return chunk;
       }
@@ -209,8 +206,11 @@ public final class MemoryBlockDevice implements BlockDevice {
         // Off the Java heap, so the collector never copies or scans gigabytes of volume data;
         // freed by the collector once no chunk table or in-flight copy refers to it (an
         // automatic arena), so a concurrent deallocate can never free memory under a reader.
-        // Zeroed by the allocator.
-        fresh = Arena.ofAuto().allocate(chunkLength(chunkIndex), 4096).asByteBuffer();
+        // Zeroed by the allocator. The Netty view (never released: it does not own the memory)
+        // gives absolute-index copies, so an I/O allocates nothing.
+        fresh =
+            Unpooled.wrappedBuffer(
+                Arena.ofAuto().allocate(chunkLength(chunkIndex), 4096).asByteBuffer());
       }
       // A writer that loses the race uses the winner's chunk so that neither write is lost. The
       // loop covers a deallocate dropping the chunk again in between.
@@ -222,7 +222,7 @@ public final class MemoryBlockDevice implements BlockDevice {
   }
 
   private void dropChunk(int chunkIndex) {
-    ByteBuffer old = chunks.getAndSet(chunkIndex, null);
+    ByteBuf old = chunks.getAndSet(chunkIndex, null);
     if (old != null) {
       allocatedBytes.addAndGet(-old.capacity());
     }

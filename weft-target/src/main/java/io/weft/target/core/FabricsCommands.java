@@ -5,12 +5,16 @@ import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fabrics commands (opcode 7Fh): Connect, which creates a controller (admin queue) or adds an I/O
  * queue to one, and Property Get/Set on the controller registers (NVMe over Fabrics 1.1).
  */
 final class FabricsCommands {
+  private static final Logger log = LoggerFactory.getLogger(FabricsCommands.class);
+
   /** Connect Invalid Parameters: IATTR bit (offset is in the Connect data, not the SQE). */
   private static final long IATTR_DATA = 1L << 16;
 
@@ -73,6 +77,11 @@ final class FabricsCommands {
       return;
     }
     if (!s.allows(data.hostNqn())) {
+      log.info(
+          "connect refused: host {} from {} is not allowed on subsystem {}",
+          data.hostNqn(),
+          q.remoteAddress(),
+          s.nqn());
       r.fail(Status.CONNECT_INVALID_HOST | Status.DNR, Sqe.CDW10);
       return;
     }
