@@ -1,6 +1,7 @@
 package io.weft.host;
 
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * How to reach and keep a controller, with the meanings nvme-cli's {@code connect} options have.
@@ -62,135 +63,107 @@ public record ConnectOptions(
   }
 
   public ConnectOptions withDigests(boolean header, boolean data) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        hostNqn,
-        hostId,
-        header,
-        data,
-        ioQueues,
-        queueSize,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        ioTimeoutSec,
-        spinMicros);
+    return edit(
+        b -> {
+          b.headerDigest = header;
+          b.dataDigest = data;
+        });
   }
 
   public ConnectOptions withQueues(int count, int size) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        hostNqn,
-        hostId,
-        headerDigest,
-        dataDigest,
-        count,
-        size,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        ioTimeoutSec,
-        spinMicros);
+    return edit(
+        b -> {
+          b.ioQueues = count;
+          b.queueSize = size;
+        });
   }
 
   public ConnectOptions withHost(String nqn, UUID id) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        nqn,
-        id,
-        headerDigest,
-        dataDigest,
-        ioQueues,
-        queueSize,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        ioTimeoutSec,
-        spinMicros);
+    return edit(
+        b -> {
+          b.hostNqn = nqn;
+          b.hostId = id;
+        });
   }
 
   public ConnectOptions withTimeouts(int kato, int ctrlLoss, int reconnectDelay, int fastIoFail) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        hostNqn,
-        hostId,
-        headerDigest,
-        dataDigest,
-        ioQueues,
-        queueSize,
-        kato,
-        ctrlLoss,
-        reconnectDelay,
-        fastIoFail,
-        ioTimeoutSec,
-        spinMicros);
+    return edit(
+        b -> {
+          b.keepAliveTimeoutSec = kato;
+          b.ctrlLossTimeoutSec = ctrlLoss;
+          b.reconnectDelaySec = reconnectDelay;
+          b.fastIoFailTimeoutSec = fastIoFail;
+        });
   }
 
   public ConnectOptions withIoTimeout(int seconds) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        hostNqn,
-        hostId,
-        headerDigest,
-        dataDigest,
-        ioQueues,
-        queueSize,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        seconds,
-        spinMicros);
+    return edit(b -> b.ioTimeoutSec = seconds);
   }
 
   public ConnectOptions withSpinMicros(long micros) {
-    return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        hostNqn,
-        hostId,
-        headerDigest,
-        dataDigest,
-        ioQueues,
-        queueSize,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        ioTimeoutSec,
-        micros);
+    return edit(b -> b.spinMicros = micros);
   }
 
   public ConnectOptions withSubsystem(String nqn) {
+    return edit(b -> b.subsystemNqn = nqn);
+  }
+
+  /** A copy with some fields changed: one place that knows the constructor's order. */
+  private ConnectOptions edit(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
     return new ConnectOptions(
-        address,
-        port,
-        nqn,
-        hostNqn,
-        hostId,
-        headerDigest,
-        dataDigest,
-        ioQueues,
-        queueSize,
-        keepAliveTimeoutSec,
-        ctrlLossTimeoutSec,
-        reconnectDelaySec,
-        fastIoFailTimeoutSec,
-        ioTimeoutSec,
-        spinMicros);
+        f.address,
+        f.port,
+        f.subsystemNqn,
+        f.hostNqn,
+        f.hostId,
+        f.headerDigest,
+        f.dataDigest,
+        f.ioQueues,
+        f.queueSize,
+        f.keepAliveTimeoutSec,
+        f.ctrlLossTimeoutSec,
+        f.reconnectDelaySec,
+        f.fastIoFailTimeoutSec,
+        f.ioTimeoutSec,
+        f.spinMicros);
+  }
+
+  /** The record's fields, mutable, for {@link #edit}. */
+  private static final class Fields {
+    String address;
+    int port;
+    String subsystemNqn;
+    String hostNqn;
+    UUID hostId;
+    boolean headerDigest;
+    boolean dataDigest;
+    int ioQueues;
+    int queueSize;
+    int keepAliveTimeoutSec;
+    int ctrlLossTimeoutSec;
+    int reconnectDelaySec;
+    int fastIoFailTimeoutSec;
+    int ioTimeoutSec;
+    long spinMicros;
+
+    Fields(ConnectOptions o) {
+      address = o.address;
+      port = o.port;
+      subsystemNqn = o.subsystemNqn;
+      hostNqn = o.hostNqn;
+      hostId = o.hostId;
+      headerDigest = o.headerDigest;
+      dataDigest = o.dataDigest;
+      ioQueues = o.ioQueues;
+      queueSize = o.queueSize;
+      keepAliveTimeoutSec = o.keepAliveTimeoutSec;
+      ctrlLossTimeoutSec = o.ctrlLossTimeoutSec;
+      reconnectDelaySec = o.reconnectDelaySec;
+      fastIoFailTimeoutSec = o.fastIoFailTimeoutSec;
+      ioTimeoutSec = o.ioTimeoutSec;
+      spinMicros = o.spinMicros;
+    }
   }
 }

@@ -16,6 +16,7 @@ import io.weft.protocol.tcp.IcResp;
 import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
+import io.weft.protocol.tcp.PduWriter;
 import io.weft.protocol.tcp.TermReqPdu;
 import io.weft.protocol.tcp.TransportException;
 import java.io.IOException;
@@ -67,10 +68,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private boolean lost;
   private volatile long lastCompletionNanos = System.nanoTime();
 
-  private boolean inReadBatch;
-  private boolean flushPending;
-  private boolean flushScheduled;
-  private final Runnable flushTask = this::flushNow;
+  private PduWriter writer;
 
   public HostQueue(PduFrameDecoder decoder, boolean headerDigest, boolean dataDigest, int depth) {
     this.decoder = decoder;
@@ -151,12 +149,13 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.writer = new PduWriter(ctx);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
-    inReadBatch = true;
+    writer.readBatchStarted();
     try {
       if (!lost) {
         onPdu(frame);
@@ -170,8 +169,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    inReadBatch = false;
-    flushNow();
+    writer.readBatchEnded();
   }
 
   @Override
@@ -362,11 +360,11 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       if (headerDigest) {
         hdr.writeIntLE(digest.compute(hdr, 0, hlen));
       }
-      write(hdr);
+      writer.write(hdr);
       writeData(c.data, c.dataIndex + (int) (offset + sent), n);
       sent += n;
     }
-    scheduleFlush();
+    writer.scheduleFlush();
   }
 
   private void finish(int slot, Command c, int status, long result) {
@@ -451,11 +449,11 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     if (hd > 0) {
       hdr.writeIntLE(digest.compute(hdr, 0, hlen));
     }
-    write(hdr);
+    writer.write(hdr);
     if (inCapsule) {
       writeData(c.data, c.dataIndex, c.dataLength);
     }
-    scheduleFlush();
+    writer.scheduleFlush();
   }
 
   /** Writes data without copying, followed by its digest if negotiated. */
@@ -463,33 +461,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     ByteBuf slice = src.retainedSlice(index, length);
     if (dataDigest) {
       int crc = digest.compute(slice, 0, length);
-      write(slice);
-      ByteBuf d = ctx.alloc().directBuffer(Pdu.DIGEST_SIZE);
-      d.writeIntLE(crc);
-      write(d);
+      writer.write(slice);
+      writer.writeDigest(crc);
     } else {
-      write(slice);
-    }
-  }
-
-  private void write(ByteBuf b) {
-    ctx.write(b, ctx.voidPromise());
-    flushPending = true;
-  }
-
-  private void scheduleFlush() {
-    if (inReadBatch || flushScheduled) {
-      return;
-    }
-    flushScheduled = true;
-    ctx.executor().execute(flushTask);
-  }
-
-  private void flushNow() {
-    flushScheduled = false;
-    if (flushPending) {
-      flushPending = false;
-      ctx.flush();
+      writer.write(slice);
     }
   }
 

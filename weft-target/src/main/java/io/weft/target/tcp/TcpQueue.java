@@ -23,6 +23,7 @@ import io.weft.protocol.tcp.IcResp;
 import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
+import io.weft.protocol.tcp.PduWriter;
 import io.weft.protocol.tcp.TermReqPdu;
 import io.weft.protocol.tcp.TransportException;
 import io.weft.target.core.CommandDispatcher;
@@ -86,10 +87,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private boolean[] digestFailed;
 
   private volatile long lastActivity = System.nanoTime();
-  private boolean inReadBatch;
-  private boolean flushPending;
-  private boolean flushScheduled;
-  private final Runnable flushTask = this::flushNow;
+  private PduWriter writer;
 
   TcpQueue(TargetCore core, PortInfo port, PduFrameDecoder decoder) {
     this.core = core;
@@ -126,12 +124,13 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
+    this.writer = new PduWriter(ctx);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf frame = (ByteBuf) msg;
-    inReadBatch = true;
+    writer.readBatchStarted();
     try {
       if (state == State.CLOSED) {
         return;
@@ -146,8 +145,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    inReadBatch = false;
-    flushNow();
+    writer.readBatchEnded();
   }
 
   @Override
@@ -343,7 +341,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     out.writeIntLE(r.transferLength);
     out.writeIntLE(0);
     appendHeaderDigest(out, 0, hlen);
-    write(out);
+    writer.write(out);
   }
 
   private void onH2cData(ByteBuf frame) {
@@ -468,7 +466,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     } else {
       freeRequest(r);
     }
-    scheduleFlush();
+    writer.scheduleFlush();
   }
 
   private void sendC2hData(Request r) {
@@ -492,15 +490,13 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     ByteBuf data = r.data;
     data.writerIndex(len);
     r.data = null;
-    write(hdr);
+    writer.write(hdr);
     if (dataDigest) {
       int crc = digest.compute(data, 0, len);
-      write(data);
-      ByteBuf d = ctx.alloc().directBuffer(Pdu.DIGEST_SIZE);
-      d.writeIntLE(crc);
-      write(d);
+      writer.write(data);
+      writer.writeDigest(crc);
     } else {
-      write(data);
+      writer.write(data);
     }
   }
 
@@ -520,7 +516,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     }
     Cqe.write(out, Pdu.CAPSULE_CQE, r.result, sqhd, Math.max(qid, 0), r.cid, status);
     appendHeaderDigest(out, 0, hlen);
-    write(out);
+    writer.write(out);
   }
 
   private void appendHeaderDigest(ByteBuf out, int start, int hlen) {
@@ -543,28 +539,6 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       if (r.slot < slots.length && slots[r.slot] == r) {
         freeSlots[freeCount++] = r.slot;
       }
-    }
-  }
-
-  private void write(ByteBuf buf) {
-    ctx.write(buf, ctx.voidPromise());
-    flushPending = true;
-  }
-
-  /** Completions inside a read batch ride its flush; others flush once per task-queue pass. */
-  private void scheduleFlush() {
-    if (inReadBatch || flushScheduled) {
-      return;
-    }
-    flushScheduled = true;
-    ctx.executor().execute(flushTask);
-  }
-
-  private void flushNow() {
-    flushScheduled = false;
-    if (flushPending) {
-      flushPending = false;
-      ctx.flush();
     }
   }
 
