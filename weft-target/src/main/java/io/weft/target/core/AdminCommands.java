@@ -130,10 +130,11 @@ final class AdminCommands {
           r.fail(Status.INVALID_NAMESPACE | Status.DNR, Sqe.NSID);
           return;
         }
+        int base = out.writerIndex();
         out.writeZero(IdentifyController.SIZE);
         List<Integer> nsids = s.activeNsidsAfter(r.nsid, MAX_IDENTIFY_LIST);
         for (int i = 0; i < nsids.size(); i++) {
-          out.setIntLE(i * 4, nsids.get(i));
+          out.setIntLE(base + i * 4, nsids.get(i));
         }
         r.complete(Status.SUCCESS, 0);
       }

@@ -89,7 +89,8 @@ final class IoCommands {
     Namespace ns = r.namespace;
     switch (r.opcode) {
       case Opcodes.NVM_READ ->
-          ns.device().read(r.slba() << ns.blockShift(), r.data, 0, r.transferLength, r);
+          ns.device()
+              .read(r.slba() << ns.blockShift(), r.data, r.data.readerIndex(), r.transferLength, r);
       case Opcodes.NVM_WRITE ->
           ns.device()
               .write(

@@ -50,7 +50,11 @@ public final class Request implements IoCallback, Runnable {
   public int transferLength;
   public Namespace namespace;
 
-  /** Data: in-capsule or H2C data received, or room for C2H data. Released on completion. */
+  /**
+   * Data: in-capsule or H2C data received, or room for C2H data. Either way the data region starts
+   * at the buffer's reader index (C2H buffers keep room for the transport's headers in front).
+   * Released on completion.
+   */
   public ByteBuf data;
 
   /** Bytes of H2C data received so far (R2T flow). */

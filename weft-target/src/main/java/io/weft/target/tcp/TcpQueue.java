@@ -316,7 +316,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
           r.fail(Status.SGL_DESCRIPTOR_TYPE_INVALID | Status.DNR, Sqe.DPTR + Sgl.IDENTIFIER);
           return;
         }
-        r.data = ctx.alloc().directBuffer(r.transferLength, r.transferLength);
+        r.data = c2hBuffer(r.transferLength);
         dispatcher.execute(this, r);
       }
       case NONE -> {
@@ -449,15 +449,20 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         status |= Status.MORE;
       }
     }
-    boolean successFlag = false;
     if (r.direction == Request.Direction.CONTROLLER_TO_HOST && Status.isSuccess(status)) {
-      sendC2hData(r);
+      ByteBuf pdus = r.data;
+      r.data = null;
+      encodeC2hData(r, pdus);
       // With SQ flow control off, the SUCCESS flag on the last C2HData stands in for the
       // completion.
-      successFlag = sqFlowDisabled;
-    }
-    if (!successFlag) {
-      sendCapsuleResp(r, status);
+      if (!sqFlowDisabled) {
+        appendCapsuleResp(pdus, r, status);
+      }
+      writer.write(pdus);
+    } else {
+      ByteBuf out = ctx.alloc().directBuffer(capsuleRespSize());
+      appendCapsuleResp(out, r, status);
+      writer.write(out);
     }
     if (holdSlot) {
       ChannelPromise written = ctx.newPromise();
@@ -469,9 +474,23 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     writer.scheduleFlush();
   }
 
-  private void sendC2hData(Request r) {
+  /**
+   * Room for data going to the host, laid out so that the whole answer is one buffer: the C2HData
+   * header (and digest) in front of the data, the data digest and the CapsuleResp behind it. The
+   * data region starts at the reader index, where handlers and backends put it.
+   */
+  private ByteBuf c2hBuffer(int length) {
+    int headroom = Pdu.dataOffset(PduType.C2H_DATA.headerLength, headerDigest);
+    int tail = (dataDigest ? Pdu.DIGEST_SIZE : 0) + capsuleRespSize();
+    ByteBuf b = ctx.alloc().directBuffer(headroom + length + tail);
+    b.writerIndex(headroom).readerIndex(headroom);
+    return b;
+  }
+
+  /** Fills the C2HData header in front of the data and appends the data digest. */
+  private void encodeC2hData(Request r, ByteBuf buf) {
     int hlen = PduType.C2H_DATA.headerLength;
-    int dataStart = Pdu.dataOffset(hlen, headerDigest);
+    int dataStart = buf.readerIndex();
     int len = r.transferLength;
     int plen = dataStart + len + (dataDigest ? Pdu.DIGEST_SIZE : 0);
     int flags =
@@ -479,32 +498,30 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
             | (sqFlowDisabled ? Pdu.FLAG_SUCCESS : 0)
             | (headerDigest ? Pdu.FLAG_HDGSTF : 0)
             | (dataDigest ? Pdu.FLAG_DDGSTF : 0);
-    ByteBuf hdr = ctx.alloc().directBuffer(dataStart);
-    Pdu.writeCommonHeader(hdr, PduType.C2H_DATA, flags, dataStart, plen);
-    hdr.writeShortLE(r.cid);
-    hdr.writeShortLE(0);
-    hdr.writeIntLE(0);
-    hdr.writeIntLE(len);
-    hdr.writeIntLE(0);
-    appendHeaderDigest(hdr, 0, hlen);
-    ByteBuf data = r.data;
-    data.writerIndex(len);
-    r.data = null;
-    writer.write(hdr);
+    buf.setIndex(0, 0);
+    Pdu.writeCommonHeader(buf, PduType.C2H_DATA, flags, dataStart, plen);
+    buf.writeShortLE(r.cid);
+    buf.writeShortLE(0);
+    buf.writeIntLE(0);
+    buf.writeIntLE(len);
+    buf.writeIntLE(0);
+    appendHeaderDigest(buf, 0, hlen);
+    buf.readerIndex(0).writerIndex(dataStart + len);
     if (dataDigest) {
-      int crc = digest.compute(data, 0, len);
-      writer.write(data);
-      writer.writeDigest(crc);
-    } else {
-      writer.write(data);
+      buf.writeIntLE(digest.compute(buf, dataStart, len));
     }
   }
 
-  private void sendCapsuleResp(Request r, int status) {
+  private int capsuleRespSize() {
+    return PduType.CAPSULE_RESP.headerLength + (headerDigest ? Pdu.DIGEST_SIZE : 0);
+  }
+
+  /** Appends a CapsuleResp at the writer index. */
+  private void appendCapsuleResp(ByteBuf out, Request r, int status) {
+    int base = out.writerIndex();
     int hlen = PduType.CAPSULE_RESP.headerLength;
-    int plen = hlen + (headerDigest ? Pdu.DIGEST_SIZE : 0);
-    ByteBuf out = ctx.alloc().directBuffer(plen);
-    Pdu.writeCommonHeader(out, PduType.CAPSULE_RESP, headerDigest ? Pdu.FLAG_HDGSTF : 0, 0, plen);
+    Pdu.writeCommonHeader(
+        out, PduType.CAPSULE_RESP, headerDigest ? Pdu.FLAG_HDGSTF : 0, 0, capsuleRespSize());
     out.writeZero(Cqe.SIZE);
     int sqhd = sqFlowDisabled ? 0 : sqHead;
     if (sqFlowDisabled
@@ -514,9 +531,8 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       // The Connect response of a queue without SQ flow control says so with SQHD FFFFh.
       sqhd = 0xFFFF;
     }
-    Cqe.write(out, Pdu.CAPSULE_CQE, r.result, sqhd, Math.max(qid, 0), r.cid, status);
-    appendHeaderDigest(out, 0, hlen);
-    writer.write(out);
+    Cqe.write(out, base + Pdu.CAPSULE_CQE, r.result, sqhd, Math.max(qid, 0), r.cid, status);
+    appendHeaderDigest(out, base, hlen);
   }
 
   private void appendHeaderDigest(ByteBuf out, int start, int hlen) {
