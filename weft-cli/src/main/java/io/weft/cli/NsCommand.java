@@ -1,6 +1,5 @@
 package io.weft.cli;
 
-import io.weft.cli.config.Defaults;
 import io.weft.target.NamespaceInfo;
 import io.weft.target.SubsystemInfo;
 import io.weft.target.config.NamespaceConfig;
@@ -41,15 +40,7 @@ final class NsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin AdminOptions admin;
 
-    @Option(
-        names = "--nqn",
-        paramLabel = "NQN",
-        defaultValue = Defaults.NQN,
-        description = "Subsystem. Default: ${DEFAULT-VALUE}.")
-    String nqn;
-
-    @Option(names = "--nsid", paramLabel = "N", required = true, description = "Namespace ID.")
-    int nsid;
+    @Mixin NamespaceRef target;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Backend backend;
@@ -106,12 +97,12 @@ final class NsCommand implements Callable<Integer> {
         throw new CommandLine.ParameterException(
             spec.commandLine(), "--block-size must be 512 or 4096, not " + blockSize);
       }
-      NamespaceConfig ns =
+      NamespaceConfig config =
           backend.memory != null
               ? new NamespaceConfig(
-                  nsid, "memory", null, backend.memory, blockSize, false, uuidText())
+                  target.nsid, "memory", null, backend.memory, blockSize, false, uuidText())
               : new NamespaceConfig(
-                  nsid,
+                  target.nsid,
                   "file",
                   backend.file.path,
                   backend.file.size,
@@ -120,10 +111,10 @@ final class NsCommand implements Callable<Integer> {
                   uuidText());
       NamespaceInfo added;
       try (AdminClient client = admin.client()) {
-        added = client.addNamespace(nqn, ns);
+        added = client.addNamespace(target.nqn, config);
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.println("added namespace " + added.nsid() + " to " + nqn + ": " + describe(added));
+      out.println("added namespace " + added.nsid() + " to " + target.nqn + ": " + describe(added));
       out.flush();
       return ExitCodes.OK;
     }
@@ -141,22 +132,16 @@ final class NsCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin AdminOptions admin;
 
-    @Option(
-        names = "--nqn",
-        paramLabel = "NQN",
-        defaultValue = Defaults.NQN,
-        description = "Subsystem. Default: ${DEFAULT-VALUE}.")
-    String nqn;
-
-    @Option(names = "--nsid", paramLabel = "N", required = true, description = "Namespace ID.")
-    int nsid;
+    @Mixin NamespaceRef target;
 
     @Override
     public Integer call() {
       try (AdminClient client = admin.client()) {
-        client.removeNamespace(nqn, nsid);
+        client.removeNamespace(target.nqn, target.nsid);
       }
-      spec.commandLine().getOut().println("removed namespace " + nsid + " from " + nqn);
+      spec.commandLine()
+          .getOut()
+          .println("removed namespace " + target.nsid + " from " + target.nqn);
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }
