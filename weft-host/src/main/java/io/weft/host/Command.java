@@ -45,9 +45,6 @@ public final class Command {
   /** {@link System#nanoTime()} when the command went out (latency measurement, timeouts). */
   public long submittedNanos;
 
-  // Library bookkeeping for retries across reconnects.
-  long queuedSinceNanos;
-
   public Command reset() {
     opcode = 0;
     fctype = -1;

@@ -518,7 +518,6 @@ public final class HostController implements AutoCloseable {
     } else if (fastFailed) {
       fail(c, HostStatus.FAST_IO_FAIL);
     } else {
-      c.queuedSinceNanos = System.nanoTime();
       pending.add(c);
       if (state == State.LIVE && pending.remove(c)) {
         submit(c); // became live between the checks

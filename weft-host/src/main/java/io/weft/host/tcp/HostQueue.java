@@ -66,7 +66,6 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private long ioTimeoutNanos = TimeUnit.SECONDS.toNanos(30);
   private LossListener lossListener;
   private boolean lost;
-  private volatile long lastCompletionNanos = System.nanoTime();
 
   private PduWriter writer;
 
@@ -124,15 +123,6 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
 
   public boolean inEventLoop() {
     return ctx.executor().inEventLoop();
-  }
-
-  public long lastCompletionNanos() {
-    return lastCompletionNanos;
-  }
-
-  /** Commands sent and not completed, plus those waiting for a free slot. */
-  public int outstanding() {
-    return inflight.length - freeCount + backlog.size();
   }
 
   // ---- Netty events ----
@@ -372,7 +362,6 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     free[freeCount++] = slot;
     c.status = c.status != 0 && io.weft.protocol.nvme.Status.isSuccess(status) ? c.status : status;
     c.result = result;
-    lastCompletionNanos = System.nanoTime();
     c.callback.completed(c);
     if (!backlog.isEmpty() && freeCount > 0) {
       send(backlog.poll());
@@ -497,12 +486,5 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
 
   private static TransportException seqError(ByteBuf frame, String message) {
     return new TransportException(FatalErrorStatus.PDU_SEQUENCE_ERROR, 0, header(frame), message);
-  }
-
-  /** Depth can only change before the first command (after Connect tells the real size). */
-  public void setDepth(int depth) {
-    if (outstanding() == 0) {
-      resize(depth);
-    }
   }
 }

@@ -400,11 +400,6 @@ public final class Controller {
     }
   }
 
-  /** Forgets requests of a closed queue (their connection cannot take a completion). */
-  void dropAsyncEventRequests() {
-    aers.clear();
-  }
-
   // ---- errors ----
 
   /** Records a failed command in the error log. Any thread. */

@@ -15,7 +15,6 @@ public final class SmartCounters {
   private final LongAdder writeCommands = new LongAdder();
   private final LongAdder mediaErrors = new LongAdder();
   private final LongAdder errorLogEntries = new LongAdder();
-  private final LongAdder busyNanos = new LongAdder();
   private final long startNanos = System.nanoTime();
 
   void read(int bytes) {
@@ -36,10 +35,6 @@ public final class SmartCounters {
     errorLogEntries.increment();
   }
 
-  void busy(long nanos) {
-    busyNanos.add(nanos);
-  }
-
   public SmartLog snapshot() {
     long uptime = System.nanoTime() - startNanos;
     return new SmartLog(
@@ -52,7 +47,7 @@ public final class SmartCounters {
         SmartLog.dataUnits(bytesWritten.sum()),
         readCommands.sum(),
         writeCommands.sum(),
-        TimeUnit.NANOSECONDS.toMinutes(busyNanos.sum()),
+        0, // controller busy time is not measured (it would cost two clock reads per I/O)
         1,
         TimeUnit.NANOSECONDS.toHours(uptime),
         0,
