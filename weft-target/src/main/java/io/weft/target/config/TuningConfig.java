@@ -24,7 +24,7 @@ public record TuningConfig(
     int ioWorkerThreads) {
 
   public static TuningConfig defaults() {
-    return new TuningConfig(2, 20_000, 8, 8192, 1024, 16, 128 * 1024, 4);
+    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4);
   }
 
   public TuningConfig withSpinNanos(long spin) {
