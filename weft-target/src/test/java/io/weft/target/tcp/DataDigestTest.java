@@ -19,51 +19,18 @@ import io.weft.protocol.nvme.Status;
 import io.weft.protocol.tcp.FatalErrorStatus;
 import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduType;
-import io.weft.target.Target;
-import io.weft.target.config.NamespaceConfig;
 import io.weft.target.tcp.TcpTestSupport.Responses;
 import io.weft.target.tcp.TcpTestSupport.Session;
 import io.weft.target.testing.RawHost;
-import java.io.IOException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Digests negotiated: a data digest error fails only its command, with Transient Transport Error
  * (NVMe/TCP 1.0), writes nothing and leaves the connection usable; a header digest error is fatal.
  */
-class DataDigestTest {
+class DataDigestTest extends LiveTargetTest {
   private static final long LBA = 4096;
   private static final int BLOCKS = 8;
-
-  @TempDir Path dir;
-  private Target target;
-
-  @BeforeAll
-  static void watch() {
-    LeakWatch.start();
-  }
-
-  @AfterAll
-  static void unwatch() {
-    LeakWatch.stop();
-  }
-
-  @BeforeEach
-  void start() throws IOException {
-    target =
-        TcpTestSupport.start(dir, TcpTestSupport.tuning(2, 2), NamespaceConfig.memory(1, 8 << 20));
-  }
-
-  @AfterEach
-  void stop() {
-    target.close();
-  }
 
   @Test
   void inCapsuleWriteWithBadDataDigestFailsTransientlyAndWritesNothing() throws Exception {

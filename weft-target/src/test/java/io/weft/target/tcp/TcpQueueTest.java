@@ -30,49 +30,31 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * TcpQueue details: SQ head reporting, the C2HData SUCCESS flag, command slots as transfer tags,
  * completion flushing, and a queue whose connection ends while its Connect is still in flight.
  */
-class TcpQueueTest {
+class TcpQueueTest extends LiveTargetTest {
   private static final int CATTR_DISABLE_SQ_FLOW = 0x04;
 
-  @TempDir Path dir;
-  private Target target;
   private InetSocketAddress addr;
 
-  @BeforeAll
-  static void watch() {
-    LeakWatch.start();
-  }
-
-  @AfterAll
-  static void unwatch() {
-    LeakWatch.stop();
+  @Override
+  Target startTarget(Path dir) throws IOException {
+    // One loop: the admin queue and every I/O queue share it, as the Connect race below needs.
+    return TcpTestSupport.start(
+        dir,
+        TcpTestSupport.tuning(1, 2),
+        NamespaceConfig.memory(1, 8 << 20),
+        NamespaceConfig.file(2, "ns2.img", 8 << 20));
   }
 
   @BeforeEach
-  void start() throws IOException {
-    // One loop: the admin queue and every I/O queue share it, as the Connect race below needs.
-    target =
-        TcpTestSupport.start(
-            dir,
-            TcpTestSupport.tuning(1, 2),
-            NamespaceConfig.memory(1, 8 << 20),
-            NamespaceConfig.file(2, "ns2.img", 8 << 20));
+  void address() {
     addr = TcpTestSupport.address(target);
-  }
-
-  @AfterEach
-  void stop() {
-    target.close();
   }
 
   @Test

@@ -15,56 +15,24 @@ import io.weft.protocol.nvme.Sgl;
 import io.weft.protocol.tcp.FatalErrorStatus;
 import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduType;
-import io.weft.target.Target;
-import io.weft.target.config.NamespaceConfig;
 import io.weft.target.tcp.TcpTestSupport.Session;
 import io.weft.target.testing.RawHost;
 import java.io.IOException;
 import java.net.SocketException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fatal transport errors: each gets a C2HTermReq with the right FES and FEI and the offending
  * header, then the connection closes; another host connected before the attack keeps working and
  * its data is intact, and the attacker's controller goes away.
  */
-class TransportErrorsTest {
+class TransportErrorsTest extends LiveTargetTest {
   private static final int INVALID_HEADER_FIELD = FatalErrorStatus.INVALID_HEADER_FIELD;
   private static final int SEQUENCE = FatalErrorStatus.PDU_SEQUENCE_ERROR;
   private static final int OUT_OF_RANGE = FatalErrorStatus.DATA_TRANSFER_OUT_OF_RANGE;
 
   /** Data an attacker tries to write over the bystander's pattern. */
   private static final byte[] EVIL = Pdus.filled(8 * BS, 0xEE);
-
-  @TempDir Path dir;
-  private Target target;
-
-  @BeforeAll
-  static void watch() {
-    LeakWatch.start();
-  }
-
-  @AfterAll
-  static void unwatch() {
-    LeakWatch.stop();
-  }
-
-  @BeforeEach
-  void start() throws IOException {
-    target =
-        TcpTestSupport.start(dir, TcpTestSupport.tuning(2, 2), NamespaceConfig.memory(1, 8 << 20));
-  }
-
-  @AfterEach
-  void stop() {
-    target.close();
-  }
 
   // ---- connection initialization ----
 
