@@ -2,9 +2,9 @@ package io.weft.host.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderException;
 import io.weft.host.Command;
 import io.weft.protocol.nvme.Cqe;
 import io.weft.protocol.nvme.Sgl;
@@ -169,8 +169,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Throwable t =
-        cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    Throwable t = PduFrameDecoder.cause(cause);
     fail(t);
   }
 
@@ -180,7 +179,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       ByteBuf term =
           TermReqPdu.encode(
               ctx.alloc(), PduType.H2C_TERM_REQ, te.fes(), te.fei(), te.offendingHeader());
-      ctx.writeAndFlush(term);
+      // Close once the TermReq is out: closing at once could turn it into a reset.
+      ctx.writeAndFlush(term).addListener(ChannelFutureListener.CLOSE);
+      lose(cause);
+      return;
     }
     lose(cause);
     ctx.close();

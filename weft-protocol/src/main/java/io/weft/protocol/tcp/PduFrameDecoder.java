@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import java.util.List;
 
 /**
@@ -158,5 +159,15 @@ public final class PduFrameDecoder extends ByteToMessageDecoder {
     }
     byte[] header = ByteBufUtil.getBytes(in, base, n);
     return new TransportException(fes, fei, header, message);
+  }
+
+  /**
+   * What went wrong, for a handler's {@code exceptionCaught}: Netty wraps exceptions thrown while
+   * decoding (our {@link TransportException}s) in a {@code DecoderException}.
+   */
+  public static Throwable cause(Throwable caught) {
+    return caught instanceof DecoderException && caught.getCause() != null
+        ? caught.getCause()
+        : caught;
   }
 }

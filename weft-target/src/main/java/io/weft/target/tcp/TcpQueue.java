@@ -10,7 +10,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.DecoderException;
 import io.weft.protocol.nvme.Cqe;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sgl;
@@ -168,8 +167,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Throwable t =
-        cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    Throwable t = PduFrameDecoder.cause(cause);
     if (t instanceof TransportException te) {
       fatal(te);
     } else if (t instanceof IOException || t instanceof SocketException) {
