@@ -31,12 +31,7 @@ abstract class BlockIoCommand extends HostCommand {
 
   @Mixin SubsystemOption subsystem;
 
-  @Option(
-      names = {"-n", "--namespace-id"},
-      paramLabel = "NSID",
-      defaultValue = "1",
-      description = "Namespace. Default: ${DEFAULT-VALUE}.")
-  int nsid;
+  @Mixin NamespaceIdOption namespace;
 
   @Option(
       names = {"-s", "--start-block"},
@@ -84,7 +79,7 @@ abstract class BlockIoCommand extends HostCommand {
                   + " bytes at LBA "
                   + startBlock
                   + " of namespace "
-                  + nsid);
+                  + namespace.nsid);
       err().flush();
       return ExitCodes.OK;
     } finally {
@@ -95,9 +90,6 @@ abstract class BlockIoCommand extends HostCommand {
   }
 
   private void checkFlags() {
-    if (nsid < 1) {
-      throw usage("--namespace-id must be at least 1, not " + nsid);
-    }
     if (startBlock < 0) {
       throw usage("--start-block must not be negative: " + startBlock);
     }
@@ -129,7 +121,7 @@ abstract class BlockIoCommand extends HostCommand {
       if (controller.ioQueueCount() == 0) {
         throw new CliException(ExitCodes.FAILED, "the controller granted no I/O queues");
       }
-      NvmeNamespace ns = controller.namespace(nsid);
+      NvmeNamespace ns = controller.namespace(namespace.nsid);
       int blockSize = ns.blockSize();
       long bytes = transferBytes(blockSize);
       byte[] buffer = new byte[(int) bytes];
@@ -157,7 +149,7 @@ abstract class BlockIoCommand extends HostCommand {
           "--data-size "
               + dataSize
               + " is not a multiple of namespace "
-              + nsid
+              + namespace.nsid
               + "'s block size, "
               + blockSize);
     }
@@ -198,12 +190,13 @@ abstract class BlockIoCommand extends HostCommand {
   private NvmeNamespace beyondTheEnd(
       HostController controller, NvmeNamespace ns, ByteBuf buf, int blocks) throws IOException {
     long lba = Math.max(startBlock, ns.sizeBlocks());
-    Command c = new Command().io(writes() ? Opcodes.NVM_WRITE : Opcodes.NVM_READ, nsid, lba, 1);
+    Command c =
+        new Command().io(writes() ? Opcodes.NVM_WRITE : Opcodes.NVM_READ, namespace.nsid, lba, 1);
     c.data = buf;
     c.dataIndex = (int) ((lba - startBlock) * ns.blockSize());
     c.dataLength = ns.blockSize();
     controller.execute(c, writes() ? "Write" : "Read");
-    NvmeNamespace again = controller.namespace(nsid);
+    NvmeNamespace again = controller.namespace(namespace.nsid);
     if (startBlock > again.sizeBlocks() - blocks) {
       throw new CliException(
           ExitCodes.FAILED,
@@ -212,7 +205,7 @@ abstract class BlockIoCommand extends HostCommand {
               + " + "
               + blocks
               + " blocks is beyond the end of namespace "
-              + nsid
+              + namespace.nsid
               + " ("
               + again.sizeBlocks()
               + " blocks), yet the controller accepted LBA "

@@ -5,7 +5,6 @@ import io.weft.protocol.nvme.IdentifyNamespace;
 import java.io.IOException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 /**
  * {@code weft id-ns}: the Identify Namespace fields weft-protocol decodes, as nvme-cli names them.
@@ -24,20 +23,12 @@ import picocli.CommandLine.Option;
 final class IdNsCommand extends HostCommand {
   @Mixin SubsystemOption subsystem;
 
-  @Option(
-      names = {"-n", "--namespace-id"},
-      paramLabel = "NSID",
-      defaultValue = "1",
-      description = "Namespace. Default: ${DEFAULT-VALUE}.")
-  int nsid;
+  @Mixin NamespaceIdOption namespace;
 
   @Mixin OutputOption output;
 
   @Override
   int run() throws IOException {
-    if (nsid < 1) {
-      throw usage("--namespace-id must be at least 1, not " + nsid);
-    }
     IdentifyNamespace id;
     try (HostController controller =
         connect(
@@ -48,14 +39,14 @@ final class IdNsCommand extends HostCommand {
                 1,
                 ConnectionOptions.DEFAULT_QUEUE_SIZE,
                 0))) {
-      id = controller.identifyNamespace(nsid);
+      id = controller.identifyNamespace(namespace.nsid);
     }
     if (id.sizeBlocks() == 0) {
       // An inactive NSID reads as all zeros (NVMe Base 2.0, Identify CNS 00h).
       throw new CliException(
           ExitCodes.FAILED,
           "namespace "
-              + nsid
+              + namespace.nsid
               + " is not active on "
               + subsystem.nqn
               + " (Identify returned zeros)");
@@ -64,7 +55,7 @@ final class IdNsCommand extends HostCommand {
     if (output.json()) {
       printJson(fields.json());
     } else {
-      out().println("NVME Identify Namespace " + nsid + ":");
+      out().println("NVME Identify Namespace " + namespace.nsid + ":");
       fields.print(out());
       out().flush();
     }

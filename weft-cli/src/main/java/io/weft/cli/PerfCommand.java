@@ -85,12 +85,7 @@ final class PerfCommand extends HostCommand {
       description = "Seconds run before measuring. Default: ${DEFAULT-VALUE}.")
   int warmup;
 
-  @Option(
-      names = {"-n", "--namespace-id"},
-      paramLabel = "NSID",
-      defaultValue = "1",
-      description = "Namespace. Default: ${DEFAULT-VALUE}.")
-  int nsid;
+  @Mixin NamespaceIdOption namespace;
 
   @Option(
       names = "--range",
@@ -151,7 +146,7 @@ final class PerfCommand extends HostCommand {
               time,
               warmup,
               rwmixread != null ? rwmixread : 50,
-              nsid,
+              namespace.nsid,
               range != null ? range : 0,
               seed);
       PrintWriter err = err();
@@ -216,9 +211,6 @@ final class PerfCommand extends HostCommand {
     if (warmup < 0) {
       throw usage("--warmup must not be negative: " + warmup);
     }
-    if (nsid < 1) {
-      throw usage("--namespace-id must be at least 1, not " + nsid);
-    }
     if (spinMicros < 0 || spinMicros > 1_000_000) {
       throw usage("--spin-us must be from 0 to 1000000, not " + spinMicros);
     }
@@ -248,13 +240,13 @@ final class PerfCommand extends HostCommand {
               + (controller.ioQueueSize() - 1)
               + " or less");
     }
-    NvmeNamespace ns = controller.namespace(nsid);
+    NvmeNamespace ns = controller.namespace(namespace.nsid);
     if (bs % ns.blockSize() != 0) {
       throw usage(
           "--bs "
               + bs
               + " is not a multiple of namespace "
-              + nsid
+              + namespace.nsid
               + "'s block size, "
               + ns.blockSize());
     }
