@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.weft.target.ControllerInfo;
-import io.weft.target.NamespaceInfo;
-import io.weft.target.SubsystemInfo;
-import io.weft.target.config.NamespaceConfig;
+import io.weft.tgt.ControllerInfo;
+import io.weft.tgt.NamespaceInfo;
+import io.weft.tgt.SubsystemInfo;
+import io.weft.tgt.config.NamespaceConfig;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -24,7 +24,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A client of a running target's admin HTTP API ({@code io.weft.target.admin}). Every failure is an
+ * A client of a running target's admin HTTP API ({@code io.weft.tgt.admin}). Every failure is an
  * {@link AdminException} whose message is one sentence for a person: the target's own {@code error}
  * text, or why it could not be reached.
  */

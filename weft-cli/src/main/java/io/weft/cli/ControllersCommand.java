@@ -1,6 +1,6 @@
 package io.weft.cli;
 
-import io.weft.target.ControllerInfo;
+import io.weft.tgt.ControllerInfo;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

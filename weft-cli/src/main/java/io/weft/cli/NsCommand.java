@@ -1,8 +1,8 @@
 package io.weft.cli;
 
-import io.weft.target.NamespaceInfo;
-import io.weft.target.SubsystemInfo;
-import io.weft.target.config.NamespaceConfig;
+import io.weft.tgt.NamespaceInfo;
+import io.weft.tgt.SubsystemInfo;
+import io.weft.tgt.config.NamespaceConfig;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.UUID;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.cli.config.ConfigException;
 import io.weft.cli.config.Defaults;
-import io.weft.target.config.ListenerConfig;
-import io.weft.target.config.NamespaceConfig;
-import io.weft.target.config.SubsystemConfig;
-import io.weft.target.config.TargetConfig;
-import io.weft.target.config.TuningConfig;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

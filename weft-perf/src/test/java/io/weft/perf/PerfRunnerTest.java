@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.host.ConnectOptions;
 import io.weft.host.HostController;
-import io.weft.target.Target;
-import io.weft.target.config.ListenerConfig;
-import io.weft.target.config.NamespaceConfig;
-import io.weft.target.config.SubsystemConfig;
-import io.weft.target.config.TargetConfig;
-import io.weft.target.config.TuningConfig;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.weft.cli.config;
 
-import io.weft.target.config.ListenerConfig;
-import io.weft.target.config.NamespaceConfig;
-import io.weft.target.config.SubsystemConfig;
-import io.weft.target.config.TargetConfig;
-import io.weft.target.config.TuningConfig;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
 import java.nio.file.Path;
 import java.util.List;
 

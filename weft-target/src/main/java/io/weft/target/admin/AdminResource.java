@@ -1,6 +1,0 @@
-package io.weft.target.admin;
-
-/** One resource of the management API: registers its routes. */
-interface AdminResource {
-  void register(Router router);
-}

@@ -1,0 +1,12 @@
+package io.weft.tgt;
+
+/** What the management interface reports about one namespace. */
+public record NamespaceInfo(
+    int nsid,
+    String backend,
+    String path,
+    long sizeBytes,
+    int blockSize,
+    long usedBytes,
+    String uuid,
+    String nguid) {}

@@ -1,0 +1,341 @@
+package io.weft.tgt;
+
+import io.weft.block.BlockDevice;
+import io.weft.block.FileBlockDevice;
+import io.weft.block.MemoryBlockDevice;
+import io.weft.tgt.admin.AdminServer;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.core.Controller;
+import io.weft.tgt.core.Namespace;
+import io.weft.tgt.core.Subsystem;
+import io.weft.tgt.core.TargetCore;
+import io.weft.tgt.core.Version;
+import io.weft.tgt.tcp.TcpTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running NVMe/TCP target: its listeners, subsystems and the management interface. The one door
+ * for management: the HTTP admin server and embedding code call these methods.
+ */
+public final class Target implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Target.class);
+
+  private final TargetConfig config;
+  private final TargetCore core;
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService ioExecutor;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private TcpTransport transport;
+  private AdminServer admin;
+
+  private Target(TargetConfig config) {
+    this.config = config;
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("weft-timer"));
+    this.ioExecutor =
+        Executors.newFixedThreadPool(config.tuning().ioWorkerThreads(), daemon("weft-io"));
+    this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
+  }
+
+  /** Opens backends, binds every listener and the admin interface, and starts serving. */
+  public static Target start(TargetConfig config) throws IOException {
+    if (config.listeners().isEmpty()) {
+      throw new IllegalArgumentException("at least one listener is required");
+    }
+    Target t = new Target(config);
+    try {
+      for (SubsystemConfig sc : config.subsystems()) {
+        t.addSubsystem(sc);
+      }
+      t.transport = TcpTransport.start(t.core, config.listeners());
+      if (config.adminListen() != null) {
+        HostPort hp = HostPort.parse(config.adminListen());
+        t.admin = AdminServer.start(t, hp.host(), hp.port());
+      }
+    } catch (IOException | RuntimeException e) {
+      t.close();
+      throw e;
+    } catch (TargetException e) {
+      t.close();
+      throw new IOException(e.getMessage(), e);
+    }
+    for (int i = 0; i < config.listeners().size(); i++) {
+      ListenerConfig lc = config.listeners().get(i);
+      log.info(
+          "listening on {}{}",
+          t.transport.boundAddresses().get(i),
+          lc.advertiseHost() == null
+              ? ""
+              : " (advertised as "
+                  + lc.advertiseHost()
+                  + ":"
+                  + (lc.advertisePort() == 0
+                      ? t.transport.boundAddresses().get(i).getPort()
+                      : lc.advertisePort())
+                  + ")");
+    }
+    return t;
+  }
+
+  private void addSubsystem(SubsystemConfig sc) throws IOException, TargetException {
+    if (sc.nqn() == null || sc.nqn().isBlank() || sc.nqn().length() > 223) {
+      throw new TargetException(TargetException.Kind.INVALID, "invalid subsystem NQN: " + sc.nqn());
+    }
+    Subsystem s =
+        new Subsystem(
+            sc.nqn(),
+            sc.serial() != null ? sc.serial() : defaultSerial(sc.nqn()),
+            sc.model() != null ? sc.model() : "Weft NVMe/TCP target",
+            sc.firmware() != null ? sc.firmware() : Version.FIRMWARE,
+            false,
+            new HashSet<>(sc.allowedHosts()));
+    if (!core.addSubsystem(s)) {
+      throw new TargetException(
+          TargetException.Kind.CONFLICT, "duplicate subsystem NQN " + sc.nqn());
+    }
+    for (NamespaceConfig nc : sc.namespaces()) {
+      addNamespace(sc.nqn(), nc);
+    }
+  }
+
+  /** A serial number stable for the NQN: 20 characters at most. */
+  private static String defaultSerial(String nqn) {
+    return "WEFT"
+        + UUID.nameUUIDFromBytes(nqn.getBytes()).toString().replace("-", "").substring(0, 16);
+  }
+
+  /** The addresses the NVMe/TCP listeners are bound to, in configuration order. */
+  public List<InetSocketAddress> listenAddresses() {
+    return transport.boundAddresses();
+  }
+
+  /** The bound address of the HTTP management interface, or null if it is off. */
+  public InetSocketAddress adminAddress() {
+    return admin == null ? null : admin.address();
+  }
+
+  /** Adds a namespace to a subsystem; connected hosts are told with an asynchronous event. */
+  public NamespaceInfo addNamespace(String subsystemNqn, NamespaceConfig nc)
+      throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    if (nc.nsid() < 1 || nc.nsid() > Subsystem.MAX_NAMESPACES) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "NSID must be 1.." + Subsystem.MAX_NAMESPACES + ": " + nc.nsid());
+    }
+    int blockSize = nc.blockSize() == 0 ? 512 : nc.blockSize();
+    if (blockSize != 512 && blockSize != 4096) {
+      throw new TargetException(
+          TargetException.Kind.INVALID, "block size must be 512 or 4096: " + blockSize);
+    }
+    if (nc.sizeBytes() <= 0 || nc.sizeBytes() % blockSize != 0) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "size must be a positive multiple of " + blockSize + ": " + nc.sizeBytes());
+    }
+    if (s.namespace(nc.nsid()) != null) {
+      throw new TargetException(
+          TargetException.Kind.CONFLICT, "namespace " + nc.nsid() + " exists in " + subsystemNqn);
+    }
+    String backend = nc.backend() == null ? (nc.path() == null ? "memory" : "file") : nc.backend();
+    BlockDevice device;
+    String path = null;
+    String identity;
+    try {
+      switch (backend) {
+        case "memory" -> {
+          device = new MemoryBlockDevice(nc.sizeBytes());
+          identity = "memory";
+        }
+        case "file" -> {
+          if (nc.path() == null) {
+            throw new TargetException(TargetException.Kind.INVALID, "file backend needs a path");
+          }
+          Path p = Path.of(nc.path());
+          if (!p.isAbsolute()) {
+            p = config.dataDir().resolve(p);
+          }
+          p = p.toAbsolutePath().normalize();
+          Files.createDirectories(p.getParent());
+          device = FileBlockDevice.open(p, nc.sizeBytes(), nc.direct(), ioExecutor);
+          path = p.toString();
+          identity = "file:" + path;
+        }
+        default ->
+            throw new TargetException(
+                TargetException.Kind.INVALID, "unknown backend " + backend + " (file or memory)");
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      throw new TargetException(
+          TargetException.Kind.BACKEND, "cannot open backend: " + e.getMessage(), e);
+    }
+    UUID uuid;
+    try {
+      uuid =
+          nc.uuid() != null
+              ? UUID.fromString(nc.uuid())
+              : Namespace.derivedUuid(subsystemNqn, nc.nsid(), identity);
+    } catch (IllegalArgumentException e) {
+      device.close();
+      throw new TargetException(TargetException.Kind.INVALID, "bad UUID " + nc.uuid());
+    }
+    Namespace ns =
+        new Namespace(
+            nc.nsid(),
+            device,
+            blockSize,
+            uuid,
+            Namespace.derivedNguid(uuid),
+            backend,
+            path,
+            ioExecutor,
+            s.counters());
+    if (!s.addNamespace(ns)) {
+      device.close();
+      throw new TargetException(
+          TargetException.Kind.CONFLICT, "namespace " + nc.nsid() + " exists in " + subsystemNqn);
+    }
+    log.info(
+        "namespace {} of {} added: {} {} bytes, block size {}",
+        nc.nsid(),
+        subsystemNqn,
+        path != null ? path : backend,
+        nc.sizeBytes(),
+        blockSize);
+    return info(ns);
+  }
+
+  /** Removes a namespace; connected hosts are told with an asynchronous event. */
+  public void removeNamespace(String subsystemNqn, int nsid) throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    if (s.removeNamespace(nsid) == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
+    }
+    log.info("namespace {} of {} removed", nsid, subsystemNqn);
+  }
+
+  private Subsystem subsystem(String nqn) throws TargetException {
+    Subsystem s = nqn == null ? null : core.subsystem(nqn);
+    if (s == null || s.isDiscovery()) {
+      throw new TargetException(TargetException.Kind.NOT_FOUND, "no subsystem " + nqn);
+    }
+    return s;
+  }
+
+  public List<SubsystemInfo> subsystems() {
+    List<SubsystemInfo> out = new ArrayList<>();
+    for (Subsystem s : core.subsystems()) {
+      List<NamespaceInfo> nss = new ArrayList<>();
+      for (Namespace ns : s.namespaces()) {
+        nss.add(info(ns));
+      }
+      out.add(
+          new SubsystemInfo(s.nqn(), s.serial(), s.model(), List.copyOf(s.allowedHosts()), nss));
+    }
+    out.sort((a, b) -> a.nqn().compareTo(b.nqn()));
+    return out;
+  }
+
+  private static NamespaceInfo info(Namespace ns) {
+    return new NamespaceInfo(
+        ns.nsid(),
+        ns.backend(),
+        ns.path(),
+        ns.device().sizeBytes(),
+        ns.blockSize(),
+        ns.device().usedBytes(),
+        ns.uuid().toString(),
+        ns.nguidHex());
+  }
+
+  public List<ControllerInfo> controllers() {
+    List<ControllerInfo> out = new ArrayList<>();
+    List<Subsystem> all = new ArrayList<>(core.subsystems());
+    all.add(core.subsystem(io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN));
+    for (Subsystem s : all) {
+      for (Controller c : s.controllers()) {
+        out.add(
+            new ControllerInfo(
+                s.nqn(),
+                c.cntlid(),
+                c.hostNqn(),
+                c.hostId().toString(),
+                c.adminQueue().remoteAddress(),
+                c.connectedIoQueues(),
+                c.katoMillis()));
+      }
+    }
+    return out;
+  }
+
+  /** Closes every connection, flushes and closes every backend. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    if (admin != null) {
+      admin.close();
+    }
+    if (transport != null) {
+      transport.stopListening();
+    }
+    core.shutdown();
+    if (transport != null) {
+      transport.close();
+    }
+    ioExecutor.shutdown();
+    try {
+      if (!ioExecutor.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("backend I/O did not finish within 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    scheduler.shutdownNow();
+    log.info("target stopped");
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** HOST:PORT with IPv6 in brackets. */
+  record HostPort(String host, int port) {
+    static HostPort parse(String text) {
+      int colon = text.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("expected HOST:PORT, got " + text);
+      }
+      String host = text.substring(0, colon);
+      if (host.startsWith("[") && host.endsWith("]")) {
+        host = host.substring(1, host.length() - 1);
+      }
+      return new HostPort(host, Integer.parseInt(text.substring(colon + 1)));
+    }
+  }
+}

@@ -1,0 +1,183 @@
+package io.weft.tgt.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.weft.tgt.Target;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The target's HTTP management interface (see the package documentation for the API). Runs on the
+ * JDK's built-in HTTP server with a small pool of its own threads, so a slow management call (say,
+ * creating a file backend) never touches an I/O event loop.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+  /** Management bodies are a few hundred bytes; anything much larger is a mistake. */
+  static final int MAX_BODY_BYTES = 1 << 20;
+
+  private static final int THREADS = 2;
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Router router;
+  private final ObjectMapper json;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private AdminServer(HttpServer server, ExecutorService executor, Router router) {
+    this.server = server;
+    this.executor = executor;
+    this.router = router;
+    this.json =
+        JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+  }
+
+  /**
+   * Binds {@code host:port} (port 0 picks a free one) and starts serving.
+   *
+   * @throws BindException if the address is in use or cannot be bound
+   */
+  public static AdminServer start(Target target, String host, int port) throws IOException {
+    Objects.requireNonNull(target, "target");
+    InetSocketAddress bindAddress = new InetSocketAddress(host, port);
+    if (bindAddress.isUnresolved()) {
+      throw new BindException("admin interface: cannot resolve host '" + host + "'");
+    }
+    Router router = new Router();
+    for (AdminResource resource : resources(target)) {
+      resource.register(router);
+    }
+    HttpServer server;
+    try {
+      server = HttpServer.create(bindAddress, 0);
+    } catch (BindException e) {
+      BindException wrapped =
+          new BindException(
+              "admin interface: cannot bind " + host + ":" + port + ": " + e.getMessage());
+      wrapped.initCause(e);
+      throw wrapped;
+    }
+    ExecutorService executor = Executors.newFixedThreadPool(THREADS, threadFactory());
+    AdminServer admin = new AdminServer(server, executor, router);
+    server.createContext("/", admin::handle);
+    server.setExecutor(executor);
+    server.start();
+    log.info("admin interface on http://{}", hostPort(admin.address()));
+    return admin;
+  }
+
+  /** Every resource the API serves; a new resource is one more entry here. */
+  private static List<AdminResource> resources(Target target) {
+    return List.of(
+        new HealthResource(),
+        new SubsystemsResource(target),
+        new NamespacesResource(target),
+        new ControllersResource(target));
+  }
+
+  /** The bound address, with the actual port when 0 was asked for. */
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  /**
+   * Stops accepting requests and gives the ones in flight up to a second to finish (returning at
+   * once when there are none). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      server.stop(1);
+      executor.shutdown();
+    }
+  }
+
+  private void handle(HttpExchange exchange) {
+    try (exchange) {
+      AdminResponse response;
+      try {
+        Router.Match match =
+            router.route(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath());
+        byte[] body = readBody(exchange.getRequestBody());
+        response = match.handler().handle(new AdminRequest(match.params(), body, json));
+      } catch (Exception e) {
+        response = AdminErrors.toResponse(e);
+      }
+      send(exchange, response);
+    } catch (IOException | RuntimeException e) {
+      log.debug(
+          "admin: could not answer {} {}",
+          exchange.getRequestMethod(),
+          exchange.getRequestURI(),
+          e);
+    }
+  }
+
+  private static byte[] readBody(InputStream in) throws IOException {
+    byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+    if (body.length > MAX_BODY_BYTES) {
+      throw new HttpError(413, "request body larger than " + MAX_BODY_BYTES + " bytes");
+    }
+    return body;
+  }
+
+  private void send(HttpExchange exchange, AdminResponse response) throws IOException {
+    byte[] bytes = null;
+    if (response.body() != null) {
+      try {
+        bytes = json.writeValueAsBytes(response.body());
+      } catch (JsonProcessingException e) {
+        log.warn("admin: could not serialize the response to {}", exchange.getRequestURI(), e);
+        response = AdminResponse.error(500, "internal error: unserializable response", Map.of());
+        bytes = json.writeValueAsBytes(response.body());
+      }
+    }
+    response.headers().forEach(exchange.getResponseHeaders()::set);
+    if (bytes == null) {
+      exchange.sendResponseHeaders(response.status(), -1);
+      return;
+    }
+    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    exchange.sendResponseHeaders(response.status(), bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static ThreadFactory threadFactory() {
+    AtomicInteger n = new AtomicInteger();
+    return runnable -> {
+      Thread t = new Thread(runnable, "weft-admin-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static String hostPort(InetSocketAddress address) {
+    String host = address.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+  }
+}

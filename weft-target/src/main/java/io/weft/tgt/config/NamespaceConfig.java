@@ -1,0 +1,31 @@
+package io.weft.tgt.config;
+
+/**
+ * One namespace and the block device behind it.
+ *
+ * @param nsid namespace ID (1..NN)
+ * @param backend "file" or "memory"
+ * @param path file path for the file backend (relative paths are under the data directory)
+ * @param sizeBytes capacity in bytes (a multiple of the block size)
+ * @param blockSize logical block size in bytes: 512 or 4096
+ * @param direct open the file with O_DIRECT
+ * @param uuid namespace UUID as text, or null to derive a stable one from the subsystem NQN, NSID
+ *     and backing store
+ */
+public record NamespaceConfig(
+    int nsid,
+    String backend,
+    String path,
+    long sizeBytes,
+    int blockSize,
+    boolean direct,
+    String uuid) {
+
+  public static NamespaceConfig memory(int nsid, long sizeBytes) {
+    return new NamespaceConfig(nsid, "memory", null, sizeBytes, 512, false, null);
+  }
+
+  public static NamespaceConfig file(int nsid, String path, long sizeBytes) {
+    return new NamespaceConfig(nsid, "file", path, sizeBytes, 512, false, null);
+  }
+}

@@ -1,0 +1,31 @@
+package io.weft.tgt.config;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a target needs to start: where it keeps data, where it listens, what it exports, and
+ * how the management interface and the I/O loops are set up. Built from a YAML file or CLI flags by
+ * weft-cli; immutable.
+ *
+ * @param dataDir directory for file-backed namespaces given by relative path
+ * @param listeners NVMe/TCP listeners (each also serves the discovery subsystem)
+ * @param subsystems exported NVM subsystems
+ * @param adminListen HOST:PORT of the HTTP management interface, or null for none
+ * @param tuning performance and limit settings
+ */
+public record TargetConfig(
+    Path dataDir,
+    List<ListenerConfig> listeners,
+    List<SubsystemConfig> subsystems,
+    String adminListen,
+    TuningConfig tuning) {
+
+  public TargetConfig {
+    listeners = List.copyOf(listeners);
+    subsystems = List.copyOf(subsystems);
+    if (tuning == null) {
+      tuning = TuningConfig.defaults();
+    }
+  }
+}

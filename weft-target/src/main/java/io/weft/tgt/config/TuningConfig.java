@@ -1,0 +1,41 @@
+package io.weft.tgt.config;
+
+/**
+ * Limits and performance knobs.
+ *
+ * @param ioThreads event loop threads serving connections
+ * @param spinNanos how long an idle event loop busy-polls before it parks (0 = never spin)
+ * @param mdts maximum data transfer size as a power of two in 4 KiB units (8 = 1 MiB)
+ * @param inCapsuleDataSize largest in-capsule data on I/O queues (the admin queue always takes 8
+ *     KiB)
+ * @param maxQueueEntries largest queue a host may create (CAP.MQES + 1)
+ * @param maxIoQueues most I/O queues per controller
+ * @param maxH2cData most data bytes per H2CData PDU
+ * @param ioWorkerThreads threads running blocking backend I/O (file backend)
+ */
+public record TuningConfig(
+    int ioThreads,
+    long spinNanos,
+    int mdts,
+    int inCapsuleDataSize,
+    int maxQueueEntries,
+    int maxIoQueues,
+    int maxH2cData,
+    int ioWorkerThreads) {
+
+  public static TuningConfig defaults() {
+    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4);
+  }
+
+  public TuningConfig withSpinNanos(long spin) {
+    return new TuningConfig(
+        ioThreads,
+        spin,
+        mdts,
+        inCapsuleDataSize,
+        maxQueueEntries,
+        maxIoQueues,
+        maxH2cData,
+        ioWorkerThreads);
+  }
+}

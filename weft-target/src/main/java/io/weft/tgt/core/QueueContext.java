@@ -1,0 +1,41 @@
+package io.weft.tgt.core;
+
+import io.netty.buffer.ByteBufAllocator;
+
+/**
+ * What the transport-independent core needs from one queue (one NVMe/TCP connection). Implemented
+ * by each transport; every method but {@link #execute} and {@link #inEventLoop} is called on the
+ * queue's own event loop.
+ */
+public interface QueueContext {
+  /** Queue ID: 0 admin, 1.. I/O; -1 before Connect. */
+  int qid();
+
+  /** The controller this queue belongs to, or null before Connect. */
+  Controller controller();
+
+  /** Binds the queue to its controller after a successful Connect. */
+  void bind(Controller controller, int qid, int sqSize, boolean sqFlowControlDisabled);
+
+  /** Sends the completion (and any C2H data) of a finished request, then frees its slot. */
+  void complete(Request request);
+
+  /** Closes the connection (controller loss, shutdown, removal). Any thread. */
+  void close(String reason);
+
+  /** Runs a task on this queue's event loop. Any thread. */
+  void execute(Runnable task);
+
+  boolean inEventLoop();
+
+  ByteBufAllocator alloc();
+
+  /** The peer's address, for logs and management. */
+  String remoteAddress();
+
+  /** The local port that accepted this connection (a discovery log lists every port). */
+  PortInfo port();
+
+  /** {@link System#nanoTime()} of the last command received; any thread (keep-alive timer). */
+  long lastActivityNanos();
+}

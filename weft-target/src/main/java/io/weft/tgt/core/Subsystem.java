@@ -1,0 +1,165 @@
+package io.weft.tgt.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * An NVM subsystem (or the discovery subsystem): identity, the hosts allowed in, its namespaces and
+ * the controllers hosts have created on it. Namespaces and controllers change from management and
+ * connection threads while every queue reads them, so both live in concurrent maps.
+ */
+public final class Subsystem {
+  /** Highest controller ID a dynamic controller may get (0xFFF0..0xFFFF are reserved). */
+  static final int MAX_CNTLID = 0xFFEF;
+
+  /** Most namespaces per subsystem (Identify Controller NN). */
+  public static final int MAX_NAMESPACES = 1024;
+
+  private final String nqn;
+  private final String serial;
+  private final String model;
+  private final String firmware;
+  private final boolean discovery;
+  private final Set<String> allowedHosts;
+  private final ConcurrentSkipListMap<Integer, Namespace> namespaces =
+      new ConcurrentSkipListMap<>();
+  private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
+  private final SmartCounters counters = new SmartCounters();
+  private int nextCntlid = 1;
+
+  public Subsystem(
+      String nqn,
+      String serial,
+      String model,
+      String firmware,
+      boolean discovery,
+      Set<String> allowedHosts) {
+    this.nqn = nqn;
+    this.serial = serial;
+    this.model = model;
+    this.firmware = firmware;
+    this.discovery = discovery;
+    this.allowedHosts = Set.copyOf(allowedHosts);
+  }
+
+  public String nqn() {
+    return nqn;
+  }
+
+  public String serial() {
+    return serial;
+  }
+
+  public String model() {
+    return model;
+  }
+
+  public String firmware() {
+    return firmware;
+  }
+
+  public boolean isDiscovery() {
+    return discovery;
+  }
+
+  public Set<String> allowedHosts() {
+    return allowedHosts;
+  }
+
+  /** Whether a host may connect; an empty allow-list admits every host. */
+  public boolean allows(String hostNqn) {
+    return allowedHosts.isEmpty() || allowedHosts.contains(hostNqn);
+  }
+
+  public SmartCounters counters() {
+    return counters;
+  }
+
+  /** The active namespace with this NSID, or null. */
+  public Namespace namespace(int nsid) {
+    return namespaces.get(nsid);
+  }
+
+  /** Active namespaces in ascending NSID order. */
+  public Iterable<Namespace> namespaces() {
+    return namespaces.values();
+  }
+
+  /** Active NSIDs greater than {@code after}, ascending, at most {@code max}. */
+  public List<Integer> activeNsidsAfter(int after, int max) {
+    List<Integer> out = new ArrayList<>();
+    if (after < 0) {
+      // NSIDs are unsigned: 80000000h and above are past every NSID this subsystem can have.
+      return out;
+    }
+    for (Integer nsid : namespaces.tailMap(after, false).keySet()) {
+      if (out.size() == max) {
+        break;
+      }
+      out.add(nsid);
+    }
+    return out;
+  }
+
+  /** Adds a namespace and tells every controller; false if the NSID is taken. */
+  public boolean addNamespace(Namespace ns) {
+    if (namespaces.putIfAbsent(ns.nsid(), ns) != null) {
+      return false;
+    }
+    controllers.values().forEach(c -> c.namespaceChanged(ns.nsid()));
+    return true;
+  }
+
+  /** Removes a namespace and tells every controller; null if there was none. */
+  public Namespace removeNamespace(int nsid) {
+    Namespace ns = namespaces.remove(nsid);
+    if (ns != null) {
+      ns.remove();
+      controllers.values().forEach(c -> c.namespaceChanged(nsid));
+    }
+    return ns;
+  }
+
+  /** Picks an unused controller ID, round robin so IDs are not reused at once; -1 if none. */
+  synchronized int allocateCntlid() {
+    for (int i = 0; i < MAX_CNTLID; i++) {
+      int id = nextCntlid;
+      nextCntlid = nextCntlid == MAX_CNTLID ? 1 : nextCntlid + 1;
+      if (!controllers.containsKey(id)) {
+        return id;
+      }
+    }
+    return -1;
+  }
+
+  void register(Controller c) {
+    controllers.put(c.cntlid(), c);
+  }
+
+  void unregister(Controller c) {
+    controllers.remove(c.cntlid(), c);
+  }
+
+  public Controller controller(int cntlid) {
+    return controllers.get(cntlid);
+  }
+
+  public List<Controller> controllers() {
+    return List.copyOf(controllers.values());
+  }
+
+  /** Closes every controller and namespace (target shutdown). */
+  void shutdown() {
+    controllers.values().forEach(c -> c.destroy("target shutting down"));
+    for (Integer nsid : List.copyOf(namespaces.keySet())) {
+      Namespace ns = namespaces.remove(nsid);
+      if (ns != null) {
+        ns.remove();
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package io.weft.tgt.core;
+
+import io.weft.protocol.discovery.DiscoveryLogEntry;
+import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.tgt.config.TuningConfig;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport-independent heart of the target: subsystems by NQN, the discovery subsystem, the
+ * ports hosts are told about, and the shared executors (keep-alive timers, blocking backend work).
+ * Transports hand every command to {@link #dispatcher()}.
+ */
+public final class TargetCore {
+  private static final Logger log = LoggerFactory.getLogger(TargetCore.class);
+
+  private final TuningConfig tuning;
+  private final Map<String, Subsystem> subsystems = new ConcurrentHashMap<>();
+  private final Subsystem discovery;
+  private final List<PortInfo> ports = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService scheduler;
+  private final ExecutorService ioExecutor;
+  private final CommandDispatcher dispatcher;
+  private final AtomicLong discoveryGeneration = new AtomicLong(1);
+
+  public TargetCore(
+      TuningConfig tuning, ScheduledExecutorService scheduler, ExecutorService ioExecutor) {
+    this.tuning = tuning;
+    this.scheduler = scheduler;
+    this.ioExecutor = ioExecutor;
+    this.discovery =
+        new Subsystem(
+            DiscoveryLogPage.DISCOVERY_NQN,
+            "WEFT-DISCOVERY",
+            "Weft discovery controller",
+            Version.FIRMWARE,
+            true,
+            Set.of());
+    this.dispatcher = new CommandDispatcher(this);
+  }
+
+  public TuningConfig tuning() {
+    return tuning;
+  }
+
+  public ScheduledExecutorService scheduler() {
+    return scheduler;
+  }
+
+  public ExecutorService ioExecutor() {
+    return ioExecutor;
+  }
+
+  public CommandDispatcher dispatcher() {
+    return dispatcher;
+  }
+
+  public void addPort(PortInfo port) {
+    ports.add(port);
+    discoveryGeneration.incrementAndGet();
+  }
+
+  public List<PortInfo> ports() {
+    return List.copyOf(ports);
+  }
+
+  /** Adds a subsystem; false if its NQN is taken. */
+  public boolean addSubsystem(Subsystem s) {
+    boolean added = subsystems.putIfAbsent(s.nqn(), s) == null;
+    if (added) {
+      discoveryGeneration.incrementAndGet();
+    }
+    return added;
+  }
+
+  public Subsystem subsystem(String nqn) {
+    if (discovery.nqn().equals(nqn)) {
+      return discovery;
+    }
+    return subsystems.get(nqn);
+  }
+
+  public Collection<Subsystem> subsystems() {
+    return subsystems.values();
+  }
+
+  /** Creates and registers a controller for an admin-queue Connect; null if no ID is free. */
+  Controller createController(
+      Subsystem s, String hostNqn, UUID hostId, QueueContext admin, long katoMillis) {
+    int cntlid = s.allocateCntlid();
+    if (cntlid < 0) {
+      return null;
+    }
+    Controller c = new Controller(this, s, cntlid, hostNqn, hostId, admin, katoMillis);
+    s.register(c);
+    log.info(
+        "connect: host {} from {} subsystem {} cntlid {} kato {} ms",
+        hostNqn,
+        admin.remoteAddress(),
+        s.nqn(),
+        cntlid,
+        katoMillis);
+    return c;
+  }
+
+  /**
+   * The discovery log as {@code hostNqn} may see it: one entry per subsystem that admits the host
+   * and per port. The generation counter changes whenever that content can change.
+   */
+  DiscoveryLogPage discoveryLog(String hostNqn) {
+    List<DiscoveryLogEntry> entries = new ArrayList<>();
+    List<Subsystem> visible =
+        subsystems.values().stream()
+            .filter(s -> s.allows(hostNqn))
+            .sorted((a, b) -> a.nqn().compareTo(b.nqn()))
+            .toList();
+    for (Subsystem s : visible) {
+      for (PortInfo p : ports) {
+        entries.add(
+            new DiscoveryLogEntry(
+                DiscoveryLogEntry.TRTYPE_TCP,
+                p.ipv6() ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
+                DiscoveryLogEntry.SUBTYPE_NVM,
+                DiscoveryLogEntry.TREQ_DISABLE_SQFLOW,
+                p.portId(),
+                0xFFFF,
+                32,
+                Integer.toString(p.advertisedPort()),
+                s.nqn(),
+                p.advertisedAddress(),
+                0));
+      }
+    }
+    return new DiscoveryLogPage(discoveryGeneration.get(), entries);
+  }
+
+  /** Flushes every namespace of a subsystem (shutdown handshake); completes when all are done. */
+  CompletableFuture<Void> flushAll(Subsystem s) {
+    List<CompletableFuture<Void>> flushes = new ArrayList<>();
+    for (Namespace ns : s.namespaces()) {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      if (ns.acquire()) {
+        ns.device()
+            .flush(
+                st -> {
+                  ns.release();
+                  f.complete(null);
+                });
+      } else {
+        f.complete(null);
+      }
+      flushes.add(f);
+    }
+    return CompletableFuture.allOf(flushes.toArray(CompletableFuture[]::new));
+  }
+
+  /** Ends every controller and closes every namespace. */
+  public void shutdown() {
+    discovery.shutdown();
+    subsystems.values().forEach(Subsystem::shutdown);
+  }
+}
