@@ -39,8 +39,11 @@ public record ConnectData(UUID hostId, int cntlid, String subsystemNqn, String h
     Strings.writePadded(out, base + HOSTNQN, NQN_FIELD_SIZE, hostNqn, (byte) 0);
   }
 
-  /** True when the NQN fits its field with room for the terminating NUL and is not empty. */
-  public static boolean validNqn(String nqn) {
-    return !nqn.isEmpty() && nqn.getBytes(StandardCharsets.UTF_8).length < NQN_FIELD_SIZE;
+  /**
+   * True when the NQN as read left room for its terminating NUL, i.e. the 256-byte field held a
+   * NUL. An empty NQN is terminated (SPDK's initiator tools send one unless told a host NQN).
+   */
+  public static boolean terminated(String nqn) {
+    return nqn.getBytes(StandardCharsets.UTF_8).length < NQN_FIELD_SIZE;
   }
 }

@@ -87,9 +87,9 @@ class ConnectDataTest {
   @Test
   void nqnFieldWithoutTerminatorReadsAll256Bytes() {
     String longest = "n".repeat(255);
-    assertTrue(ConnectData.validNqn(longest));
-    assertFalse(ConnectData.validNqn("n".repeat(256)));
-    assertFalse(ConnectData.validNqn(""));
+    assertTrue(ConnectData.terminated(longest));
+    assertFalse(ConnectData.terminated("n".repeat(256)));
+    assertTrue(ConnectData.terminated(""));
 
     byte[] b = encode(new ConnectData(new UUID(0, 0), 1, longest, "h"));
     assertEquals(0, b[256 + 255]); // room for the NUL

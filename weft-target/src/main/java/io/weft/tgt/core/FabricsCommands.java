@@ -18,6 +18,9 @@ final class FabricsCommands {
   /** Connect Invalid Parameters: IATTR bit (offset is in the Connect data, not the SQE). */
   private static final long IATTR_DATA = 1L << 16;
 
+  /** Keep-alive for a discovery controller that asked for none (NVMe-oF: "e.g., 2 minutes"). */
+  static final long DISCOVERY_DEFAULT_KATO_MS = 120_000;
+
   private final TargetCore core;
 
   FabricsCommands(TargetCore core) {
@@ -72,21 +75,19 @@ final class FabricsCommands {
       invalidParameter(r, IATTR_DATA | ConnectData.SUBNQN);
       return;
     }
-    if (!ConnectData.validNqn(data.hostNqn())) {
+    // A 256-byte field without a NUL is refused, as SPDK's nvmf_tgt does (nvmet truncates it to
+    // 255 bytes): two hosts whose NQNs differ only past byte 255 must never share an identity.
+    if (!ConnectData.terminated(data.hostNqn())) {
       invalidParameter(r, IATTR_DATA | ConnectData.HOSTNQN);
       return;
     }
     if (!s.allows(data.hostNqn())) {
-      log.info(
-          "connect refused: host {} from {} is not allowed on subsystem {}",
-          data.hostNqn(),
-          q.remoteAddress(),
-          s.nqn());
-      r.fail(Status.CONNECT_INVALID_HOST | Status.DNR, Sqe.CDW10);
+      refuseHost(q, r, s, data.hostNqn());
       return;
     }
-    int maxSqSize = qid == 0 ? 31 : core.tuning().maxQueueEntries() - 1;
-    if (sqsize == 0 || sqsize > maxSqSize) {
+    // SQSIZE is 0's based: at least 1 (two entries), at most CAP.MQES, on the admin queue too
+    // (nvmet and nvmf_tgt take admin queues deeper than the 32 entries the Linux host asks for).
+    if (sqsize == 0 || sqsize > core.tuning().maxQueueEntries() - 1) {
       invalidParameter(r, Sqe.CDW11);
       return;
     }
@@ -96,6 +97,28 @@ final class FabricsCommands {
     } else {
       connectIo(q, r, s, data, qid, sqsize, sqFlowDisabled);
     }
+  }
+
+  /**
+   * Connect Invalid Host, logged once per refusal with the reason a user can act on. An empty Host
+   * NQN (SPDK's tools send one unless given {@code hostnqn:}) is admitted where any host may
+   * connect, but can never match an allow-list entry.
+   */
+  private static void refuseHost(QueueContext q, Request r, Subsystem s, String hostNqn) {
+    if (hostNqn.isEmpty()) {
+      log.warn(
+          "connect refused: empty host NQN from {} on subsystem {}, which has an allow-list"
+              + " (the host must send its NQN, e.g. hostnqn: in SPDK's -r string)",
+          q.remoteAddress(),
+          s.nqn());
+    } else {
+      log.info(
+          "connect refused: host {} from {} is not allowed on subsystem {}",
+          hostNqn,
+          q.remoteAddress(),
+          s.nqn());
+    }
+    r.fail(Status.CONNECT_INVALID_HOST | Status.DNR, Sqe.CDW10);
   }
 
   private void connectAdmin(
@@ -109,6 +132,11 @@ final class FabricsCommands {
     if (data.cntlid() != ConnectData.CNTLID_DYNAMIC) {
       invalidParameter(r, IATTR_DATA | ConnectData.CNTLID);
       return;
+    }
+    if (s.isDiscovery() && kato == 0) {
+      // A discovery controller without keep-alive still gets a deadline, as nvmet and nvmf_tgt
+      // give one, so a host that never disconnects cannot hold a controller forever.
+      kato = DISCOVERY_DEFAULT_KATO_MS;
     }
     Controller c = core.createController(s, data.hostNqn(), data.hostId(), q, kato);
     if (c == null) {

@@ -72,8 +72,14 @@ final class Features {
 
   /** KAS is 1 s: a KATO (from Connect or Set Features) is rounded up to whole seconds. */
   static long roundKato(long millis) {
-    return (millis + 999) / 1000 * 1000;
+    return Math.min((millis + 999) / 1000 * 1000, MAX_KATO_MS);
   }
+
+  /**
+   * The largest whole second that Get Features can still report in 32 bits (about 49.7 days);
+   * rounding 0xFFFFFFFF up would wrap (nvmet then reports 704 ms).
+   */
+  static final long MAX_KATO_MS = 0xFFFF_FFFFL / 1000 * 1000;
 
   private static void setNumberOfQueues(Controller c, Request r, int value) {
     int nsqr = value & 0xFFFF;

@@ -14,11 +14,13 @@ import static io.weft.tgt.core.Harness.memory;
 import static io.weft.tgt.core.Harness.newQueue;
 import static io.weft.tgt.core.Harness.subsystem;
 import static io.weft.tgt.core.Harness.wrap;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.fabrics.ConnectData;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.IdentifyController;
@@ -30,6 +32,7 @@ import io.weft.tgt.testing.RawHost;
 import io.weft.tgt.testing.RawHost.Completion;
 import java.io.IOException;
 import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,11 +101,120 @@ class FabricsConnectTest {
     }
   }
 
+  /** SPDK's initiator tools send an empty Host NQN unless told one; nvmet and nvmf_tgt take it. */
   @Test
-  void emptyHostNqnIsInvalidParameterPointingAtHostnqn() throws IOException {
+  void emptyHostNqnConnectsAndDoesIoWhereAnyHostMay() throws IOException {
+    try (RawHost admin = fresh()) {
+      assertSuccess(admin.connectWith(0, 0, 31, 0, 0, data(0xFFFF, NQN, "")));
+      admin.enable();
+      grantQueues(admin, 1);
+      try (RawHost io = newQueue(target, admin)) {
+        assertSuccess(io.connectWith(0, 1, 31, 0, 0, data(admin.cntlid, NQN, "")));
+        byte[] block = Harness.pattern(512, 6);
+        assertSuccess(io.write(1, 3, block, 512, true));
+        assertArrayEquals(block, assertSuccess(io.read(1, 3, 1, 512)).data());
+      }
+      // The I/O queue must come from the same (empty) host NQN as its controller.
+      try (RawHost other = newQueue(target, admin)) {
+        assertStatus(
+            Status.CONNECT_INVALID_PARAMETERS | Status.DNR,
+            other.connectWith(0, 1, 31, 0, 0, data(admin.cntlid, NQN, HOST)));
+      }
+    }
+  }
+
+  @Test
+  void emptyHostNqnIsInvalidHostWhereThereIsAnAllowList() throws IOException {
     try (RawHost h = fresh()) {
+      Completion c = h.connectWith(0, 0, 31, 0, 0, data(0xFFFF, RESTRICTED, ""));
+      assertStatus(Status.CONNECT_INVALID_HOST | Status.DNR, c);
+      assertTrue(
+          target.controllers().stream().noneMatch(ci -> ci.hostNqn().isEmpty()),
+          "no controller is created for the refused host");
+    }
+  }
+
+  @Test
+  void unterminatedHostNqnIsInvalidParameterPointingAtHostnqn() throws IOException {
+    try (RawHost h = fresh()) {
+      String full = "nqn.2026-11.io.weft.test:" + "x".repeat(ConnectData.NQN_FIELD_SIZE - 25);
+      assertEquals(ConnectData.NQN_FIELD_SIZE, full.length(), "fills the field, no NUL");
       assertInvalidParameter(
-          h.connectWith(0, 0, 31, 0, 0, data(0xFFFF, NQN, "")), true, ConnectData.HOSTNQN);
+          h.connectWith(0, 0, 31, 0, 0, data(0xFFFF, NQN, full)), true, ConnectData.HOSTNQN);
+      // The longest terminated NQN (255 bytes) is fine.
+      assertSuccess(h.connectWith(0, 0, 31, 0, 0, data(0xFFFF, NQN, full.substring(1))));
+    }
+  }
+
+  @Test
+  void zeroAndRandomHostIdentifiersAreAccepted() throws IOException {
+    for (UUID id : List.of(new UUID(0, 0), UUID.randomUUID())) {
+      try (RawHost h = fresh()) {
+        assertSuccess(h.connectWith(0, 0, 31, 0, 0, new ConnectData(id, 0xFFFF, NQN, HOST)));
+        int cntlid = h.cntlid;
+        assertEquals(
+            id.toString(),
+            target.controllers().stream()
+                .filter(ci -> ci.cntlid() == cntlid && ci.subsystemNqn().equals(NQN))
+                .findFirst()
+                .orElseThrow()
+                .hostId());
+      }
+    }
+  }
+
+  @Test
+  void adminQueueMayBeAsDeepAsMqesButNoDeeper() throws IOException {
+    int mqes;
+    try (RawHost probe = adminQueue(target, NQN)) {
+      mqes =
+          ControllerRegisters.capMqes(
+              assertSuccess(probe.propertyGet(ControllerRegisters.CAP, true)).result());
+    }
+    try (RawHost deep = fresh();
+        RawHost tooDeep = fresh()) {
+      assertSuccess(deep.connectWith(0, 0, mqes, 0, 0, data(0xFFFF, NQN, HOST)));
+      assertInvalidParameter(
+          tooDeep.connectWith(0, 0, mqes + 1, 0, 0, data(0xFFFF, NQN, HOST)), false, IPO_SQSIZE);
+      // The deep admin queue works.
+      deep.enable();
+      assertSuccess(deep.identify(Opcodes.CNS_CONTROLLER, 0));
+    }
+  }
+
+  /** KATO is rounded up to the 1 s granularity we advertise (KAS); any 32-bit value is taken. */
+  @Test
+  void oddKeepAliveTimeoutsAreRoundedUpToWholeSeconds() throws IOException {
+    long[][] cases = {{1, 1000}, {1001, 2000}, {0xFFFF_FFFFL, 4_294_967_000L}};
+    for (long[] c : cases) {
+      try (RawHost h = fresh()) {
+        assertSuccess(h.connectWith(0, 0, 31, 0, (int) c[0], data(0xFFFF, NQN, HOST)));
+        h.enable();
+        long reported = assertSuccess(h.getFeatures(Opcodes.FEAT_KEEP_ALIVE_TIMER, 0)).result();
+        assertEquals(c[1] & 0xFFFF_FFFFL, reported, "KATO " + c[0] + " ms");
+      }
+    }
+  }
+
+  @Test
+  void discoveryControllerWithoutKeepAliveStillGetsADeadline() throws IOException {
+    try (RawHost h = fresh()) {
+      assertSuccess(
+          h.connectWith(0, 0, 31, 0, 0, data(0xFFFF, DiscoveryLogPage.DISCOVERY_NQN, HOST)));
+      h.enable();
+      assertEquals(
+          FabricsCommands.DISCOVERY_DEFAULT_KATO_MS,
+          assertSuccess(h.getFeatures(Opcodes.FEAT_KEEP_ALIVE_TIMER, 0)).result());
+    }
+  }
+
+  /** CATTR bits other than 2 (SQ flow control disable) are ignored, as nvmet ignores them. */
+  @Test
+  void unknownConnectAttributesAreIgnored() throws IOException {
+    try (RawHost h = fresh()) {
+      assertSuccess(h.connectWith(0, 0, 31, 0xFB, 0, data(0xFFFF, NQN, HOST)));
+      h.enable();
+      assertSuccess(h.identify(Opcodes.CNS_CONTROLLER, 0));
     }
   }
 
