@@ -183,6 +183,22 @@ final class Interop {
     }
   }
 
+  /** A condition that may fail to be checked (an admin API call, a file read). */
+  interface Check {
+    boolean holds() throws Exception;
+  }
+
+  /** Polls {@code check} every 100 ms until it holds; fails the test after {@code limit}. */
+  static void waitFor(String what, java.time.Duration limit, Check check) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!check.holds()) {
+      if (System.nanoTime() > deadline) {
+        Assertions.fail("timed out after " + limit.toMillis() + " ms waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
   static List<String> list(String... items) {
     return new ArrayList<>(List.of(items));
   }

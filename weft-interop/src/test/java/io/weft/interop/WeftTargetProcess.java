@@ -28,7 +28,11 @@ import java.util.concurrent.TimeUnit;
 final class WeftTargetProcess implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** What to run: the subsystem, its file namespace, the listener and the admin API. */
+  /**
+   * What to run: the subsystem, its file namespace, the listener and the admin API; or, when {@code
+   * configFile} is set, the subsystems and listeners of that YAML file (whose listener must be
+   * 127.0.0.1:{@code port}) with only the data dir and admin API from here.
+   */
   record Config(
       Path jar,
       String nqn,
@@ -41,7 +45,56 @@ final class WeftTargetProcess implements AutoCloseable {
       int port,
       String advertise,
       int adminPort,
-      Path logDir) {}
+      Path logDir,
+      Path configFile) {
+    Config(
+        Path jar,
+        String nqn,
+        String model,
+        String serial,
+        Path file,
+        String size,
+        List<String> allowedHosts,
+        Path dataDir,
+        int port,
+        String advertise,
+        int adminPort,
+        Path logDir) {
+      this(
+          jar,
+          nqn,
+          model,
+          serial,
+          file,
+          size,
+          allowedHosts,
+          dataDir,
+          port,
+          advertise,
+          adminPort,
+          logDir,
+          null);
+    }
+
+    /** A target whose subsystems come from a YAML configuration file. */
+    static Config fromFile(
+        Path jar, Path configFile, int port, int adminPort, Path dataDir, Path logDir) {
+      return new Config(
+          jar,
+          null,
+          null,
+          null,
+          null,
+          null,
+          List.of(),
+          dataDir,
+          port,
+          null,
+          adminPort,
+          logDir,
+          configFile);
+    }
+  }
 
   private final Config config;
   private final HttpClient http =
@@ -83,6 +136,12 @@ final class WeftTargetProcess implements AutoCloseable {
     cmd.add("-jar");
     cmd.add(config.jar().toString());
     cmd.add("target");
+    if (config.configFile() != null) {
+      cmd.add("--config");
+      cmd.add(config.configFile().toString());
+      addCommon(cmd);
+      return cmd;
+    }
     cmd.add("--listen");
     cmd.add("127.0.0.1:" + config.port() + ",advertise=" + config.advertise());
     cmd.add("--nqn");
@@ -99,13 +158,17 @@ final class WeftTargetProcess implements AutoCloseable {
       cmd.add("--allow-host");
       cmd.add(host);
     }
+    addCommon(cmd);
+    return cmd;
+  }
+
+  private void addCommon(List<String> cmd) {
     cmd.add("--data-dir");
     cmd.add(config.dataDir().toString());
     cmd.add("--admin");
     cmd.add(adminAddress());
     cmd.add("--spin-us");
     cmd.add("0");
-    return cmd;
   }
 
   /**
