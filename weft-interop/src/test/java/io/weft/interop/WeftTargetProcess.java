@@ -101,6 +101,7 @@ final class WeftTargetProcess implements AutoCloseable {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<Path> logs = new ArrayList<>();
   private Process process;
+  private List<String> jvmOptions = List.of();
 
   WeftTargetProcess(Config config) {
     this.config = config;
@@ -108,6 +109,12 @@ final class WeftTargetProcess implements AutoCloseable {
 
   Config config() {
     return config;
+  }
+
+  /** JVM options for the target's next start (e.g. a fixed heap, so leaks show in its size). */
+  WeftTargetProcess jvmOptions(String... options) {
+    this.jvmOptions = List.of(options);
+    return this;
   }
 
   String adminAddress() {
@@ -133,6 +140,7 @@ final class WeftTargetProcess implements AutoCloseable {
   List<String> command() {
     List<String> cmd = new ArrayList<>();
     cmd.add(Interop.javaBinary().toString());
+    cmd.addAll(jvmOptions);
     cmd.add("-jar");
     cmd.add(config.jar().toString());
     cmd.add("target");
