@@ -1,0 +1,24 @@
+# shellcheck shell=bash
+# Sourced by bin/test and .ci/run: installs the Debian packages whose real servers the tests start
+# (never mocks): etcd-server for the cluster store. Silent when everything is present.
+#
+#   weft_ensure_test_servers    installs what is missing with apt-get (root), or explains and
+#                               returns 1
+
+weft_ensure_test_servers() {
+	local missing=()
+	command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+	[ ${#missing[@]} -gt 0 ] || return 0
+	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+		echo "test: the tests need ${missing[*]} (Debian packages); install them as root:" \
+			"apt-get install ${missing[*]}" >&2
+		return 1
+	fi
+	echo "test: installing ${missing[*]} (Debian packages the tests start as real servers)" >&2
+	# Package scripts must not start a system-wide etcd: the tests start their own.
+	(apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq \
+		--no-install-recommends "${missing[@]}") >/dev/null || {
+		echo "test: apt-get install ${missing[*]} failed" >&2
+		return 1
+	}
+}

@@ -1,0 +1,282 @@
+package io.weft.store.etcd;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.Txn;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.LeaseOption;
+import io.etcd.jetcd.options.PutOption;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchResponse;
+import io.grpc.Status;
+import io.weft.store.ClusterStore;
+import io.weft.store.Compare;
+import io.weft.store.KeyValue;
+import io.weft.store.Op;
+import io.weft.store.StoreException;
+import io.weft.store.TxnResult;
+import io.weft.store.WatchEvent;
+import io.weft.store.WatchListener;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The cluster store on a real etcd v3 cluster, through the jetcd client (which fails over between
+ * the endpoints it is given, so one member down changes nothing while a quorum stands). Every key
+ * is kept under a namespace ({@code /weft/} by default) so Weft can share an etcd with others.
+ */
+public final class EtcdStore implements ClusterStore {
+  /** How long one call waits before it reports the store unavailable. */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Client client;
+  private final KV kv;
+  private final List<URI> endpoints;
+
+  private EtcdStore(List<URI> endpoints, String namespace) {
+    this.endpoints = List.copyOf(endpoints);
+    this.client =
+        Client.builder()
+            .endpoints(endpoints.toArray(URI[]::new))
+            .namespace(bytes(namespace))
+            .connectTimeout(Duration.ofSeconds(3))
+            .retryMaxDuration(CALL_TIMEOUT)
+            .waitForReady(false)
+            .build();
+    this.kv = client.getKVClient();
+  }
+
+  /**
+   * Connects to an etcd cluster.
+   *
+   * @param endpoints client URLs of its members, e.g. {@code http://127.0.0.1:2379}
+   * @param namespace prefix under which every key is kept
+   */
+  public static EtcdStore connect(List<URI> endpoints, String namespace) {
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("no etcd endpoint given");
+    }
+    return new EtcdStore(endpoints, namespace);
+  }
+
+  public List<URI> endpoints() {
+    return endpoints;
+  }
+
+  @Override
+  public Optional<KeyValue> get(String key) {
+    GetResponse r = await(kv.get(bytes(key)), "get " + key);
+    return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(convert(r.getKvs().get(0)));
+  }
+
+  @Override
+  public List<KeyValue> list(String prefix) {
+    GetOption option =
+        GetOption.builder()
+            .isPrefix(true)
+            .withSortField(GetOption.SortTarget.KEY)
+            .withSortOrder(GetOption.SortOrder.ASCEND)
+            .build();
+    GetResponse r = await(kv.get(bytes(prefix), option), "list " + prefix);
+    List<KeyValue> result = new ArrayList<>(r.getKvs().size());
+    r.getKvs().forEach(x -> result.add(convert(x)));
+    return result;
+  }
+
+  @Override
+  public long revision() {
+    // A count-only read of one key returns the store's revision in its header.
+    GetOption option = GetOption.builder().withCountOnly(true).build();
+    return await(kv.get(bytes("\0"), option), "revision").getHeader().getRevision();
+  }
+
+  @Override
+  public TxnResult txn(List<Compare> when, List<Op> then, List<Op> otherwise) {
+    Txn txn = kv.txn();
+    txn.If(when.stream().map(EtcdStore::cmp).toArray(Cmp[]::new));
+    txn.Then(then.stream().map(EtcdStore::op).toArray(io.etcd.jetcd.op.Op[]::new));
+    txn.Else(otherwise.stream().map(EtcdStore::op).toArray(io.etcd.jetcd.op.Op[]::new));
+    TxnResponse r = await(txn.commit(), "txn");
+    return new TxnResult(r.isSucceeded(), r.getHeader().getRevision());
+  }
+
+  @Override
+  public Watch watch(String prefix, long fromRevision, WatchListener listener) {
+    WatchOption option =
+        WatchOption.builder().isPrefix(true).withRevision(Math.max(1, fromRevision)).build();
+    io.etcd.jetcd.Watch.Watcher watcher =
+        client
+            .getWatchClient()
+            .watch(
+                bytes(prefix),
+                option,
+                io.etcd.jetcd.Watch.listener(
+                    response -> deliver(response, listener),
+                    error -> listener.onError(translate(error, "watch " + prefix))));
+    return watcher::close;
+  }
+
+  /** Splits a response into one batch per revision, as the contract promises. */
+  private static void deliver(WatchResponse response, WatchListener listener) {
+    List<WatchEvent> batch = new ArrayList<>();
+    long revision = -1;
+    for (io.etcd.jetcd.watch.WatchEvent e : response.getEvents()) {
+      KeyValue kv = convert(e.getKeyValue());
+      if (revision != -1 && kv.modRevision() != revision) {
+        listener.onEvents(List.copyOf(batch));
+        batch.clear();
+      }
+      revision = kv.modRevision();
+      WatchEvent.Type type =
+          e.getEventType() == io.etcd.jetcd.watch.WatchEvent.EventType.DELETE
+              ? WatchEvent.Type.DELETE
+              : WatchEvent.Type.PUT;
+      batch.add(new WatchEvent(type, kv));
+    }
+    if (!batch.isEmpty()) {
+      listener.onEvents(List.copyOf(batch));
+    }
+  }
+
+  @Override
+  public long grantLease(Duration ttl) {
+    long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+    return await(client.getLeaseClient().grant(seconds), "grant lease").getID();
+  }
+
+  @Override
+  public Duration keepAlive(long lease) {
+    long ttl = await(client.getLeaseClient().keepAliveOnce(lease), "keep lease alive").getTTL();
+    if (ttl <= 0) {
+      throw leaseNotFound(lease);
+    }
+    return Duration.ofSeconds(ttl);
+  }
+
+  @Override
+  public void revokeLease(long lease) {
+    try {
+      await(client.getLeaseClient().revoke(lease), "revoke lease");
+    } catch (StoreException e) {
+      if (e.kind() != StoreException.Kind.LEASE_NOT_FOUND) {
+        throw e;
+      }
+    }
+  }
+
+  @Override
+  public Optional<Duration> leaseTimeToLive(long lease) {
+    long ttl =
+        await(client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT), "lease TTL").getTTL();
+    return ttl < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttl));
+  }
+
+  @Override
+  public void close() {
+    client.close();
+  }
+
+  // ---- conversions ----
+
+  private static Cmp cmp(Compare c) {
+    ByteSequence key = bytes(c.key());
+    return switch (c.target()) {
+      case MOD_REVISION -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(c.number()));
+      case VERSION -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(c.number()));
+      case VALUE -> new Cmp(key, Cmp.Op.EQUAL, CmpTarget.value(ByteSequence.from(c.value())));
+    };
+  }
+
+  private static io.etcd.jetcd.op.Op op(Op o) {
+    return switch (o) {
+      case Op.Put p ->
+          io.etcd.jetcd.op.Op.put(
+              bytes(p.key()),
+              ByteSequence.from(p.value()),
+              p.lease() == 0
+                  ? PutOption.DEFAULT
+                  : PutOption.builder().withLeaseId(p.lease()).build());
+      case Op.Delete d -> io.etcd.jetcd.op.Op.delete(bytes(d.key()), DeleteOption.DEFAULT);
+    };
+  }
+
+  private static KeyValue convert(io.etcd.jetcd.KeyValue x) {
+    return new KeyValue(
+        x.getKey().toString(StandardCharsets.UTF_8),
+        x.getValue().getBytes(),
+        x.getCreateRevision(),
+        x.getModRevision(),
+        x.getVersion(),
+        x.getLease());
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  // ---- errors ----
+
+  private static <T> T await(CompletableFuture<T> future, String what) {
+    try {
+      return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(StoreException.Kind.UNAVAILABLE, what + ": interrupted", e);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new StoreException(
+          StoreException.Kind.UNAVAILABLE,
+          what + ": etcd did not answer within " + CALL_TIMEOUT.toSeconds() + " s",
+          e);
+    } catch (ExecutionException e) {
+      throw translate(e.getCause(), what);
+    }
+  }
+
+  private static StoreException translate(Throwable error, String what) {
+    if (error instanceof StoreException s) {
+      return s;
+    }
+    if (error instanceof CompactedException c) {
+      return new StoreException(
+          StoreException.Kind.COMPACTED,
+          what
+              + ": revision compacted (etcd keeps revisions after "
+              + c.getCompactedRevision()
+              + ")",
+          error);
+    }
+    if (error instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND
+        || Status.fromThrowable(error).getCode() == Status.Code.NOT_FOUND) {
+      // The only thing etcd's KV and lease calls report as not found is a lease.
+      return new StoreException(
+          StoreException.Kind.LEASE_NOT_FOUND, what + ": " + error.getMessage(), error);
+    }
+    if (error instanceof io.etcd.jetcd.common.exception.ClosedClientException) {
+      return new StoreException(StoreException.Kind.CLOSED, what + ": client closed", error);
+    }
+    return new StoreException(StoreException.Kind.UNAVAILABLE, what + ": " + error, error);
+  }
+
+  private static StoreException leaseNotFound(long lease) {
+    return new StoreException(
+        StoreException.Kind.LEASE_NOT_FOUND, "lease " + Long.toHexString(lease) + " not found");
+  }
+}
