@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.weft.node.NodeView;
 import io.weft.tgt.ControllerInfo;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
@@ -83,6 +84,11 @@ public final class AdminClient implements AutoCloseable {
 
   public List<ControllerInfo> controllers() {
     return read(send("GET", "/v1/controllers", null, 200), new TypeReference<>() {});
+  }
+
+  /** The cluster's nodes (a storage node's admin API; a plain target has none). */
+  public List<NodeView> nodes() {
+    return read(send("GET", "/v1/nodes", null, 200), new TypeReference<>() {});
   }
 
   @Override

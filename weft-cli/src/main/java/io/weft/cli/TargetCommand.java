@@ -64,7 +64,7 @@ import picocli.CommandLine.Spec;
       "Relative paths: --data-dir is relative to the current directory, dataDir in",
       "the file to the file's directory, namespace files to the data dir."
     })
-final class TargetCommand implements Callable<Integer> {
+class TargetCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(
@@ -180,19 +180,19 @@ final class TargetCommand implements Callable<Integer> {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
     }
 
-    Target target;
+    Served served;
     try {
-      target = Target.start(config);
+      served = serve(config);
     } catch (IOException | RuntimeException e) {
       throw new CliException(
           ExitCodes.FAILED,
-          "cannot start the target (" + addresses(config) + "): " + Errors.describe(e),
+          "cannot start the " + spec.name() + " (" + addresses(config) + "): " + Errors.describe(e),
           e);
     }
-    Thread hook = new Thread(target::close, "weft-shutdown");
+    Thread hook = new Thread(served::close, "weft-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
-      printBanner(spec.commandLine().getOut(), target, config);
+      printBanner(spec.commandLine().getOut(), served, config);
       started.countDown();
       stop.await();
     } catch (InterruptedException e) {
@@ -203,9 +203,48 @@ final class TargetCommand implements Callable<Integer> {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or ran; it closes the target
       }
-      target.close();
+      served.close();
     }
     return ExitCodes.OK;
+  }
+
+  /** What a command runs: its target, and what to close when it stops. */
+  interface Served extends AutoCloseable {
+    Target target();
+
+    @Override
+    void close();
+
+    /** Lines to print before the target's part of the banner. */
+    default List<String> bannerLines() {
+      return List.of();
+    }
+  }
+
+  /** Starts what this command runs (a node adds its cluster membership). */
+  Served serve(TargetConfig config) throws IOException {
+    Target target = Target.start(config);
+    return new Served() {
+      @Override
+      public Target target() {
+        return target;
+      }
+
+      @Override
+      public void close() {
+        target.close();
+      }
+    };
+  }
+
+  /** The configuration without {@code --config}. */
+  TargetConfig defaults(Path workingDir) {
+    return Defaults.embedded(workingDir);
+  }
+
+  /** Whether a configuration without subsystems is an error (a node's come from the cluster). */
+  boolean requiresSubsystem() {
+    return true;
   }
 
   /** Stops a target started by {@link #call()} in this JVM (tests and embedding). */
@@ -222,10 +261,10 @@ final class TargetCommand implements Callable<Integer> {
    * @throws CommandLine.ParameterException for flags that contradict each other or the file
    */
   TargetConfig buildConfig(Path workingDir) throws ConfigException {
-    TargetConfig base = config != null ? ConfigLoader.load(config) : Defaults.embedded(workingDir);
+    TargetConfig base = config != null ? ConfigLoader.load(config) : defaults(workingDir);
     TargetConfig merged = applyFlags(base, workingDir);
     try {
-      ConfigCheck.validate(merged);
+      ConfigCheck.validate(merged, requiresSubsystem());
     } catch (ConfigException e) {
       throw new ConfigException("invalid configuration: " + e.getMessage(), e);
     }
@@ -250,7 +289,13 @@ final class TargetCommand implements Callable<Integer> {
             t.maxH2cData(),
             t.ioWorkerThreads());
     List<SubsystemConfig> subsystems = base.subsystems();
-    if (hasSubsystemFlags()) {
+    if (hasSubsystemFlags() && subsystems.isEmpty()) {
+      if (nqn == null) {
+        throw usage("--nqn is needed to export a subsystem from flags");
+      }
+      subsystems =
+          List.of(editSubsystem(new SubsystemConfig(nqn, null, null, null, List.of(), List.of())));
+    } else if (hasSubsystemFlags()) {
       if (subsystems.size() != 1) {
         throw usage(
             "--nqn, --serial, --model, --allow-host, --file, --memory and --block-size edit the"
@@ -342,7 +387,7 @@ final class TargetCommand implements Callable<Integer> {
     }
   }
 
-  private CommandLine.ParameterException usage(String message) {
+  CommandLine.ParameterException usage(String message) {
     return new CommandLine.ParameterException(spec.commandLine(), message);
   }
 
@@ -361,8 +406,10 @@ final class TargetCommand implements Callable<Integer> {
    * What runs and how to reach it. Hosts are told the advertised address when there is one, and the
    * bound port (which differs from the configured one for port 0).
    */
-  private static void printBanner(PrintWriter out, Target target, TargetConfig config) {
-    out.println("Weft " + Version.version() + " NVMe/TCP target is running.");
+  private void printBanner(PrintWriter out, Served served, TargetConfig config) {
+    Target target = served.target();
+    out.println("Weft " + Version.version() + " NVMe/TCP " + spec.name() + " is running.");
+    served.bannerLines().forEach(line -> out.println("  " + line));
     List<InetSocketAddress> bound = target.listenAddresses();
     HostPort reachFirst = null;
     for (int i = 0; i < bound.size(); i++) {

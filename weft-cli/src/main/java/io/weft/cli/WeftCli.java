@@ -34,6 +34,8 @@ import picocli.CommandLine.Spec;
     },
     subcommands = {
       TargetCommand.class,
+      NodeCommand.class,
+      NodesCommand.class,
       NsCommand.class,
       ControllersCommand.class,
       DiscoverCommand.class,

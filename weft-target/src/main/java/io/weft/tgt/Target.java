@@ -3,6 +3,7 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
@@ -57,6 +58,15 @@ public final class Target implements AutoCloseable {
 
   /** Opens backends, binds every listener and the admin interface, and starts serving. */
   public static Target start(TargetConfig config) throws IOException {
+    return start(config, List.of());
+  }
+
+  /**
+   * As {@link #start(TargetConfig)}, with more resources on the admin interface (a storage node
+   * serves the cluster view there).
+   */
+  public static Target start(TargetConfig config, List<AdminResource> extraAdminResources)
+      throws IOException {
     if (config.listeners().isEmpty()) {
       throw new IllegalArgumentException("at least one listener is required");
     }
@@ -68,7 +78,7 @@ public final class Target implements AutoCloseable {
       t.transport = TcpTransport.start(t.core, config.listeners());
       if (config.adminListen() != null) {
         HostPort hp = HostPort.parse(config.adminListen());
-        t.admin = AdminServer.start(t, hp.host(), hp.port());
+        t.admin = AdminServer.start(t, hp.host(), hp.port(), extraAdminResources);
       }
     } catch (IOException | RuntimeException e) {
       t.close();

@@ -22,6 +22,15 @@ public final class ConfigCheck {
   private ConfigCheck() {}
 
   public static void validate(TargetConfig config) throws ConfigException {
+    validate(config, true);
+  }
+
+  /**
+   * As {@link #validate(TargetConfig)}; a storage node may start without subsystems ({@code
+   * requireSubsystem} false): its volumes come from the cluster.
+   */
+  public static void validate(TargetConfig config, boolean requireSubsystem)
+      throws ConfigException {
     if (config.listeners().isEmpty()) {
       throw new ConfigException("at least one listener is required");
     }
@@ -32,7 +41,7 @@ public final class ConfigCheck {
         throw new ConfigException("listener " + address + " is given twice");
       }
     }
-    if (config.subsystems().isEmpty()) {
+    if (config.subsystems().isEmpty() && requireSubsystem) {
       throw new ConfigException("at least one subsystem is required");
     }
     Set<String> nqns = new HashSet<>();

@@ -5,10 +5,10 @@ import java.io.IOException;
 import java.util.Map;
 
 /** A routed request: the decoded path parameters and the raw body. */
-record AdminRequest(Map<String, String> params, byte[] body, ObjectMapper json) {
+public record AdminRequest(Map<String, String> params, byte[] body, ObjectMapper json) {
 
   /** A path parameter named in the route pattern, percent-decoded. */
-  String param(String name) {
+  public String param(String name) {
     String value = params.get(name);
     if (value == null) {
       throw new IllegalStateException("route has no parameter " + name);
@@ -31,7 +31,7 @@ record AdminRequest(Map<String, String> params, byte[] body, ObjectMapper json) 
   }
 
   /** The body as JSON of the given type; bad or missing JSON becomes a 400. */
-  <T> T body(Class<T> type) throws IOException {
+  public <T> T body(Class<T> type) throws IOException {
     if (body.length == 0) {
       throw new HttpError(400, "request body is empty; expected JSON");
     }

@@ -1,6 +1,10 @@
 package io.weft.tgt.admin;
 
-/** One resource of the management API: registers its routes. */
-interface AdminResource {
+/**
+ * One resource of the management API: registers its routes. Other modules add theirs through {@link
+ * AdminServer#start(io.weft.tgt.Target, String, int, java.util.List)} (a storage node adds the
+ * cluster view).
+ */
+public interface AdminResource {
   void register(Router router);
 }

@@ -6,25 +6,25 @@ import java.util.Map;
  * What a handler answers: a status, a body serialized as JSON (none when {@code body} is null), and
  * any extra headers.
  */
-record AdminResponse(int status, Object body, Map<String, String> headers) {
+public record AdminResponse(int status, Object body, Map<String, String> headers) {
 
-  AdminResponse {
+  public AdminResponse {
     headers = Map.copyOf(headers);
   }
 
-  static AdminResponse ok(Object body) {
+  public static AdminResponse ok(Object body) {
     return new AdminResponse(200, body, Map.of());
   }
 
-  static AdminResponse created(Object body) {
+  public static AdminResponse created(Object body) {
     return new AdminResponse(201, body, Map.of());
   }
 
-  static AdminResponse noContent() {
+  public static AdminResponse noContent() {
     return new AdminResponse(204, null, Map.of());
   }
 
-  static AdminResponse error(int status, String message, Map<String, String> headers) {
+  public static AdminResponse error(int status, String message, Map<String, String> headers) {
     return new AdminResponse(status, Map.of("error", message == null ? "error" : message), headers);
   }
 }

@@ -61,6 +61,15 @@ public final class AdminServer implements AutoCloseable {
    * @throws BindException if the address is in use or cannot be bound
    */
   public static AdminServer start(Target target, String host, int port) throws IOException {
+    return start(target, host, port, List.of());
+  }
+
+  /**
+   * As {@link #start(Target, String, int)}, serving {@code extra} resources beside the target's
+   * own.
+   */
+  public static AdminServer start(Target target, String host, int port, List<AdminResource> extra)
+      throws IOException {
     Objects.requireNonNull(target, "target");
     InetSocketAddress bindAddress = new InetSocketAddress(host, port);
     if (bindAddress.isUnresolved()) {
@@ -68,6 +77,9 @@ public final class AdminServer implements AutoCloseable {
     }
     Router router = new Router();
     for (AdminResource resource : resources(target)) {
+      resource.register(router);
+    }
+    for (AdminResource resource : extra) {
       resource.register(router);
     }
     HttpServer server;

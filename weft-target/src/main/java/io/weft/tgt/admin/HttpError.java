@@ -3,11 +3,11 @@ package io.weft.tgt.admin;
 import java.util.Map;
 
 /** A request refused at the HTTP level (no route, wrong method, unreadable body). */
-final class HttpError extends RuntimeException {
+public final class HttpError extends RuntimeException {
   private final int status;
   private final Map<String, String> headers;
 
-  HttpError(int status, String message) {
+  public HttpError(int status, String message) {
     this(status, message, Map.of());
   }
 

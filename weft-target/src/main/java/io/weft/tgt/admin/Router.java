@@ -14,11 +14,11 @@ import java.util.TreeSet;
  * whole segment, percent-decoded. A path no pattern matches is a 404; a path that matches only with
  * other methods is a 405 that lists them in {@code Allow}.
  */
-final class Router {
+public final class Router {
 
   /** Serves one route. */
   @FunctionalInterface
-  interface Handler {
+  public interface Handler {
     AdminResponse handle(AdminRequest request) throws Exception;
   }
 
@@ -34,15 +34,15 @@ final class Router {
     return this;
   }
 
-  Router get(String pattern, Handler handler) {
+  public Router get(String pattern, Handler handler) {
     return add("GET", pattern, handler);
   }
 
-  Router post(String pattern, Handler handler) {
+  public Router post(String pattern, Handler handler) {
     return add("POST", pattern, handler);
   }
 
-  Router delete(String pattern, Handler handler) {
+  public Router delete(String pattern, Handler handler) {
     return add("DELETE", pattern, handler);
   }
 

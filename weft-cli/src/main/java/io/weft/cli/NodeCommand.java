@@ -1,0 +1,129 @@
+package io.weft.cli;
+
+import io.weft.node.StorageNode;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.TargetConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weft node}: a storage node of a cluster. Everything {@code weft target} does (the same
+ * flags), plus an identity, placement labels and a registration in the cluster store: embedded in
+ * the data directory unless {@code --store etcd://...} names an etcd cluster. Unlike {@code weft
+ * target} it exports no subsystem by default: a node's volumes come from the cluster.
+ */
+@Command(
+    name = "node",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a storage node of a Weft cluster until SIGTERM or Ctrl-C.",
+      "",
+      "It serves NVMe/TCP and the admin API like 'weft target' (same flags), joins",
+      "the cluster store with a lease, and serves the cluster view ('weft nodes').",
+      "Without --store the store is embedded in the data dir (one node); a cluster of",
+      "several nodes shares an etcd cluster: --store etcd://HOST:PORT[,HOST:PORT...].",
+      ""
+    })
+final class NodeCommand extends TargetCommand {
+  @Option(
+      names = "--id",
+      required = true,
+      paramLabel = "ID",
+      description = "Node id, unique in the cluster (letters, digits, . _ -).")
+  String id;
+
+  @Option(
+      names = "--zone",
+      paramLabel = "ZONE",
+      description = "Zone label (placement spreads replicas across zones).")
+  String zone;
+
+  @Option(names = "--rack", paramLabel = "RACK", description = "Rack label.")
+  String rack;
+
+  @Option(
+      names = "--label",
+      paramLabel = "KEY=VALUE",
+      description = "Another placement label; repeatable.")
+  Map<String, String> labels = new LinkedHashMap<>();
+
+  @Option(
+      names = "--store",
+      paramLabel = "etcd://HOST:PORT[,...]",
+      description = "Cluster store. Default: embedded in the data dir.")
+  String store;
+
+  @Option(
+      names = "--capacity",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Capacity offered for volumes. Default: the data dir's free space.")
+  Long capacity;
+
+  @Option(
+      names = "--lease-ttl",
+      paramLabel = "SECONDS",
+      description = "Seconds without renewal before the cluster marks this node down. Default 10.")
+  Integer leaseTtl;
+
+  @Override
+  TargetConfig defaults(Path workingDir) {
+    TargetConfig d = super.defaults(workingDir);
+    return new TargetConfig(d.dataDir(), d.listeners(), List.of(), d.adminListen(), d.tuning());
+  }
+
+  @Override
+  boolean requiresSubsystem() {
+    return false;
+  }
+
+  @Override
+  Served serve(TargetConfig config) throws IOException {
+    if (leaseTtl != null && (leaseTtl < 1 || leaseTtl > 3600)) {
+      throw usage("--lease-ttl must be from 1 to 3600 seconds, not " + leaseTtl);
+    }
+    Map<String, String> all = new LinkedHashMap<>(labels);
+    if (zone != null) {
+      all.put("zone", zone);
+    }
+    if (rack != null) {
+      all.put("rack", rack);
+    }
+    StorageNode node =
+        StorageNode.start(
+            new StorageNode.Config(
+                id,
+                all,
+                capacity != null ? capacity : 0,
+                store,
+                leaseTtl != null ? Duration.ofSeconds(leaseTtl) : StorageNode.DEFAULT_LEASE_TTL,
+                config));
+    String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
+    return new Served() {
+      @Override
+      public Target target() {
+        return node.target();
+      }
+
+      @Override
+      public void close() {
+        node.close();
+      }
+
+      @Override
+      public List<String> bannerLines() {
+        return List.of(
+            "node        " + node.id() + (all.isEmpty() ? "" : " " + all),
+            "store       " + storeText);
+      }
+    };
+  }
+}

@@ -1,0 +1,56 @@
+package io.weft.cli;
+
+import io.weft.node.NodeView;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code weft nodes}: the storage nodes of the cluster, from any node's admin API. */
+@Command(
+    name = "nodes",
+    mixinStandardHelpOptions = true,
+    description = "List the cluster's storage nodes (any node's admin API serves them all).")
+final class NodesCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin AdminOptions admin;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "normal|json",
+      defaultValue = "normal",
+      description = "Output format. Default: ${DEFAULT-VALUE}.")
+  OutputFormat output;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    try (AdminClient client = admin.client()) {
+      List<NodeView> nodes = client.nodes();
+      if (output == OutputFormat.json) {
+        out.println(client.toJson(nodes));
+      } else if (nodes.isEmpty()) {
+        out.println("no nodes: none has joined this cluster");
+      } else {
+        Table table = new Table("ID", "ADDRESS", "ZONE", "RACK", "STATE", "CAPACITY", "LAST SEEN");
+        for (NodeView n : nodes) {
+          table.row(
+              n.id(),
+              n.address(),
+              n.zone().isEmpty() ? "-" : n.zone(),
+              n.rack().isEmpty() ? "-" : n.rack(),
+              n.state(),
+              Sizes.format(n.capacityBytes()),
+              n.state().equals("up") ? "now" : n.lastSeen());
+        }
+        table.print(out, "");
+      }
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,122 @@
+package io.weft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.concurrent.FutureTask;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code weft node} runs a node on its embedded store; {@code weft nodes} shows the cluster. */
+class NodeCommandsTest {
+  @TempDir Path dir;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run weft(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void aNodeRunsJoinsItsStoreAndShowsInWeftNodes() throws Exception {
+    CommandLine cli = WeftCli.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(new StringWriter(), true));
+    NodeCommand command = cli.getSubcommands().get("node").getCommand();
+    String admin = "127.0.0.1:" + freePort();
+    FutureTask<Integer> run =
+        new FutureTask<>(
+            () ->
+                cli.execute(
+                    "node",
+                    "--id",
+                    "n1",
+                    "--zone",
+                    "z1",
+                    "--rack",
+                    "r7",
+                    "--capacity",
+                    "2G",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--admin",
+                    admin,
+                    "--data-dir",
+                    dir.resolve("n1").toString(),
+                    "--spin-us",
+                    "0"));
+    Thread thread = new Thread(run, "weft-node-command");
+    thread.start();
+    command.started.await();
+    try {
+      String banner = out.toString();
+      assertTrue(banner.contains("NVMe/TCP node is running"), banner);
+      assertTrue(banner.contains("node        n1"), banner);
+      assertTrue(banner.contains("store       embedded in "), banner);
+      assertTrue(banner.contains("admin API   http://" + admin), banner);
+      assertTrue(!banner.contains("subsystem   "), "a node exports nothing by default: " + banner);
+
+      Run table = weft("nodes", "--admin", admin);
+      assertEquals(0, table.code(), table.err());
+      Matcher row =
+          Pattern.compile("(?m)^n1\\s+127\\.0\\.0\\.1:\\d+\\s+z1\\s+r7\\s+up\\s+2 GiB\\s+now$")
+              .matcher(table.out());
+      assertTrue(row.find(), table.out());
+
+      Run json = weft("nodes", "--admin", admin, "-o", "json");
+      JsonNode nodes = new ObjectMapper().readTree(json.out());
+      assertEquals(1, nodes.size());
+      assertEquals("n1", nodes.get(0).path("id").asText());
+      assertEquals(2L << 30, nodes.get(0).path("capacityBytes").asLong());
+    } finally {
+      command.requestStop();
+    }
+    assertEquals(0, run.get());
+  }
+
+  @Test
+  void aNodeNeedsAnId() {
+    Run run = weft("node", "--data-dir", dir.toString());
+    assertEquals(ExitCodes.USAGE, run.code());
+    assertTrue(run.err().contains("--id"), run.err());
+  }
+
+  @Test
+  void anUnknownStoreIsAUsageLevelFailure() {
+    Run run =
+        weft(
+            "node",
+            "--id",
+            "n1",
+            "--store",
+            "zk://127.0.0.1:2181",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin",
+            "none",
+            "--data-dir",
+            dir.toString());
+    assertEquals(ExitCodes.FAILED, run.code());
+    assertTrue(run.err().contains("expected etcd://HOST:PORT"), run.err());
+  }
+}

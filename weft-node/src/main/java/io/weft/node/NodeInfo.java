@@ -1,0 +1,48 @@
+package io.weft.node;
+
+import java.util.Map;
+
+/**
+ * What a node publishes about itself in the cluster store ({@code nodes/info/<id>}): where hosts
+ * and other nodes reach it, where it stands (labels such as zone and rack, which placement spreads
+ * replicas across), its capacity, and when it started and was last seen alive.
+ */
+public record NodeInfo(
+    String id,
+    String uuid,
+    String nvmeAddress,
+    String adminAddress,
+    Map<String, String> labels,
+    long capacityBytes,
+    String version,
+    long startedAtMillis,
+    long lastSeenMillis) {
+
+  public static final String ZONE = "zone";
+  public static final String RACK = "rack";
+
+  public NodeInfo {
+    labels = Map.copyOf(labels);
+  }
+
+  public String zone() {
+    return labels.getOrDefault(ZONE, "");
+  }
+
+  public String rack() {
+    return labels.getOrDefault(RACK, "");
+  }
+
+  NodeInfo seenAt(long millis) {
+    return new NodeInfo(
+        id,
+        uuid,
+        nvmeAddress,
+        adminAddress,
+        labels,
+        capacityBytes,
+        version,
+        startedAtMillis,
+        millis);
+  }
+}

@@ -1,0 +1,170 @@
+package io.weft.node;
+
+import io.weft.store.ClusterStore;
+import io.weft.store.ClusterStores;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.TargetConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One storage node: the target (NVMe/TCP listeners and management API, as {@code weft target}),
+ * plus an identity in its data directory, a registration and lease in the cluster store, and the
+ * cluster view on its management API. Replicated volumes and ANA build on this.
+ */
+public final class StorageNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StorageNode.class);
+
+  /** How long a node may go silent before the cluster considers it down. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofSeconds(10);
+
+  /**
+   * @param id the node id ({@code --id})
+   * @param labels placement labels: at least zone, optionally rack
+   * @param capacityBytes what the node offers for volumes; 0: the data directory's usable space
+   * @param storeSpec {@code null} for the embedded store, else {@code etcd://HOST:PORT,...}
+   * @param leaseTtl liveness lease
+   * @param target the target's configuration (listeners, admin API, data directory, tuning)
+   */
+  public record Config(
+      String id,
+      Map<String, String> labels,
+      long capacityBytes,
+      String storeSpec,
+      Duration leaseTtl,
+      TargetConfig target) {}
+
+  private final NodeIdentity identity;
+  private final ClusterStore store;
+  private final boolean ownsStore;
+  private final NodeRegistry registry;
+  private final Target target;
+
+  private StorageNode(
+      NodeIdentity identity,
+      ClusterStore store,
+      boolean ownsStore,
+      NodeRegistry registry,
+      Target target) {
+    this.identity = identity;
+    this.store = store;
+    this.ownsStore = ownsStore;
+    this.registry = registry;
+    this.target = target;
+  }
+
+  /** Starts a node with the store its configuration names. */
+  public static StorageNode start(Config config) throws IOException {
+    return start(config, null);
+  }
+
+  /**
+   * Starts a node; with a non-null {@code sharedStore} it uses that one (several nodes of one test
+   * JVM on one store) and leaves it open on close.
+   */
+  public static StorageNode start(Config config, ClusterStore sharedStore) throws IOException {
+    TargetConfig tc = config.target();
+    NodeIdentity identity = NodeIdentity.open(tc.dataDir(), config.id());
+    ClusterStore store = null;
+    Target target = null;
+    NodeRegistry registry = null;
+    try {
+      store =
+          sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
+      registry = new NodeRegistry(store, config.leaseTtl());
+      target = Target.start(tc, List.of(new NodesResource(registry)));
+      long capacity =
+          config.capacityBytes() > 0
+              ? config.capacityBytes()
+              : Files.getFileStore(tc.dataDir()).getUsableSpace();
+      NodeInfo info =
+          new NodeInfo(
+              identity.id(),
+              identity.uuid().toString(),
+              nvmeAddress(tc, target),
+              hostPort(target.adminAddress()),
+              config.labels(),
+              capacity,
+              io.weft.tgt.core.Version.FIRMWARE,
+              System.currentTimeMillis(),
+              0);
+      String id = identity.id();
+      registry.join(
+          info,
+          () ->
+              log.error(
+                  "node {} lost its lease: the cluster now considers it down; it keeps serving"
+                      + " the I/O it owns only while its lease would have held",
+                  id));
+      return new StorageNode(identity, store, sharedStore == null, registry, target);
+    } catch (IOException | RuntimeException e) {
+      if (registry != null) {
+        registry.close();
+      }
+      if (target != null) {
+        target.close();
+      }
+      if (store != null && sharedStore == null) {
+        store.close();
+      }
+      identity.close();
+      throw e;
+    }
+  }
+
+  /** What hosts dial: the first listener's advertised address, else the bound one. */
+  private static String nvmeAddress(TargetConfig tc, Target target) {
+    ListenerConfig first = tc.listeners().get(0);
+    InetSocketAddress bound = target.listenAddresses().get(0);
+    if (first.advertiseHost() != null) {
+      int port = first.advertisePort() == 0 ? bound.getPort() : first.advertisePort();
+      return first.advertiseHost() + ":" + port;
+    }
+    return hostPort(bound);
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    if (a == null) {
+      return "";
+    }
+    String host = a.getAddress().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  public String id() {
+    return identity.id();
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public NodeRegistry registry() {
+    return registry;
+  }
+
+  public ClusterStore store() {
+    return store;
+  }
+
+  /** Leaves the cluster (lease revoked: down at once), stops the target, closes the store. */
+  @Override
+  public void close() {
+    try {
+      registry.close();
+    } finally {
+      target.close();
+      if (ownsStore) {
+        store.close();
+      }
+      identity.close();
+    }
+  }
+}
