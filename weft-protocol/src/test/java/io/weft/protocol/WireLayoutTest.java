@@ -328,13 +328,34 @@ class WireLayoutTest {
             4096,
             b ->
                 new IdentifyController(
-                        "s", "m", "f", 0, 0, 1, 0, 0, 0, 1, 3, 0, 0, 10, 1, 1, 0, 0, 1, "nqn.s", 4,
-                        1)
+                        "s",
+                        "m",
+                        "f",
+                        0,
+                        0,
+                        1,
+                        0,
+                        0,
+                        0,
+                        1,
+                        3,
+                        0,
+                        0,
+                        10,
+                        1,
+                        1,
+                        0,
+                        0,
+                        1,
+                        "nqn.s",
+                        4,
+                        1,
+                        IdentifyController.Ana.NONE)
                     .encode(b)),
         size(
             "IdentifyNamespace",
             4096,
-            b -> new IdentifyNamespace(1, 1, 9, 0, 0, false, new byte[16]).encode(b)),
+            b -> new IdentifyNamespace(1, 1, 9, 0, 0, false, new byte[16], 1).encode(b)),
         size(
             "NamespaceDescriptors", 4096, b -> NamespaceDescriptors.encode(b, new byte[16], id, 0)),
         size(

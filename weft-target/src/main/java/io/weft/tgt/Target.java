@@ -3,12 +3,14 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.core.AnaStates;
 import io.weft.tgt.core.Controller;
 import io.weft.tgt.core.Namespace;
 import io.weft.tgt.core.Subsystem;
@@ -241,6 +243,53 @@ public final class Target implements AutoCloseable {
           TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
     }
     log.info("namespace {} of {} removed", nsid, subsystemNqn);
+  }
+
+  /**
+   * Sets the ANA state of one group of a subsystem on one port (a listener, 1-based in
+   * configuration order). Hosts connected through that port get an ANA change notice and see the
+   * new state at their next I/O; no connection is dropped.
+   *
+   * @param state {@code optimized}, {@code non-optimized}, {@code inaccessible}, {@code
+   *     persistent-loss} or {@code change}
+   */
+  public AnaStateInfo setAnaState(String subsystemNqn, int portId, int group, String state)
+      throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    int value = AnaLogPage.parse(state);
+    if (value < 0) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "unknown ANA state '"
+              + state
+              + "': optimized, non-optimized, inaccessible, persistent-loss or change");
+    }
+    if (portId < 1 || portId > config.listeners().size()) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "no port " + portId + ": ports are 1.." + config.listeners().size() + " (listeners)");
+    }
+    if (group < 1 || group > AnaStates.MAX_GROUP) {
+      throw new TargetException(
+          TargetException.Kind.INVALID, "ANA group must be 1.." + AnaStates.MAX_GROUP);
+    }
+    if (s.setAnaState(portId, group, value)) {
+      log.info("ANA group {} of {} on port {} is now {}", group, subsystemNqn, portId, state);
+    }
+    return new AnaStateInfo(portId, group, state);
+  }
+
+  /** The ANA state of every port for every group that has a namespace. */
+  public List<AnaStateInfo> anaStates(String subsystemNqn) throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    List<AnaStateInfo> out = new ArrayList<>();
+    for (int port = 1; port <= config.listeners().size(); port++) {
+      for (Namespace ns : s.namespaces()) {
+        int group = ns.anaGroupId();
+        out.add(new AnaStateInfo(port, group, AnaLogPage.name(s.ana().state(port, group))));
+      }
+    }
+    return out;
   }
 
   private Subsystem subsystem(String nqn) throws TargetException {

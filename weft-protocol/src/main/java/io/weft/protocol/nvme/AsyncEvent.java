@@ -9,6 +9,7 @@ public final class AsyncEvent {
 
   public static final int TYPE_NOTICE = 2;
   public static final int INFO_NAMESPACE_ATTRIBUTE_CHANGED = 0x00;
+  public static final int INFO_ANA_CHANGE = 0x03;
   public static final int INFO_DISCOVERY_LOG_CHANGED = 0xF0;
 
   public static int result(int type, int info, int logPage) {
@@ -18,6 +19,9 @@ public final class AsyncEvent {
   /** 0x00040002: namespace attribute changed, read log page 04h. */
   public static final int NAMESPACE_ATTRIBUTE_CHANGED =
       result(TYPE_NOTICE, INFO_NAMESPACE_ATTRIBUTE_CHANGED, Opcodes.LOG_CHANGED_NAMESPACES);
+
+  /** 0x000C0302: an ANA group's state changed, read log page 0Ch. */
+  public static final int ANA_CHANGE = result(TYPE_NOTICE, INFO_ANA_CHANGE, Opcodes.LOG_ANA);
 
   /** 0x0070F002: discovery log page changed. */
   public static final int DISCOVERY_LOG_CHANGED =

@@ -29,7 +29,18 @@ public record IdentifyController(
     int sgls,
     String subsystemNqn,
     int ioccsz,
-    int iorcsz) {
+    int iorcsz,
+    Ana ana) {
+
+  /**
+   * Asymmetric Namespace Access reporting: transition time (ANATT, seconds), capabilities (ANACAP),
+   * the largest group ID (ANAGRPMAX), how many groups exist (NANAGRPID) and the most namespaces
+   * (MNAN; the Linux host sizes its ANA log buffer with it and refuses 0 when CMIC bit 3 is set).
+   * {@link #NONE} for a controller without ANA (a discovery controller).
+   */
+  public record Ana(int anatt, int anacap, int anagrpmax, int nanagrpid, int mnan) {
+    public static final Ana NONE = new Ana(0, 0, 0, 0, 0);
+  }
 
   public static final int SIZE = 4096;
 
@@ -44,6 +55,11 @@ public record IdentifyController(
   public static final int CNTLID = 78;
   public static final int VER = 80;
   public static final int OAES = 92;
+  public static final int ANATT = 343;
+  public static final int ANACAP = 344;
+  public static final int ANAGRPMAX = 348;
+  public static final int NANAGRPID = 352;
+  public static final int MNAN = 540;
   public static final int CTRATT = 96;
   public static final int CNTRLTYPE = 111;
   public static final int OACS = 256;
@@ -77,6 +93,21 @@ public record IdentifyController(
   /** OAES bit 8: Namespace Attribute Notices. */
   public static final int OAES_NS_ATTRIBUTE = 1 << 8;
 
+  /** OAES bit 11: ANA Change Notices. */
+  public static final int OAES_ANA_CHANGE = 1 << 11;
+
+  /** CMIC: bit 0 more than one port, bit 1 more than one controller, bit 3 ANA reporting. */
+  public static final int CMIC_MULTI_PORT = 1;
+
+  public static final int CMIC_MULTI_CONTROLLER = 1 << 1;
+  public static final int CMIC_ANA = 1 << 3;
+
+  /**
+   * ANACAP: bits 0-4 the states reported (optimized, non-optimized, inaccessible, persistent loss,
+   * change), bit 6 a namespace's group does not change while it is attached.
+   */
+  public static final int ANACAP_ALL_STATES_STATIC_GROUPS = 0x1F | 1 << 6;
+
   /** OAES bit 31: Discovery Log Page Change Notices. */
   public static final int OAES_DISCOVERY_CHANGE = 1 << 31;
 
@@ -104,6 +135,11 @@ public record IdentifyController(
     page.setShortLE(base + CNTLID, cntlid);
     page.setIntLE(base + VER, version);
     page.setIntLE(base + OAES, oaes);
+    page.setByte(base + ANATT, ana.anatt());
+    page.setByte(base + ANACAP, ana.anacap());
+    page.setIntLE(base + ANAGRPMAX, ana.anagrpmax());
+    page.setIntLE(base + NANAGRPID, ana.nanagrpid());
+    page.setIntLE(base + MNAN, ana.mnan());
     page.setIntLE(base + CTRATT, ctratt);
     page.setByte(base + CNTRLTYPE, controllerType);
     page.setByte(base + ACL, 3);
@@ -154,7 +190,13 @@ public record IdentifyController(
         b.getIntLE(base + SGLS),
         io.weft.protocol.fabrics.Strings.readNulTerminated(b, base + SUBNQN, 256),
         b.getIntLE(base + IOCCSZ),
-        b.getIntLE(base + IORCSZ));
+        b.getIntLE(base + IORCSZ),
+        new Ana(
+            b.getUnsignedByte(base + ANATT),
+            b.getUnsignedByte(base + ANACAP),
+            b.getIntLE(base + ANAGRPMAX),
+            b.getIntLE(base + NANAGRPID),
+            b.getIntLE(base + MNAN)));
   }
 
   /** Maximum data transfer size in bytes for an MDTS value (4 KiB minimum page); 0 = no limit. */

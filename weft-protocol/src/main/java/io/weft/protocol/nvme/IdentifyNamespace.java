@@ -12,6 +12,7 @@ import io.netty.buffer.ByteBuf;
  * @param nmic namespace multi-path and sharing capabilities (bit 0: may be shared)
  * @param dlfeat deallocate logical block features (bits 2:0 = 001b: deallocated blocks read 0)
  * @param nguid 16 bytes
+ * @param anaGroupId ANAGRPID: the ANA group the namespace belongs to (0: no ANA reporting)
  */
 public record IdentifyNamespace(
     long sizeBlocks,
@@ -20,7 +21,8 @@ public record IdentifyNamespace(
     int nmic,
     int dlfeat,
     boolean readOnly,
-    byte[] nguid) {
+    byte[] nguid,
+    int anaGroupId) {
 
   public static final int SIZE = 4096;
   public static final int NSZE = 0;
@@ -31,6 +33,7 @@ public record IdentifyNamespace(
   public static final int FLBAS = 26;
   public static final int NMIC = 30;
   public static final int DLFEAT = 33;
+  public static final int ANAGRPID = 92;
   public static final int NSATTR = 99;
   public static final int NGUID = 104;
   public static final int EUI64 = 120;
@@ -46,6 +49,7 @@ public record IdentifyNamespace(
     page.setByte(base + FLBAS, 0);
     page.setByte(base + NMIC, nmic);
     page.setByte(base + DLFEAT, dlfeat);
+    page.setIntLE(base + ANAGRPID, anaGroupId);
     page.setByte(base + NSATTR, readOnly ? 1 : 0);
     page.setBytes(base + NGUID, nguid, 0, 16);
     // LBA format 0: MS = 0 (no metadata), LBADS, RP = 0 (best performance).
@@ -65,6 +69,7 @@ public record IdentifyNamespace(
         b.getUnsignedByte(base + NMIC),
         b.getUnsignedByte(base + DLFEAT),
         (b.getUnsignedByte(base + NSATTR) & 1) != 0,
-        nguid);
+        nguid,
+        b.getIntLE(base + ANAGRPID));
   }
 }

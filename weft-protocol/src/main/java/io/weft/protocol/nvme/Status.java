@@ -62,7 +62,9 @@ public final class Status {
 
   // Path related status (SCT 3).
   public static final int INTERNAL_PATH_ERROR = 0x300;
+  public static final int ANA_PERSISTENT_LOSS = 0x301;
   public static final int ANA_INACCESSIBLE = 0x302;
+  public static final int ANA_TRANSITION = 0x303;
   public static final int HOST_ABORTED = 0x371;
 
   /** Status code (SC), bits 7:0. */
@@ -136,7 +138,9 @@ public final class Status {
           case UNRECOVERED_READ_ERROR -> "UNRECOVERED_READ_ERROR";
           case ACCESS_DENIED -> "ACCESS_DENIED";
           case INTERNAL_PATH_ERROR -> "INTERNAL_PATH_ERROR";
+          case ANA_PERSISTENT_LOSS -> "ANA_PERSISTENT_LOSS";
           case ANA_INACCESSIBLE -> "ANA_INACCESSIBLE";
+          case ANA_TRANSITION -> "ANA_TRANSITION";
           case HOST_ABORTED -> "HOST_ABORTED";
           default -> "UNKNOWN";
         };

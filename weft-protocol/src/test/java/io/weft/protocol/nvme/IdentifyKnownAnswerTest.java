@@ -33,11 +33,11 @@ class IdentifyKnownAnswerTest {
           "WEFT0001",
           "Weft NVMe/TCP",
           "0.1.0",
-          0x02, // CMIC: multi-controller
+          0x0B, // CMIC: multi-port, multi-controller, ANA reporting
           5, // MDTS: 128 KiB
           7, // CNTLID
           ControllerRegisters.VERSION_1_3,
-          IdentifyController.OAES_NS_ATTRIBUTE,
+          IdentifyController.OAES_NS_ATTRIBUTE | IdentifyController.OAES_ANA_CHANGE,
           IdentifyController.CTRATT_HOSTID_128 | IdentifyController.CTRATT_TBKAS,
           IdentifyController.CONTROLLER_TYPE_IO,
           3, // AERL
@@ -51,7 +51,8 @@ class IdentifyKnownAnswerTest {
           IdentifyController.SGLS_SUPPORTED,
           "nqn.2024-01.io.weft:sub1",
           1028, // IOCCSZ
-          1); // IORCSZ
+          1, // IORCSZ
+          new IdentifyController.Ana(10, 0x5F, 32, 32, 32));
 
   @Test
   void identifyControllerKnownAnswer() {
@@ -61,21 +62,24 @@ class IdentifyKnownAnswerTest {
             .ascii(24, 40, "Weft NVMe/TCP", ' ') // MN
             .ascii(64, 8, "0.1.0", ' ') // FR
             .at(72, "06") // RAB
-            .at(76, "02") // CMIC
+            .at(76, "0b") // CMIC bits 0, 1, 3
             .at(77, "05") // MDTS
             .at(78, "0700") // CNTLID
             .at(80, "00030100") // VER 1.3.0
-            .at(92, "00010000") // OAES bit 8
+            .at(92, "00090000") // OAES bits 8 and 11
             .at(96, "41000000") // CTRATT bits 0 and 6
             .at(111, "01") // CNTRLTYPE I/O
             .at(258, "03 03 03 07 3f") // ACL, AERL, FRMW, LPA, ELPE
             .at(264, "01") // AVSCC
             .at(266, "5701 7501") // WCTEMP 343 K, CCTEMP 373 K
             .at(320, "0a00") // KAS
+            .at(343, "0a 5f") // ANATT 10 s, ANACAP: all five states, static group IDs
+            .at(348, "20000000 20000000") // ANAGRPMAX 32, NANAGRPID 32
             .at(512, "66 44 8000 20000000") // SQES, CQES, MAXCMD 128, NN 32
             .at(520, "0c00") // ONCS bits 2, 3
             .at(525, "01") // VWC
             .at(536, "01001000") // SGLS 0x00100001
+            .at(540, "20000000") // MNAN 32
             .ascii(768, 256, "nqn.2024-01.io.weft:sub1", '\0') // SUBNQN
             .at(1792, "04040000 01000000") // IOCCSZ 1028, IORCSZ 1; ICDOFF 0 at 1800
             .at(1803, "01") // MSDBD; FCATT 0 at 1802
@@ -120,7 +124,8 @@ class IdentifyKnownAnswerTest {
             1,
             "n".repeat(300),
             4,
-            1);
+            1,
+            IdentifyController.Ana.NONE);
     byte[] page = encodePage(c::encode);
     assertEquals('S', page[23]); // SN's 20 bytes end at 23, MN starts at 24
     assertEquals('M', page[24]);
@@ -149,7 +154,7 @@ class IdentifyKnownAnswerTest {
   @Test
   void identifyNamespaceKnownAnswer() {
     byte[] nguid = Hex.bytes("00112233445566778899aabbccddeeff");
-    IdentifyNamespace ns = new IdentifyNamespace(0x200000, 0x1000, 12, 1, 1, true, nguid);
+    IdentifyNamespace ns = new IdentifyNamespace(0x200000, 0x1000, 12, 1, 1, true, nguid, 7);
     byte[] expected =
         new Expected(4096)
             .at(0, "0000200000000000") // NSZE (ref §4.3)
@@ -157,6 +162,7 @@ class IdentifyKnownAnswerTest {
             .at(16, "0010000000000000") // NUSE
             .at(30, "01") // NMIC shared; NLBAF 0 and FLBAS 0 at 25/26
             .at(33, "01") // DLFEAT: deallocated blocks read zero
+            .at(92, "07000000") // ANAGRPID 7
             .at(99, "01") // NSATTR read-only
             .at(104, nguid) // NGUID
             .at(130, "0c") // LBAF0: MS 0, LBADS 12 (4096 bytes), RP 0
@@ -171,6 +177,53 @@ class IdentifyKnownAnswerTest {
     assertEquals(1, d.dlfeat());
     assertTrue(d.readOnly());
     assertArrayEquals(nguid, d.nguid());
+    assertEquals(7, d.anaGroupId());
+  }
+
+  @Test
+  void anaLogPageKnownAnswer() {
+    AnaLogPage log =
+        new AnaLogPage(
+            9,
+            List.of(
+                new AnaLogPage.Group(1, 4, AnaLogPage.OPTIMIZED, new int[] {1}),
+                new AnaLogPage.Group(3, 9, AnaLogPage.INACCESSIBLE, new int[] {3, 0x01020304})));
+    byte[] expected =
+        new Expected(16 + 32 + 4 + 32 + 8)
+            .at(0, "0900000000000000 0200") // change count 9, two descriptors
+            .at(16, "01000000 01000000 0400000000000000 01") // group 1, 1 NSID, cc 4, optimized
+            .at(48, "01000000") // NSID 1
+            .at(52, "03000000 02000000 0900000000000000 03") // group 3, 2 NSIDs, inaccessible
+            .at(84, "03000000 04030201") // NSIDs 3 and 0x01020304
+            .bytes();
+    ByteBuf b = Unpooled.buffer();
+    log.encode(b, false);
+    assertEquals(log.size(false), b.readableBytes());
+    assertBytes("ANA log", expected, Hex.readable(b));
+
+    byte[] groupsOnly =
+        new Expected(16 + 64)
+            .at(0, "0900000000000000 0200")
+            .at(16, "01000000 00000000 0400000000000000 01") // RGO: NNSID 0, no list
+            .at(48, "03000000 00000000 0900000000000000 03")
+            .bytes();
+    ByteBuf g = Unpooled.buffer();
+    log.encode(g, true);
+    assertBytes("ANA log, groups only", groupsOnly, Hex.readable(g));
+  }
+
+  @Test
+  void anaStatesMapToPathStatusesWithoutDnr() {
+    assertEquals(Status.ANA_INACCESSIBLE, AnaLogPage.ioStatus(AnaLogPage.INACCESSIBLE));
+    assertEquals(Status.ANA_PERSISTENT_LOSS, AnaLogPage.ioStatus(AnaLogPage.PERSISTENT_LOSS));
+    assertEquals(Status.ANA_TRANSITION, AnaLogPage.ioStatus(AnaLogPage.CHANGE));
+    assertEquals(Status.SCT_PATH, Status.sct(Status.ANA_INACCESSIBLE));
+    assertTrue(AnaLogPage.accessible(AnaLogPage.NON_OPTIMIZED));
+    for (String name :
+        List.of("optimized", "non-optimized", "inaccessible", "persistent-loss", "change")) {
+      assertEquals(name, AnaLogPage.name(AnaLogPage.parse(name)));
+    }
+    assertEquals(-1, AnaLogPage.parse("bogus"));
   }
 
   @Test

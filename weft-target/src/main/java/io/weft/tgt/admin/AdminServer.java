@@ -107,7 +107,8 @@ public final class AdminServer implements AutoCloseable {
         new HealthResource(),
         new SubsystemsResource(target),
         new NamespacesResource(target),
-        new ControllersResource(target));
+        new ControllersResource(target),
+        new AnaResource(target));
   }
 
   /** The bound address, with the actual port when 0 was asked for. */

@@ -162,11 +162,18 @@ final class AdminCommands {
         s.serial(),
         s.model(),
         s.firmware(),
-        disc ? 0 : 0x02, // CMIC bit 1: more than one controller may serve the subsystem
+        // CMIC: several ports and controllers may serve the subsystem, with ANA reporting.
+        disc
+            ? 0
+            : IdentifyController.CMIC_MULTI_PORT
+                | IdentifyController.CMIC_MULTI_CONTROLLER
+                | IdentifyController.CMIC_ANA,
         disc ? 0 : core.tuning().mdts(),
         c.cntlid(),
         ControllerRegisters.VERSION_1_3,
-        disc ? IdentifyController.OAES_DISCOVERY_CHANGE : IdentifyController.OAES_NS_ATTRIBUTE,
+        disc
+            ? IdentifyController.OAES_DISCOVERY_CHANGE
+            : IdentifyController.OAES_NS_ATTRIBUTE | IdentifyController.OAES_ANA_CHANGE,
         IdentifyController.CTRATT_HOSTID_128 | IdentifyController.CTRATT_TBKAS,
         disc ? IdentifyController.CONTROLLER_TYPE_DISCOVERY : IdentifyController.CONTROLLER_TYPE_IO,
         Controller.MAX_AERS - 1,
@@ -180,8 +187,22 @@ final class AdminCommands {
         IdentifyController.SGLS_SUPPORTED,
         s.nqn(),
         (64 + core.tuning().inCapsuleDataSize()) / 16,
-        1);
+        1,
+        disc
+            ? IdentifyController.Ana.NONE
+            : new IdentifyController.Ana(
+                ANA_TRANSITION_SECONDS,
+                IdentifyController.ANACAP_ALL_STATES_STATIC_GROUPS,
+                AnaStates.MAX_GROUP,
+                AnaStates.MAX_GROUP,
+                Subsystem.MAX_NAMESPACES));
   }
+
+  /**
+   * ANATT: how long a host waits in the change state before it gives up on a path. Weft changes
+   * state at once; 10 s matches nvmet.
+   */
+  static final int ANA_TRANSITION_SECONDS = 10;
 
   private static IdentifyNamespace identifyNamespace(Namespace ns) {
     long used = Math.min(ns.sizeBlocks(), ns.device().usedBytes() >>> ns.blockShift());
@@ -192,6 +213,7 @@ final class AdminCommands {
         1, // NMIC: may be shared by several controllers
         0x01, // DLFEAT: deallocated blocks read as zeros
         false,
-        ns.nguid());
+        ns.nguid(),
+        ns.anaGroupId());
   }
 }

@@ -29,8 +29,8 @@ public final class Controller {
   /** Outstanding Asynchronous Event Requests accepted (Identify AERL + 1). */
   static final int MAX_AERS = 4;
 
-  /** Async event configuration bits Weft can raise: namespace attribute notices. */
-  static final int SUPPORTED_AEC = 0x100 | 0xFF;
+  /** Async event configuration bits Weft can raise: namespace attribute and ANA notices. */
+  static final int SUPPORTED_AEC = 0x100 | 0x800 | 0xFF;
 
   private final TargetCore core;
   private final Subsystem subsystem;
@@ -56,6 +56,9 @@ public final class Controller {
   private boolean changedNamespacesOverflow;
   private boolean namespaceEventPending;
   private boolean namespaceEventMasked;
+  private boolean anaEventPending;
+  private boolean anaEventMasked;
+  private final int portId;
 
   Controller(
       TargetCore core,
@@ -71,6 +74,7 @@ public final class Controller {
     this.hostNqn = hostNqn;
     this.hostId = hostId;
     this.admin = admin;
+    this.portId = admin.port() == null ? 0 : admin.port().portId();
     this.ioQueues = new QueueContext[core.tuning().maxIoQueues() + 1];
     this.katoMillis = katoMillis;
   }
@@ -349,6 +353,29 @@ public final class Controller {
   }
 
   /** A namespace was added or removed: remember it and tell the host. Any thread. */
+  /** The subsystem port this controller was created on (its admin queue's). */
+  public int portId() {
+    return portId;
+  }
+
+  /** An ANA group's state changed on this controller's port: tell the host. Any thread. */
+  void anaChanged() {
+    admin.execute(
+        () -> {
+          anaEventPending = true;
+          deliverNamespaceEvent();
+        });
+  }
+
+  /** Reading the ANA log without RAE re-arms the ANA change notice (admin loop). */
+  void anaLogRead(boolean retainEvent) {
+    if (!retainEvent) {
+      anaEventPending = false;
+      anaEventMasked = false;
+      deliverNamespaceEvent();
+    }
+  }
+
   void namespaceChanged(int nsid) {
     admin.execute(
         () -> {
@@ -363,6 +390,12 @@ public final class Controller {
   }
 
   private void deliverNamespaceEvent() {
+    if (anaEventPending && !anaEventMasked && (asyncEventConfig & 0x800) != 0 && !aers.isEmpty()) {
+      anaEventPending = false;
+      // Masked until the host reads the ANA log page.
+      anaEventMasked = true;
+      aers.poll().complete(Status.SUCCESS, AsyncEvent.ANA_CHANGE);
+    }
     if (!namespaceEventPending
         || namespaceEventMasked
         || (asyncEventConfig & 0x100) == 0

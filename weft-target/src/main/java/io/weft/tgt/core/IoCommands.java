@@ -2,6 +2,7 @@ package io.weft.tgt.core;
 
 import io.weft.block.BlockStatus;
 import io.weft.block.IoCallback;
+import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
@@ -36,6 +37,11 @@ final class IoCommands {
     }
     // From here the request holds a namespace reference; the transport releases it on completion.
     r.namespace = ns;
+    int ana = c.subsystem().ana().state(c.portId(), ns.anaGroupId());
+    if (!AnaLogPage.accessible(ana)) {
+      // A path-related status without DNR: a multipath host retries on another path.
+      return CommandDispatcher.error(r, AnaLogPage.ioStatus(ana), Sqe.NSID);
+    }
     switch (r.opcode) {
       case Opcodes.NVM_READ, Opcodes.NVM_WRITE -> {
         int status = checkRange(ns, r);

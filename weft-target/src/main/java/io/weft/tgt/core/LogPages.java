@@ -3,9 +3,12 @@ package io.weft.tgt.core;
 import io.netty.buffer.ByteBuf;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.fabrics.Strings;
+import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Get Log Page: builds the whole page, then returns the window the host asked for (offset LPO,
@@ -63,6 +66,13 @@ final class LogPages {
           }
         }
         case Opcodes.LOG_COMMANDS_EFFECTS -> commandsEffects(page);
+        case Opcodes.LOG_ANA -> {
+          boolean groupsOnly = (r.cdw10 & (1 << 8)) != 0; // LSP bit 0: RGO
+          AnaLogPage log = anaLog(c);
+          page.ensureWritable(log.size(groupsOnly));
+          log.encode(page, groupsOnly);
+          c.anaLogRead(retainEvent);
+        }
         case Opcodes.LOG_DISCOVERY -> {
           DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
           page.ensureWritable(log.size());
@@ -84,6 +94,27 @@ final class LogPages {
     } finally {
       page.release();
     }
+  }
+
+  /**
+   * The ANA log as this controller's port sees it: one group per active namespace (a namespace's
+   * group is its NSID), in group order.
+   */
+  private static AnaLogPage anaLog(Controller c) {
+    Subsystem s = c.subsystem();
+    AnaStates ana = s.ana();
+    long changeCount = ana.changeCount();
+    List<AnaLogPage.Group> groups = new ArrayList<>();
+    for (Namespace ns : s.namespaces()) {
+      int group = ns.anaGroupId();
+      groups.add(
+          new AnaLogPage.Group(
+              group,
+              ana.groupChangeCount(group),
+              ana.state(c.portId(), group),
+              new int[] {ns.nsid()}));
+    }
+    return new AnaLogPage(changeCount, groups);
   }
 
   /** Commands Supported and Effects: CSUPP for every command, LBCC for those that write. */

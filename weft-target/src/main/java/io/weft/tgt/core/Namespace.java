@@ -89,6 +89,14 @@ public final class Namespace {
     return nsid;
   }
 
+  /**
+   * The ANA group: the NSID, so that every namespace (a volume) changes paths on its own, as a
+   * volume's owner moves.
+   */
+  public int anaGroupId() {
+    return nsid;
+  }
+
   public BlockDevice device() {
     return device;
   }

@@ -29,6 +29,7 @@ public final class Subsystem {
       new ConcurrentSkipListMap<>();
   private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
   private final SmartCounters counters = new SmartCounters();
+  private final AnaStates ana = new AnaStates();
   private int nextCntlid = 1;
 
   public Subsystem(
@@ -73,6 +74,29 @@ public final class Subsystem {
   /** Whether a host may connect; an empty allow-list admits every host. */
   public boolean allows(String hostNqn) {
     return allowedHosts.isEmpty() || allowedHosts.contains(hostNqn);
+  }
+
+  /** ANA states of this subsystem's groups per port. */
+  public AnaStates ana() {
+    return ana;
+  }
+
+  /**
+   * Changes one group's state on one port and tells the controllers on that port (ANA change
+   * notice). Connections stay up; their next I/O to the group sees the new state.
+   *
+   * @return false if it already had that state
+   */
+  public boolean setAnaState(int portId, int group, int state) {
+    if (!ana.set(portId, group, state)) {
+      return false;
+    }
+    for (Controller c : controllers.values()) {
+      if (c.portId() == portId) {
+        c.anaChanged();
+      }
+    }
+    return true;
   }
 
   public SmartCounters counters() {

@@ -274,7 +274,14 @@ class AdminCommandsTest {
       assertEquals(1, id.oaes() >>> 8 & 1, "OAES bit 8: namespace attribute notices");
       assertEquals(Harness.tuning().mdts(), id.mdts(), "MDTS");
       assertEquals(1, id.cmic() >>> 1 & 1, "CMIC bit 1: more than one controller");
-      assertEquals(0, id.cmic() >>> 3 & 1, "CMIC bit 3 clear: no ANA reporting");
+      assertEquals(1, id.cmic() >>> 3 & 1, "CMIC bit 3: ANA reporting");
+      assertEquals(1, id.oaes() >>> 11 & 1, "OAES bit 11: ANA change notices");
+      // The Linux host refuses ANA without MNAN in 1..NN, and an ANA log larger than MDTS.
+      assertTrue(id.ana().mnan() >= 1 && id.ana().mnan() <= id.numberOfNamespaces(), "MNAN");
+      long anaLogMax = 16L + 32L * id.ana().nanagrpid() + 4L * id.ana().mnan();
+      assertTrue(anaLogMax <= IdentifyController.maxTransferBytes(id.mdts()), "ANA log fits MDTS");
+      assertEquals(0x5F, id.ana().anacap(), "ANACAP: every state, static group IDs");
+      assertTrue(id.ana().anatt() > 0, "ANATT");
       assertEquals(1, id.ctratt() >>> 6 & 1, "CTRATT bit 6: traffic based keep alive");
       assertEquals(0b110, id.lpa() & 0b110, "LPA: effects log, extended data (offsets)");
       assertEquals(Subsystem.MAX_NAMESPACES, id.numberOfNamespaces(), "NN");

@@ -108,8 +108,11 @@ class FeaturesTest {
       assertEquals(0, get(h, Opcodes.FEAT_ASYNC_EVENT_CONFIG, SEL_CURRENT));
       assertSuccess(h.setFeatures(Opcodes.FEAT_ASYNC_EVENT_CONFIG, 0x100));
       assertEquals(0x100, get(h, Opcodes.FEAT_ASYNC_EVENT_CONFIG, SEL_CURRENT));
-      // Firmware activation (9), ANA change (11), discovery log change (31): never raised here.
-      for (int bit : new int[] {9, 11, 31}) {
+      assertSuccess(h.setFeatures(Opcodes.FEAT_ASYNC_EVENT_CONFIG, 0x900));
+      assertEquals(0x900, get(h, Opcodes.FEAT_ASYNC_EVENT_CONFIG, SEL_CURRENT), "ANA notices");
+      assertSuccess(h.setFeatures(Opcodes.FEAT_ASYNC_EVENT_CONFIG, 0x100));
+      // Firmware activation (9), discovery log change (31): never raised here.
+      for (int bit : new int[] {9, 31}) {
         assertStatus(
             Status.INVALID_FIELD | Status.DNR,
             h.setFeatures(Opcodes.FEAT_ASYNC_EVENT_CONFIG, 0x100 | 1 << bit));

@@ -198,8 +198,8 @@ class LogPagesTest {
   @Test
   void unknownLogPageIsInvalidLogPage() throws IOException {
     try (RawHost h = adminQueue(target, NQN)) {
-      // Device self-test, ANA, discovery (on an I/O controller), vendor specific.
-      for (int lid : new int[] {0x06, 0x0C, 0x70, 0xC0}) {
+      // Device self-test, discovery (on an I/O controller), vendor specific.
+      for (int lid : new int[] {0x06, 0x70, 0xC0}) {
         assertStatus(Status.INVALID_LOG_PAGE | Status.DNR, h.getLogPage(lid, 0, 512, 0));
       }
     }
