@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weft.node.NodeView;
+import io.weft.tgt.AnaStateInfo;
 import io.weft.tgt.ControllerInfo;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
@@ -84,6 +85,23 @@ public final class AdminClient implements AutoCloseable {
 
   public List<ControllerInfo> controllers() {
     return read(send("GET", "/v1/controllers", null, 200), new TypeReference<>() {});
+  }
+
+  public List<AnaStateInfo> anaStates(String nqn) {
+    return read(
+        send("GET", "/v1/subsystems/" + segment(nqn) + "/ana", null, 200),
+        new TypeReference<>() {});
+  }
+
+  public AnaStateInfo setAnaState(String nqn, int port, int group, String state) {
+    byte[] body;
+    try {
+      body = json.writeValueAsBytes(java.util.Map.of("state", state));
+    } catch (JacksonException e) {
+      throw new IllegalStateException(e);
+    }
+    String path = "/v1/subsystems/" + segment(nqn) + "/ana/" + port + "/" + group;
+    return read(send("PUT", path, body, 200), new TypeReference<>() {});
   }
 
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */

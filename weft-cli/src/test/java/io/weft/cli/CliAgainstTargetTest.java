@@ -77,6 +77,33 @@ class CliAgainstTargetTest {
   }
 
   @Test
+  void listsAndChangesAnaStates() {
+    Run list = weftAdmin("ana", "list", "--nqn", NQN);
+    assertEquals(0, list.code(), list.err());
+    assertTrue(
+        list.out().matches("(?s)PORT\\s+GROUP\\s+STATE\\s+1\\s+1\\s+optimized\\s*"), list.out());
+    try {
+      Run set =
+          weftAdmin(
+              "ana", "set", "--nqn", NQN, "--port", "1", "--group", "1", "--state", "inaccessible");
+      assertEquals(0, set.code(), set.err());
+      assertEquals(NQN + " port 1 group 1: inaccessible", set.out().strip());
+      assertTrue(weftAdmin("ana", "list", "--nqn", NQN).out().contains("inaccessible"));
+      Run bad =
+          weftAdmin("ana", "set", "--nqn", NQN, "--port", "1", "--group", "1", "--state", "up");
+      assertEquals(ExitCodes.FAILED, bad.code());
+      assertTrue(bad.err().contains("unknown ANA state 'up'"), bad.err());
+      Run noPort =
+          weftAdmin(
+              "ana", "set", "--nqn", NQN, "--port", "9", "--group", "1", "--state", "optimized");
+      assertEquals(ExitCodes.FAILED, noPort.code());
+      assertTrue(noPort.err().contains("no port 9"), noPort.err());
+    } finally {
+      weftAdmin("ana", "set", "--nqn", NQN, "--port", "1", "--group", "1", "--state", "optimized");
+    }
+  }
+
+  @Test
   void addsListsAndRemovesNamespaces() {
     Run add = weftAdmin("ns", "add", "--nqn", NQN, "--nsid", "2", "--memory", "2M");
     assertEquals(0, add.code(), add.err());
