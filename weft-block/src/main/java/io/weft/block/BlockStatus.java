@@ -18,6 +18,12 @@ public final class BlockStatus {
   /** The device is closed or being removed. */
   public static final int CLOSED = 4;
 
+  /**
+   * This node can no longer serve the device (a replicated volume's owner was fenced by a newer
+   * one): the host should retry on another path.
+   */
+  public static final int PATH_UNAVAILABLE = 5;
+
   public static String describe(int status) {
     return switch (status) {
       case OK -> "ok";
@@ -25,6 +31,7 @@ public final class BlockStatus {
       case OUT_OF_RANGE -> "out of range";
       case NO_SPACE -> "no space";
       case CLOSED -> "closed";
+      case PATH_UNAVAILABLE -> "path unavailable";
       default -> "status " + status;
     };
   }

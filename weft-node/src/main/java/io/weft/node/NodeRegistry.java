@@ -152,6 +152,17 @@ public final class NodeRegistry implements AutoCloseable {
     return result;
   }
 
+  /** Goes silent as a crashed node does: no revoke, the lease expires one TTL later. */
+  public synchronized void abandon() {
+    if (heartbeat != null) {
+      heartbeat.shutdownNow();
+    }
+    if (keeper != null) {
+      keeper.abandon();
+      keeper = null;
+    }
+  }
+
   /** Leaves the cluster: the lease is revoked, so the node shows as down at once. */
   @Override
   public synchronized void close() {

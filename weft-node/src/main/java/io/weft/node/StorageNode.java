@@ -1,5 +1,8 @@
 package io.weft.node;
 
+import io.weft.node.volume.VolumeAgent;
+import io.weft.node.volume.VolumeService;
+import io.weft.node.volume.VolumesResource;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
 import io.weft.tgt.Target;
@@ -46,18 +49,21 @@ public final class StorageNode implements AutoCloseable {
   private final boolean ownsStore;
   private final NodeRegistry registry;
   private final Target target;
+  private final VolumeAgent volumes;
 
   private StorageNode(
       NodeIdentity identity,
       ClusterStore store,
       boolean ownsStore,
       NodeRegistry registry,
-      Target target) {
+      Target target,
+      VolumeAgent volumes) {
     this.identity = identity;
     this.store = store;
     this.ownsStore = ownsStore;
     this.registry = registry;
     this.target = target;
+    this.volumes = volumes;
   }
 
   /** Starts a node with the store its configuration names. */
@@ -79,7 +85,10 @@ public final class StorageNode implements AutoCloseable {
       store =
           sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
       registry = new NodeRegistry(store, config.leaseTtl());
-      target = Target.start(tc, List.of(new NodesResource(registry)));
+      VolumeService volumeService = new VolumeService(store, registry);
+      target =
+          Target.start(
+              tc, List.of(new NodesResource(registry), new VolumesResource(volumeService)));
       long capacity =
           config.capacityBytes() > 0
               ? config.capacityBytes()
@@ -96,14 +105,20 @@ public final class StorageNode implements AutoCloseable {
               System.currentTimeMillis(),
               0);
       String id = identity.id();
+      VolumeAgent[] agent = new VolumeAgent[1];
       registry.join(
           info,
-          () ->
-              log.error(
-                  "node {} lost its lease: the cluster now considers it down; it keeps serving"
-                      + " the I/O it owns only while its lease would have held",
-                  id));
-      return new StorageNode(identity, store, sharedStore == null, registry, target);
+          () -> {
+            log.error(
+                "node {} lost its lease: the cluster considers it down; it stops acknowledging"
+                    + " writes for the volumes it owned",
+                id);
+            if (agent[0] != null) {
+              agent[0].leaseLost();
+            }
+          });
+      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry);
+      return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0]);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {
         registry.close();
@@ -154,10 +169,25 @@ public final class StorageNode implements AutoCloseable {
     return store;
   }
 
+  /**
+   * Stops as kill -9 would, as far as the cluster can tell: connections drop, nothing is revoked,
+   * and the lease expires one TTL later. For tests of failover inside one JVM.
+   */
+  public void crash() {
+    registry.abandon();
+    volumes.close();
+    target.close();
+    if (ownsStore) {
+      store.close();
+    }
+    identity.close();
+  }
+
   /** Leaves the cluster (lease revoked: down at once), stops the target, closes the store. */
   @Override
   public void close() {
     try {
+      volumes.close();
       registry.close();
     } finally {
       target.close();

@@ -85,6 +85,15 @@ public final class LeaseKeeper implements AutoCloseable {
     }
   }
 
+  /**
+   * Stops renewing without revoking, as a process that dies does: the store expires the lease one
+   * TTL later. For crash tests and for a node that must go silent at once.
+   */
+  public void abandon() {
+    timer.shutdownNow();
+    lost.set(true);
+  }
+
   /** Stops renewing and revokes the lease (its keys go at once), unless it is already lost. */
   @Override
   public void close() {

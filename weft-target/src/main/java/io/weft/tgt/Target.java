@@ -107,6 +107,71 @@ public final class Target implements AutoCloseable {
     return t;
   }
 
+  /**
+   * Creates a subsystem while the target runs (a storage node exports a volume this way); its
+   * namespaces are opened as at start.
+   */
+  public void createSubsystem(SubsystemConfig sc) throws TargetException {
+    try {
+      addSubsystem(sc);
+    } catch (IOException e) {
+      throw new TargetException(TargetException.Kind.BACKEND, e.getMessage(), e);
+    }
+    log.info("subsystem {} created", sc.nqn());
+  }
+
+  /** Removes a subsystem: its hosts are disconnected, its namespaces closed. */
+  public void removeSubsystem(String nqn) throws TargetException {
+    subsystem(nqn);
+    if (core.removeSubsystem(nqn) != null) {
+      log.info("subsystem {} removed", nqn);
+    }
+  }
+
+  /** Replaces a subsystem's allow-list; connected hosts no longer on it are disconnected. */
+  public void setAllowedHosts(String nqn, java.util.Set<String> hosts, String reason)
+      throws TargetException {
+    subsystem(nqn).replaceAllowedHosts(hosts, reason);
+  }
+
+  /** Whether the subsystem exists. */
+  public boolean hasSubsystem(String nqn) {
+    Subsystem s = core.subsystem(nqn);
+    return s != null && !s.isDiscovery();
+  }
+
+  /**
+   * Adds a namespace over a device the caller made (a replicated volume's), with a given UUID so
+   * that every node exporting the volume reports the same identity. The target closes the device
+   * when the namespace is removed.
+   */
+  public NamespaceInfo addNamespace(
+      String subsystemNqn, int nsid, BlockDevice device, int blockSize, UUID uuid, String backend)
+      throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    Namespace ns =
+        new Namespace(
+            nsid,
+            device,
+            blockSize,
+            uuid,
+            Namespace.derivedNguid(uuid),
+            backend,
+            null,
+            ioExecutor,
+            s.counters());
+    if (!s.addNamespace(ns)) {
+      throw new TargetException(
+          TargetException.Kind.CONFLICT, "namespace " + nsid + " exists in " + subsystemNqn);
+    }
+    return info(ns);
+  }
+
+  /** The executor that runs blocking backend work (file I/O); devices made outside share it. */
+  public java.util.concurrent.Executor ioExecutor() {
+    return ioExecutor;
+  }
+
   private void addSubsystem(SubsystemConfig sc) throws IOException, TargetException {
     if (sc.nqn() == null || sc.nqn().isBlank() || sc.nqn().length() > 223) {
       throw new TargetException(TargetException.Kind.INVALID, "invalid subsystem NQN: " + sc.nqn());

@@ -164,6 +164,8 @@ public final class Request implements IoCallback, Runnable {
       case BlockStatus.OUT_OF_RANGE -> Status.LBA_OUT_OF_RANGE | Status.DNR;
       case BlockStatus.NO_SPACE -> Status.CAPACITY_EXCEEDED | Status.DNR;
       case BlockStatus.CLOSED -> Status.INVALID_NAMESPACE | Status.DNR;
+      // No DNR: a multipath host retries on the new owner's path.
+      case BlockStatus.PATH_UNAVAILABLE -> Status.ANA_TRANSITION;
       default -> Status.INTERNAL_ERROR;
     };
   }

@@ -24,7 +24,7 @@ public final class Subsystem {
   private final String model;
   private final String firmware;
   private final boolean discovery;
-  private final Set<String> allowedHosts;
+  private volatile Set<String> allowedHosts;
   private final ConcurrentSkipListMap<Integer, Namespace> namespaces =
       new ConcurrentSkipListMap<>();
   private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
@@ -69,6 +69,24 @@ public final class Subsystem {
 
   public Set<String> allowedHosts() {
     return allowedHosts;
+  }
+
+  /**
+   * Replaces the allow-list and ends every controller of a host no longer on it, at once: no
+   * command of theirs is executed after this returns (a replica fences an old owner this way).
+   */
+  public void replaceAllowedHosts(Set<String> hosts, String reason) {
+    allowedHosts = Set.copyOf(hosts);
+    for (Controller c : controllers.values()) {
+      if (!allows(c.hostNqn())) {
+        c.destroy(reason);
+      }
+    }
+  }
+
+  /** Ends every controller (the subsystem is going away). */
+  void destroyControllers(String reason) {
+    controllers.values().forEach(c -> c.destroy(reason));
   }
 
   /** Whether a host may connect; an empty allow-list admits every host. */

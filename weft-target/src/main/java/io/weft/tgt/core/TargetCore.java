@@ -85,6 +85,19 @@ public final class TargetCore {
     return added;
   }
 
+  /** Removes a subsystem: its controllers end, its namespaces are released; null if none. */
+  public Subsystem removeSubsystem(String nqn) {
+    Subsystem s = subsystems.remove(nqn);
+    if (s != null) {
+      discoveryGeneration.incrementAndGet();
+      s.destroyControllers("subsystem removed");
+      for (Namespace ns : s.namespaces()) {
+        s.removeNamespace(ns.nsid());
+      }
+    }
+    return s;
+  }
+
   public Subsystem subsystem(String nqn) {
     if (discovery.nqn().equals(nqn)) {
       return discovery;

@@ -1,0 +1,103 @@
+package io.weft.node.volume;
+
+import io.weft.node.NodeException;
+import io.weft.node.NodeStatus;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a new volume's replicas go: on distinct nodes that are up and have the capacity, spread
+ * across zones before any zone gets a second replica, then across racks, then to the nodes with the
+ * most room. Refuses, saying why, when the request cannot be met.
+ */
+public final class Placement {
+  private Placement() {}
+
+  /**
+   * @param nodes every node the cluster knows
+   * @param replicas how many replicas
+   * @param sizeBytes the volume's size (each replica's)
+   * @param committed bytes already promised to volumes, per node
+   * @param explicit nodes the user named ({@code --nodes}), in order (the first becomes owner), or
+   *     empty to choose
+   */
+  public static List<String> place(
+      List<NodeStatus> nodes,
+      int replicas,
+      long sizeBytes,
+      Map<String, Long> committed,
+      List<String> explicit) {
+    if (replicas < 1) {
+      throw new NodeException("a volume needs at least 1 replica, not " + replicas);
+    }
+    Map<String, NodeStatus> byId = new HashMap<>();
+    nodes.forEach(n -> byId.put(n.info().id(), n));
+    if (!explicit.isEmpty()) {
+      if (explicit.size() != replicas) {
+        throw new NodeException(
+            "--nodes names " + explicit.size() + " nodes for " + replicas + " replicas");
+      }
+      if (explicit.stream().distinct().count() != explicit.size()) {
+        throw new NodeException("--nodes names a node twice: replicas need distinct nodes");
+      }
+      for (String id : explicit) {
+        NodeStatus n = byId.get(id);
+        if (n == null) {
+          throw new NodeException("no node '" + id + "' in the cluster");
+        }
+        if (n.state() != NodeStatus.State.UP) {
+          throw new NodeException("node '" + id + "' is down");
+        }
+        if (free(n, committed) < sizeBytes) {
+          throw new NodeException("node '" + id + "' has too little free capacity");
+        }
+      }
+      return List.copyOf(explicit);
+    }
+    List<NodeStatus> candidates = new ArrayList<>();
+    for (NodeStatus n : nodes) {
+      if (n.state() == NodeStatus.State.UP && free(n, committed) >= sizeBytes) {
+        candidates.add(n);
+      }
+    }
+    if (candidates.size() < replicas) {
+      long up = nodes.stream().filter(n -> n.state() == NodeStatus.State.UP).count();
+      throw new NodeException(
+          "cannot place "
+              + replicas
+              + " replicas on distinct nodes: "
+              + candidates.size()
+              + " of "
+              + up
+              + " nodes up have "
+              + sizeBytes
+              + " bytes free");
+    }
+    List<String> chosen = new ArrayList<>();
+    Map<String, Integer> perZone = new HashMap<>();
+    Map<String, Integer> perRack = new HashMap<>();
+    while (chosen.size() < replicas) {
+      NodeStatus best =
+          candidates.stream()
+              .filter(n -> !chosen.contains(n.info().id()))
+              .min(
+                  Comparator.<NodeStatus>comparingInt(n -> perZone.getOrDefault(n.info().zone(), 0))
+                      .thenComparingInt(
+                          n -> perRack.getOrDefault(n.info().zone() + "/" + n.info().rack(), 0))
+                      .thenComparing(n -> -free(n, committed))
+                      .thenComparing(n -> n.info().id()))
+              .orElseThrow();
+      chosen.add(best.info().id());
+      perZone.merge(best.info().zone(), 1, Integer::sum);
+      perRack.merge(best.info().zone() + "/" + best.info().rack(), 1, Integer::sum);
+    }
+    return chosen;
+  }
+
+  private static long free(NodeStatus n, Map<String, Long> committed) {
+    return n.info().capacityBytes() - committed.getOrDefault(n.info().id(), 0L);
+  }
+}

@@ -1,0 +1,72 @@
+package io.weft.node.volume;
+
+import io.weft.host.ConnectOptions;
+import io.weft.host.HostController;
+import io.weft.host.NvmeNamespace;
+import java.io.IOException;
+import java.util.UUID;
+
+/**
+ * The owner's connection to one remote replica: an NVMe/TCP controller (Weft's own host library) on
+ * the peer node's internal replica subsystem, connecting with a host NQN that names the owner and
+ * its generation, so the replica refuses it once a newer owner took over. Reconnects are kept
+ * short: a replica that cannot be reached within a few seconds is dropped from the in-sync set
+ * rather than stall the volume.
+ */
+final class RemoteReplica implements AutoCloseable {
+  /** Keep-alive, controller loss, reconnect delay, fast I/O fail: seconds. */
+  static final int KATO = 5;
+
+  static final int CTRL_LOSS = 3;
+  static final int RECONNECT_DELAY = 1;
+  static final int FAST_IO_FAIL = 2;
+  static final int IO_TIMEOUT = 5;
+
+  private final String node;
+  private final HostController controller;
+  private final NvmeNamespace namespace;
+
+  private RemoteReplica(String node, HostController controller, NvmeNamespace namespace) {
+    this.node = node;
+    this.controller = controller;
+    this.namespace = namespace;
+  }
+
+  /**
+   * Connects to {@code node}'s replica of {@code v} at {@code address} (HOST:PORT).
+   *
+   * @throws IOException if it cannot connect (the replica fenced this generation, or is down)
+   */
+  static RemoteReplica connect(VolumeRecord v, String node, String address) throws IOException {
+    int colon = address.lastIndexOf(':');
+    String host = address.substring(0, colon).replace("[", "").replace("]", "");
+    int port = Integer.parseInt(address.substring(colon + 1));
+    String hostNqn = v.ownerHostNqn();
+    ConnectOptions options =
+        ConnectOptions.defaults(host, port, v.replicaNqn())
+            .withHost(hostNqn, UUID.nameUUIDFromBytes(hostNqn.getBytes()))
+            .withQueues(2, 128)
+            .withTimeouts(KATO, CTRL_LOSS, RECONNECT_DELAY, FAST_IO_FAIL)
+            .withIoTimeout(IO_TIMEOUT);
+    HostController c = HostController.connect(options);
+    try {
+      return new RemoteReplica(node, c, c.namespace(1));
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  String node() {
+    return node;
+  }
+
+  NvmeNamespace namespace() {
+    return namespace;
+  }
+
+  @Override
+  public void close() {
+    controller.close();
+  }
+}

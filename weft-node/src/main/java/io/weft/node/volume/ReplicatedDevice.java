@@ -1,0 +1,233 @@
+package io.weft.node.volume;
+
+import io.netty.buffer.ByteBuf;
+import io.weft.block.BlockDevice;
+import io.weft.block.BlockStatus;
+import io.weft.block.IoCallback;
+import io.weft.host.NvmeNamespace;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The owner's view of a replicated volume: reads come from the local replica; every write, flush,
+ * write-zeroes and deallocate goes to the local replica and to every in-sync remote replica, and
+ * completes only when all of them completed, with the durability the host asked for (FUA is passed
+ * on). A remote that fails is removed from the in-sync set in the cluster store <em>before</em> the
+ * operation completes without it; if that removal is refused because a newer owner took over, the
+ * operation completes with {@link BlockStatus#PATH_UNAVAILABLE} and nothing is acknowledged.
+ */
+final class ReplicatedDevice implements BlockDevice {
+  private static final Logger log = LoggerFactory.getLogger(ReplicatedDevice.class);
+
+  /** Decides about a failed replica; blocking (a store transaction). */
+  interface FailurePolicy {
+    /**
+     * @return true if {@code node} is now out of the in-sync set under this owner's generation;
+     *     false if this owner has been fenced (a newer generation exists)
+     */
+    boolean dropReplica(String node, Throwable why);
+  }
+
+  private final String volume;
+  private final BlockDevice local;
+  private final int blockShift;
+  private final FailurePolicy policy;
+  private final Executor blocking;
+  private volatile List<RemoteReplica> remotes;
+  private volatile boolean fenced;
+
+  ReplicatedDevice(
+      String volume,
+      BlockDevice local,
+      int blockSize,
+      List<RemoteReplica> remotes,
+      FailurePolicy policy,
+      Executor blocking) {
+    this.volume = volume;
+    this.local = local;
+    this.blockShift = Integer.numberOfTrailingZeros(blockSize);
+    this.remotes = List.copyOf(remotes);
+    this.policy = policy;
+    this.blocking = blocking;
+  }
+
+  List<String> remoteNodes() {
+    return remotes.stream().map(RemoteReplica::node).toList();
+  }
+
+  /** Stops writing to replicas the store no longer lists as in sync (another path dropped them). */
+  synchronized void keepOnly(List<String> inSync) {
+    List<RemoteReplica> keep = new ArrayList<>();
+    for (RemoteReplica r : remotes) {
+      if (inSync.contains(r.node())) {
+        keep.add(r);
+      } else {
+        r.close();
+      }
+    }
+    if (keep.size() != remotes.size()) {
+      remotes = List.copyOf(keep);
+    }
+  }
+
+  /** After a newer owner took over: every operation from now on is refused. */
+  void fence() {
+    fenced = true;
+  }
+
+  @Override
+  public long sizeBytes() {
+    return local.sizeBytes();
+  }
+
+  @Override
+  public long usedBytes() {
+    return local.usedBytes();
+  }
+
+  @Override
+  public boolean volatileWriteCache() {
+    return local.volatileWriteCache();
+  }
+
+  @Override
+  public void read(long offset, ByteBuf dst, int dstIndex, int length, IoCallback callback) {
+    if (fenced) {
+      callback.complete(BlockStatus.PATH_UNAVAILABLE);
+      return;
+    }
+    local.read(offset, dst, dstIndex, length, callback);
+  }
+
+  @Override
+  public void write(
+      long offset, ByteBuf src, int srcIndex, int length, boolean fua, IoCallback callback) {
+    long slba = offset >>> blockShift;
+    int blocks = length >>> blockShift;
+    fanOut(
+        cb -> local.write(offset, src, srcIndex, length, fua, cb),
+        ns ->
+            fua ? ns.writeFua(slba, blocks, src, srcIndex) : ns.write(slba, blocks, src, srcIndex),
+        callback);
+  }
+
+  @Override
+  public void flush(IoCallback callback) {
+    fanOut(local::flush, NvmeNamespace::flush, callback);
+  }
+
+  @Override
+  public void writeZeroes(long offset, long length, IoCallback callback) {
+    long slba = offset >>> blockShift;
+    int blocks = (int) (length >>> blockShift);
+    fanOut(
+        cb -> local.writeZeroes(offset, length, cb), ns -> ns.writeZeroes(slba, blocks), callback);
+  }
+
+  @Override
+  public void deallocate(long offset, long length, IoCallback callback) {
+    long slba = offset >>> blockShift;
+    long blocks = length >>> blockShift;
+    fanOut(cb -> local.deallocate(offset, length, cb), ns -> ns.deallocate(slba, blocks), callback);
+  }
+
+  /** One operation on the local replica and every remote; completes once, when all did. */
+  private void fanOut(
+      java.util.function.Consumer<IoCallback> onLocal,
+      Function<NvmeNamespace, CompletableFuture<Void>> onRemote,
+      IoCallback callback) {
+    if (fenced) {
+      callback.complete(BlockStatus.PATH_UNAVAILABLE);
+      return;
+    }
+    List<RemoteReplica> targets = remotes;
+    Fan fan = new Fan(targets.size() + 1, callback);
+    for (RemoteReplica r : targets) {
+      CompletableFuture<Void> f;
+      try {
+        f = onRemote.apply(r.namespace());
+      } catch (RuntimeException e) {
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete(
+          (ok, error) -> {
+            if (error == null) {
+              fan.done(BlockStatus.OK);
+            } else {
+              blocking.execute(() -> fan.done(replicaFailed(r, error)));
+            }
+          });
+    }
+    onLocal.accept(fan::done);
+  }
+
+  /** Drops a failed replica (blocking store call); the status the operation gets for it. */
+  private int replicaFailed(RemoteReplica r, Throwable error) {
+    synchronized (this) {
+      if (!remotes.contains(r)) {
+        return fenced ? BlockStatus.PATH_UNAVAILABLE : BlockStatus.OK; // dropped already
+      }
+      boolean dropped;
+      try {
+        dropped = policy.dropReplica(r.node(), error);
+      } catch (RuntimeException e) {
+        // The store cannot be reached: the write is neither on every in-sync replica nor may the
+        // replica be dropped, so it cannot be acknowledged.
+        log.warn("volume {}: cannot drop replica {}: {}", volume, r.node(), e.toString());
+        return BlockStatus.IO_ERROR;
+      }
+      if (!dropped) {
+        fenced = true;
+        return BlockStatus.PATH_UNAVAILABLE;
+      }
+      List<RemoteReplica> rest = new ArrayList<>(remotes);
+      rest.remove(r);
+      remotes = List.copyOf(rest);
+    }
+    log.warn(
+        "volume {}: replica on {} failed ({}); it is out of the in-sync set",
+        volume,
+        r.node(),
+        error.toString());
+    r.close();
+    return BlockStatus.OK;
+  }
+
+  /** Counts completions and reports the worst status once all are in. */
+  private static final class Fan {
+    private final AtomicInteger left;
+    private final AtomicInteger worst = new AtomicInteger(BlockStatus.OK);
+    private final IoCallback callback;
+
+    Fan(int parts, IoCallback callback) {
+      this.left = new AtomicInteger(parts);
+      this.callback = callback;
+    }
+
+    void done(int status) {
+      if (status != BlockStatus.OK) {
+        // PATH_UNAVAILABLE wins over everything: nothing may be acknowledged by a fenced owner.
+        worst.accumulateAndGet(
+            status,
+            (a, b) -> a == BlockStatus.PATH_UNAVAILABLE ? a : (b != BlockStatus.OK ? b : a));
+      }
+      if (left.decrementAndGet() == 0) {
+        callback.complete(worst.get());
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (RemoteReplica r : remotes) {
+      r.close();
+    }
+    remotes = List.of();
+  }
+}

@@ -1,0 +1,409 @@
+package io.weft.node.volume;
+
+import io.weft.block.BlockDevice;
+import io.weft.block.FileBlockDevice;
+import io.weft.node.NodeRegistry;
+import io.weft.node.NodeStatus;
+import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.store.ClusterStore;
+import io.weft.store.StoreException;
+import io.weft.tgt.Target;
+import io.weft.tgt.TargetException;
+import io.weft.tgt.config.SubsystemConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes this node do what the cluster store says about volumes. For every volume with a replica
+ * here it keeps the replica file ({@code volumes/<name>.img} in the data directory), the internal
+ * replica subsystem (open only to the current owner's generation: older owners are disconnected and
+ * refused, which is the fencing), and the host-facing subsystem with the volume's NQN and identity;
+ * its ANA state is optimized on the owner and inaccessible elsewhere. On the owner the namespace
+ * writes through a {@link ReplicatedDevice} to every in-sync replica. When an owner's lease is
+ * gone, the first in-sync replica that is up takes the volume over with a compare-and-set that
+ * raises the generation.
+ *
+ * <p>All of it runs on one agent thread, from store watches and a short periodic tick; blocking
+ * store calls never run on I/O threads.
+ */
+public final class VolumeAgent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(VolumeAgent.class);
+
+  /** How long a new owner keeps trying to reach a replica before it drops it from in-sync. */
+  static final long CONNECT_PATIENCE_MS = 10_000;
+
+  /** The host-facing port whose ANA state the agent sets (a node has one listener). */
+  static final int PORT = 1;
+
+  private final String me;
+  private final Path dir;
+  private final Target target;
+  private final NodeRegistry registry;
+  private final VolumeService volumes;
+  private final ScheduledExecutorService agent;
+  private final ExecutorService blocking;
+  private final Map<String, LocalVolume> local = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<ClusterStore.Watch> watches = new ArrayList<>();
+  private volatile boolean leaseLost;
+
+  /** A volume this node holds a replica of. */
+  private static final class LocalVolume {
+    VolumeRecord record;
+    BlockDevice replica;
+    VolumeDevice device;
+    ReplicatedDevice replicated;
+    long servedGeneration;
+    String allowedOwner;
+    int anaState = -1;
+  }
+
+  public VolumeAgent(
+      String me, Path dataDir, Target target, ClusterStore store, NodeRegistry registry) {
+    this.me = me;
+    this.dir = dataDir.resolve("volumes");
+    this.target = target;
+    this.registry = registry;
+    this.volumes = new VolumeService(store, registry);
+    this.agent =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("volume-agent").unstarted(r));
+    this.blocking =
+        Executors.newCachedThreadPool(
+            r -> Thread.ofPlatform().daemon().name("volume-io").unstarted(r));
+    long from = store.revision() + 1;
+    watches.add(store.watch(VolumeService.PREFIX, from, events -> kick()));
+    watches.add(store.watch("nodes/live/", from, events -> kick()));
+    agent.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
+  }
+
+  public VolumeService volumes() {
+    return volumes;
+  }
+
+  private void kick() {
+    agent.execute(this::reconcile);
+  }
+
+  /** This node's lease is gone: it must stop acknowledging writes for any volume at once. */
+  public void leaseLost() {
+    leaseLost = true;
+    agent.execute(
+        () -> {
+          for (LocalVolume lv : local.values()) {
+            if (lv.replicated != null) {
+              lv.replicated.fence();
+            }
+          }
+        });
+  }
+
+  private void reconcile() {
+    try {
+      List<VolumeService.Versioned> all = volumes.list();
+      Map<String, NodeStatus> nodes = new HashMap<>();
+      registry.nodes().forEach(n -> nodes.put(n.info().id(), n));
+      Set<String> wanted = new HashSet<>();
+      for (VolumeService.Versioned v : all) {
+        if (!v.volume().nodes().contains(me)) {
+          continue;
+        }
+        wanted.add(v.volume().name());
+        if (takeOverIfOwnerIsGone(v, nodes)) {
+          return; // the store changed; the watch brings the next round
+        }
+        apply(v, nodes);
+      }
+      for (String name : new ArrayList<>(local.keySet())) {
+        if (!wanted.contains(name)) {
+          remove(name);
+        }
+      }
+    } catch (StoreException e) {
+      log.warn(
+          "volume agent: the cluster store is unavailable ({}); serving as before", e.getMessage());
+    } catch (RuntimeException e) {
+      log.error("volume agent: reconcile failed", e);
+    }
+  }
+
+  /** The first in-sync replica that is up takes over a volume whose owner is down. */
+  private boolean takeOverIfOwnerIsGone(VolumeService.Versioned v, Map<String, NodeStatus> nodes) {
+    VolumeRecord r = v.volume();
+    if (leaseLost || r.owner().equals(me) || up(nodes, r.owner()) || !r.isInSync(me)) {
+      return false;
+    }
+    String first =
+        r.nodes().stream()
+            .filter(n -> !n.equals(r.owner()) && r.isInSync(n) && up(nodes, n))
+            .findFirst()
+            .orElse(null);
+    if (!me.equals(first)) {
+      return false;
+    }
+    List<String> inSync = new ArrayList<>(r.inSync());
+    inSync.remove(r.owner());
+    if (volumes.replace(v, r.withOwner(me, inSync))) {
+      log.warn(
+          "volume {}: owner {} is down; {} takes over (generation {})",
+          r.name(),
+          r.owner(),
+          me,
+          r.generation() + 1);
+      return true;
+    }
+    return false;
+  }
+
+  private static boolean up(Map<String, NodeStatus> nodes, String id) {
+    NodeStatus s = nodes.get(id);
+    return s != null && s.state() == NodeStatus.State.UP;
+  }
+
+  private void apply(VolumeService.Versioned v, Map<String, NodeStatus> nodes) {
+    VolumeRecord r = v.volume();
+    LocalVolume lv = local.get(r.name());
+    if (lv == null) {
+      lv = export(r);
+      if (lv == null) {
+        return;
+      }
+      local.put(r.name(), lv);
+    }
+    lv.record = r;
+    // Fencing: only the current owner's generation may reach this replica.
+    String owner = r.ownerHostNqn();
+    if (!owner.equals(lv.allowedOwner)) {
+      try {
+        target.setAllowedHosts(
+            r.replicaNqn(), Set.of(owner), "fenced: generation " + r.generation());
+        lv.allowedOwner = owner;
+      } catch (TargetException e) {
+        log.error("volume {}: cannot fence older owners: {}", r.name(), e.getMessage());
+        return;
+      }
+    }
+    if (r.owner().equals(me) && !leaseLost) {
+      if (lv.replicated == null || lv.servedGeneration != r.generation()) {
+        becomeOwner(v, lv, nodes);
+      } else {
+        lv.replicated.keepOnly(r.inSync());
+      }
+    } else {
+      stopOwning(lv);
+      setAna(lv, AnaLogPage.INACCESSIBLE);
+    }
+  }
+
+  private void becomeOwner(
+      VolumeService.Versioned v, LocalVolume lv, Map<String, NodeStatus> nodes) {
+    VolumeRecord r = v.volume();
+    stopOwning(lv);
+    setAna(lv, AnaLogPage.CHANGE);
+    List<RemoteReplica> remotes = new ArrayList<>();
+    VolumeService.Versioned current = v;
+    for (String node : r.inSync()) {
+      if (node.equals(me)) {
+        continue;
+      }
+      NodeStatus peer = nodes.get(node);
+      RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().nvmeAddress());
+      if (remote != null) {
+        remotes.add(remote);
+        continue;
+      }
+      // Unreachable: out of the in-sync set before this owner acknowledges anything.
+      VolumeRecord without = current.volume().withoutInSync(node);
+      if (!volumes.replace(current, without)) {
+        remotes.forEach(RemoteReplica::close);
+        log.warn("volume {}: ownership changed while taking it over; standing down", r.name());
+        return;
+      }
+      current = volumes.require(r.name());
+      log.warn(
+          "volume {}: replica on {} unreachable; it is out of the in-sync set", r.name(), node);
+    }
+    ReplicatedDevice replicated =
+        new ReplicatedDevice(
+            r.name(),
+            lv.replica,
+            r.blockSize(),
+            remotes,
+            (node, why) -> dropReplica(r.name(), r.generation(), node),
+            blocking);
+    lv.replicated = replicated;
+    lv.servedGeneration = r.generation();
+    lv.device.serveWith(replicated);
+    setAna(lv, AnaLogPage.OPTIMIZED);
+    log.info(
+        "volume {}: serving as owner, generation {}, replicas on {}",
+        r.name(),
+        r.generation(),
+        replicated.remoteNodes());
+  }
+
+  /** Connects to a replica, retrying while it has not yet let this generation in. */
+  private RemoteReplica connect(VolumeRecord r, String node, String address) {
+    long deadline = System.currentTimeMillis() + CONNECT_PATIENCE_MS;
+    IOException last = null;
+    while (System.currentTimeMillis() < deadline && !Thread.currentThread().isInterrupted()) {
+      try {
+        return RemoteReplica.connect(r, node, address);
+      } catch (IOException e) {
+        last = e;
+        sleep(200);
+      }
+    }
+    log.warn("volume {}: cannot reach the replica on {}: {}", r.name(), node, String.valueOf(last));
+    return null;
+  }
+
+  /**
+   * Called by the replicated device when a remote fails: the replica leaves the in-sync set by a
+   * compare-and-set that also checks this node still owns the volume at the same generation.
+   *
+   * @return false if this owner has been fenced
+   */
+  private boolean dropReplica(String name, long generation, String node) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      VolumeService.Versioned v = volumes.get(name).orElse(null);
+      if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
+        return false;
+      }
+      if (!v.volume().isInSync(node)) {
+        return true;
+      }
+      if (volumes.replace(v, v.volume().withoutInSync(node))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void stopOwning(LocalVolume lv) {
+    if (lv.replicated != null) {
+      ReplicatedDevice old = lv.replicated;
+      old.fence();
+      lv.device.serveWith(null);
+      lv.replicated = null;
+      // Writes already in flight finish against the old remotes, then they close.
+      agent.schedule(old::close, 2, TimeUnit.SECONDS);
+    }
+  }
+
+  private void setAna(LocalVolume lv, int state) {
+    if (lv.anaState == state) {
+      return;
+    }
+    try {
+      target.setAnaState(lv.record.nqn(), PORT, 1, AnaLogPage.name(state));
+      lv.anaState = state;
+    } catch (TargetException e) {
+      log.error("volume {}: cannot set ANA state: {}", lv.record.name(), e.getMessage());
+    }
+  }
+
+  /** Opens the replica file and exports the replica and host-facing subsystems. */
+  private LocalVolume export(VolumeRecord r) {
+    LocalVolume lv = new LocalVolume();
+    lv.record = r;
+    try {
+      Files.createDirectories(dir);
+      lv.replica =
+          FileBlockDevice.open(
+              dir.resolve(r.name() + ".img"), r.sizeBytes(), false, target.ioExecutor());
+      UUID uuid = UUID.fromString(r.uuid());
+      target.createSubsystem(
+          new SubsystemConfig(
+              r.replicaNqn(), null, "Weft replica", null, List.of(r.ownerHostNqn()), List.of()));
+      lv.allowedOwner = r.ownerHostNqn();
+      target.addNamespace(
+          r.replicaNqn(), 1, new SharedDevice(lv.replica), r.blockSize(), uuid, "replica");
+      lv.device = new VolumeDevice(r.sizeBytes(), lv.replica.volatileWriteCache());
+      target.createSubsystem(
+          new SubsystemConfig(
+              r.nqn(), null, "Weft volume " + r.name(), null, r.allowedHosts(), List.of()));
+      // Inaccessible until this node knows it owns the volume.
+      target.setAnaState(r.nqn(), PORT, 1, AnaLogPage.name(AnaLogPage.INACCESSIBLE));
+      lv.anaState = AnaLogPage.INACCESSIBLE;
+      target.addNamespace(r.nqn(), 1, lv.device, r.blockSize(), uuid, "volume");
+      log.info("volume {}: replica exported ({} bytes, {})", r.name(), r.sizeBytes(), r.nqn());
+      return lv;
+    } catch (IOException | TargetException | RuntimeException e) {
+      log.error("volume {}: cannot export: {}", r.name(), e.toString());
+      unexport(lv, r);
+      return null;
+    }
+  }
+
+  private void remove(String name) {
+    LocalVolume lv = local.remove(name);
+    if (lv != null) {
+      stopOwning(lv);
+      unexport(lv, lv.record);
+      try {
+        Files.deleteIfExists(dir.resolve(name + ".img"));
+      } catch (IOException e) {
+        log.warn("volume {}: replica file not deleted: {}", name, e.toString());
+      }
+      log.info("volume {}: removed from this node", name);
+    }
+  }
+
+  private void unexport(LocalVolume lv, VolumeRecord r) {
+    for (String nqn : List.of(r.nqn(), r.replicaNqn())) {
+      if (target.hasSubsystem(nqn)) {
+        try {
+          target.removeSubsystem(nqn);
+        } catch (TargetException e) {
+          log.warn("volume {}: {}", r.name(), e.getMessage());
+        }
+      }
+    }
+    if (lv.replica != null) {
+      lv.replica.close();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    watches.forEach(ClusterStore.Watch::close);
+    agent.shutdownNow();
+    try {
+      agent.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (LocalVolume lv : local.values()) {
+      if (lv.replicated != null) {
+        lv.replicated.fence();
+        lv.replicated.close();
+      }
+      if (lv.replica != null) {
+        lv.replica.close();
+      }
+    }
+    blocking.shutdownNow();
+  }
+}

@@ -1,0 +1,113 @@
+package io.weft.node.volume;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A replicated volume as the cluster store holds it ({@code volumes/<name>}). {@code owner} serves
+ * hosts' I/O; {@code generation} increases with every ownership change and fences older owners;
+ * {@code inSync} lists the replicas that hold every acknowledged write (only they may become
+ * owner). Every change is a compare-and-set on the key's revision.
+ */
+public record VolumeRecord(
+    String name,
+    String nqn,
+    String uuid,
+    long sizeBytes,
+    int blockSize,
+    int replicas,
+    List<String> nodes,
+    String owner,
+    long generation,
+    List<String> inSync,
+    List<String> allowedHosts,
+    long createdAtMillis) {
+
+  public VolumeRecord {
+    nodes = List.copyOf(nodes);
+    inSync = List.copyOf(inSync);
+    allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+  }
+
+  /** The NQN a volume gets unless one is given. */
+  public static String defaultNqn(String name) {
+    return "nqn.2026-11.io.weft:vol:" + name;
+  }
+
+  /** The internal subsystem through which the owner reaches this volume's replica on a node. */
+  public String replicaNqn() {
+    return "nqn.2026-11.io.weft:replica:" + name;
+  }
+
+  /**
+   * The host NQN an owner of {@code generation} uses towards replicas: fencing is by generation.
+   */
+  public static String ownerHostNqn(String owner, long generation) {
+    return "nqn.2026-11.io.weft:node:" + owner + ":gen:" + generation;
+  }
+
+  public String ownerHostNqn() {
+    return ownerHostNqn(owner, generation);
+  }
+
+  public boolean isInSync(String node) {
+    return inSync.contains(node);
+  }
+
+  /** The same volume with a new owner, the next generation and the given in-sync set. */
+  public VolumeRecord withOwner(String newOwner, List<String> newInSync) {
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        newOwner,
+        generation + 1,
+        newInSync,
+        allowedHosts,
+        createdAtMillis);
+  }
+
+  /** The same volume without {@code node} in the in-sync set (same generation). */
+  public VolumeRecord withoutInSync(String node) {
+    List<String> rest = new ArrayList<>(inSync);
+    rest.remove(node);
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        rest,
+        allowedHosts,
+        createdAtMillis);
+  }
+
+  /** The same volume with {@code node} back in the in-sync set (same generation). */
+  public VolumeRecord withInSync(String node) {
+    List<String> more = new ArrayList<>(inSync);
+    if (!more.contains(node)) {
+      more.add(node);
+    }
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        more,
+        allowedHosts,
+        createdAtMillis);
+  }
+}

@@ -1,0 +1,174 @@
+package io.weft.node.volume;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.node.NodeException;
+import io.weft.node.NodeRegistry;
+import io.weft.node.NodeStatus;
+import io.weft.store.ClusterStore;
+import io.weft.store.Compare;
+import io.weft.store.KeyValue;
+import io.weft.store.Op;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Volumes in the cluster store: create (placed by {@link Placement}), list, delete, and every
+ * change of owner or in-sync set, each a compare-and-set on the volume's revision so that two nodes
+ * can never both believe they own a volume.
+ */
+public final class VolumeService {
+  static final String PREFIX = "volumes/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+
+  private final ClusterStore store;
+  private final NodeRegistry nodes;
+
+  public VolumeService(ClusterStore store, NodeRegistry nodes) {
+    this.store = store;
+    this.nodes = nodes;
+  }
+
+  /** A volume with the revision its record was read at (what a compare-and-set compares). */
+  public record Versioned(VolumeRecord volume, long modRevision) {}
+
+  /** What {@code weft volume create} asks for. */
+  public record CreateRequest(
+      String name,
+      long sizeBytes,
+      int replicas,
+      List<String> nodes,
+      List<String> allowedHosts,
+      String nqn,
+      Integer blockSize) {}
+
+  public VolumeRecord create(CreateRequest r) {
+    if (r.name() == null || !NAME.matcher(r.name()).matches()) {
+      throw new NodeException(
+          "invalid volume name '" + r.name() + "': lower-case letters, digits, . _ -");
+    }
+    int blockSize = r.blockSize() == null ? 512 : r.blockSize();
+    if (blockSize != 512 && blockSize != 4096) {
+      throw new NodeException("block size must be 512 or 4096");
+    }
+    if (r.sizeBytes() <= 0 || r.sizeBytes() % blockSize != 0) {
+      throw new NodeException("size must be a positive multiple of " + blockSize + " bytes");
+    }
+    List<NodeStatus> all = nodes.nodes();
+    Map<String, Long> committed = new HashMap<>();
+    for (Versioned v : list()) {
+      for (String n : v.volume().nodes()) {
+        committed.merge(n, v.volume().sizeBytes(), Long::sum);
+      }
+    }
+    List<String> placed =
+        Placement.place(
+            all, r.replicas(), r.sizeBytes(), committed, r.nodes() == null ? List.of() : r.nodes());
+    VolumeRecord v =
+        new VolumeRecord(
+            r.name(),
+            r.nqn() != null && !r.nqn().isBlank() ? r.nqn() : VolumeRecord.defaultNqn(r.name()),
+            UUID.randomUUID().toString(),
+            r.sizeBytes(),
+            blockSize,
+            r.replicas(),
+            placed,
+            placed.get(0),
+            1,
+            placed,
+            r.allowedHosts(),
+            System.currentTimeMillis());
+    if (!store.create(PREFIX + v.name(), json(v), 0)) {
+      throw new NodeException("volume '" + v.name() + "' exists");
+    }
+    return v;
+  }
+
+  public List<Versioned> list() {
+    List<Versioned> out = new ArrayList<>();
+    for (KeyValue kv : store.list(PREFIX)) {
+      out.add(new Versioned(parse(kv), kv.modRevision()));
+    }
+    return out;
+  }
+
+  public Optional<Versioned> get(String name) {
+    return store.get(PREFIX + name).map(kv -> new Versioned(parse(kv), kv.modRevision()));
+  }
+
+  public Versioned require(String name) {
+    return get(name).orElseThrow(() -> new NodeException("no volume '" + name + "'"));
+  }
+
+  /** Deletes the record; every node then stops exporting it and removes its replica. */
+  public void delete(String name) {
+    Versioned v = require(name);
+    if (!store
+        .txn(
+            List.of(Compare.modRevision(PREFIX + name, v.modRevision())),
+            List.of(Op.delete(PREFIX + name)),
+            List.of())
+        .succeeded()) {
+      throw new NodeException("volume '" + name + "' changed meanwhile; try again");
+    }
+  }
+
+  /**
+   * Replaces the record if it is still at {@code expected}'s revision.
+   *
+   * @return false if someone changed it first (the caller re-reads and decides again)
+   */
+  public boolean replace(Versioned expected, VolumeRecord next) {
+    return store
+        .txn(
+            List.of(Compare.modRevision(PREFIX + next.name(), expected.modRevision())),
+            List.of(Op.put(PREFIX + next.name(), json(next))),
+            List.of())
+        .succeeded();
+  }
+
+  /** A planned owner move (to an in-sync replica): the next generation, same in-sync set. */
+  public VolumeRecord moveOwner(String name, String to) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Versioned v = require(name);
+      if (!v.volume().nodes().contains(to)) {
+        throw new NodeException("node '" + to + "' holds no replica of '" + name + "'");
+      }
+      if (!v.volume().isInSync(to)) {
+        throw new NodeException(
+            "node '" + to + "' is not in sync; only an in-sync replica may own");
+      }
+      if (v.volume().owner().equals(to)) {
+        return v.volume();
+      }
+      VolumeRecord next = v.volume().withOwner(to, v.volume().inSync());
+      if (replace(v, next)) {
+        return next;
+      }
+    }
+    throw new NodeException("volume '" + name + "' keeps changing; try again");
+  }
+
+  static byte[] json(VolumeRecord v) {
+    try {
+      return JSON.writeValueAsBytes(v);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static VolumeRecord parse(KeyValue kv) {
+    try {
+      return JSON.readValue(kv.value(), VolumeRecord.class);
+    } catch (IOException e) {
+      throw new NodeException("volume record " + kv.key() + " is not readable: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,41 @@
+package io.weft.node.volume;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A volume as the management API and {@code weft volume} show it. */
+public record VolumeView(
+    String name,
+    String nqn,
+    String uuid,
+    long sizeBytes,
+    int blockSize,
+    int replicas,
+    String owner,
+    long generation,
+    String state,
+    List<Replica> replicaStates,
+    List<String> allowedHosts) {
+
+  /** One replica: its node, and whether it holds every acknowledged write. */
+  public record Replica(String node, boolean owner, String state) {}
+
+  static VolumeView of(VolumeRecord r) {
+    List<Replica> replicas = new ArrayList<>();
+    for (String n : r.nodes()) {
+      replicas.add(new Replica(n, n.equals(r.owner()), r.isInSync(n) ? "in-sync" : "out-of-sync"));
+    }
+    return new VolumeView(
+        r.name(),
+        r.nqn(),
+        r.uuid(),
+        r.sizeBytes(),
+        r.blockSize(),
+        r.replicas(),
+        r.owner(),
+        r.generation(),
+        r.inSync().size() == r.nodes().size() ? "healthy" : "degraded",
+        replicas,
+        r.allowedHosts());
+  }
+}

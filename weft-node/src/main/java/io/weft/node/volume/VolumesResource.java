@@ -1,0 +1,85 @@
+package io.weft.node.volume;
+
+import io.weft.node.NodeException;
+import io.weft.tgt.admin.AdminResource;
+import io.weft.tgt.admin.AdminResponse;
+import io.weft.tgt.admin.HttpError;
+import io.weft.tgt.admin.Router;
+import java.util.List;
+
+/**
+ * The cluster's volumes on every node's management API: {@code GET/POST /v1/volumes}, {@code
+ * GET/DELETE /v1/volumes/{name}}, {@code POST /v1/volumes/{name}/move-owner} with {@code {"to":
+ * "n2"}}. Refusals (placement impossible, unknown volume, ...) are 409 or 404 with the reason.
+ */
+public final class VolumesResource implements AdminResource {
+  private final VolumeService volumes;
+
+  public VolumesResource(VolumeService volumes) {
+    this.volumes = volumes;
+  }
+
+  /** The body of a move-owner request. */
+  record MoveOwner(String to) {}
+
+  @Override
+  public void register(Router router) {
+    router.get("/v1/volumes", request -> AdminResponse.ok(views(volumes.list())));
+    router.post(
+        "/v1/volumes",
+        request -> {
+          VolumeService.CreateRequest r = request.body(VolumeService.CreateRequest.class);
+          return AdminResponse.created(VolumeView.of(refusing(() -> volumes.create(r))));
+        });
+    router.get(
+        "/v1/volumes/{name}",
+        request ->
+            AdminResponse.ok(
+                VolumeView.of(
+                    volumes
+                        .get(request.param("name"))
+                        .orElseThrow(
+                            () -> new HttpError(404, "no volume '" + request.param("name") + "'"))
+                        .volume())));
+    router.delete(
+        "/v1/volumes/{name}",
+        request -> {
+          if (volumes.get(request.param("name")).isEmpty()) {
+            throw new HttpError(404, "no volume '" + request.param("name") + "'");
+          }
+          refusing(
+              () -> {
+                volumes.delete(request.param("name"));
+                return null;
+              });
+          return AdminResponse.noContent();
+        });
+    router.post(
+        "/v1/volumes/{name}/move-owner",
+        request -> {
+          MoveOwner m = request.body(MoveOwner.class);
+          if (m.to() == null) {
+            throw new HttpError(400, "body needs \"to\": the node that becomes owner");
+          }
+          return AdminResponse.ok(
+              VolumeView.of(refusing(() -> volumes.moveOwner(request.param("name"), m.to()))));
+        });
+  }
+
+  private static List<VolumeView> views(List<VolumeService.Versioned> all) {
+    return all.stream().map(v -> VolumeView.of(v.volume())).toList();
+  }
+
+  private interface Call<T> {
+    T run();
+  }
+
+  /** A node-level refusal becomes a 409 (or 404 for an unknown volume) with its message. */
+  private static <T> T refusing(Call<T> call) {
+    try {
+      return call.run();
+    } catch (NodeException e) {
+      throw new HttpError(e.getMessage().startsWith("no volume") ? 404 : 409, e.getMessage());
+    }
+  }
+}

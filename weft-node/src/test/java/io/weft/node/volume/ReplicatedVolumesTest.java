@@ -1,0 +1,303 @@
+package io.weft.node.volume;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.weft.host.ConnectOptions;
+import io.weft.host.HostController;
+import io.weft.host.NvmeException;
+import io.weft.host.NvmeNamespace;
+import io.weft.node.NodeException;
+import io.weft.node.StorageNode;
+import io.weft.protocol.nvme.Status;
+import io.weft.store.embedded.EmbeddedStore;
+import io.weft.tgt.AnaStateInfo;
+import io.weft.tgt.NamespaceInfo;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Replicated volumes on three storage nodes in one JVM sharing one (embedded) cluster store:
+ * placement, exports with one identity, ANA by owner, writes on every in-sync replica, owner moves,
+ * fencing of an older generation, a failed replica leaving the in-sync set, and failover when the
+ * owner dies.
+ */
+class ReplicatedVolumesTest {
+  static final long SIZE = 16L << 20;
+  static final Duration TTL = Duration.ofSeconds(2);
+
+  @TempDir Path dir;
+  private EmbeddedStore store;
+  private final Map<String, StorageNode> nodes = new LinkedHashMap<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    store = EmbeddedStore.open(dir.resolve("store"));
+    for (String[] n : new String[][] {{"n1", "z1"}, {"n2", "z2"}, {"n3", "z3"}}) {
+      nodes.put(n[0], StorageNode.start(config(n[0], n[1]), store));
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    for (StorageNode n : nodes.values()) {
+      try {
+        n.close();
+      } catch (RuntimeException e) {
+        // crashed already
+      }
+    }
+    store.close();
+  }
+
+  private StorageNode.Config config(String id, String zone) {
+    TargetConfig target =
+        new TargetConfig(
+            dir.resolve(id),
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(),
+            "127.0.0.1:0",
+            TuningConfig.defaults().withSpinNanos(0));
+    return new StorageNode.Config(id, Map.of("zone", zone), 1L << 30, null, TTL, target);
+  }
+
+  private VolumeService volumes() {
+    return new VolumeService(store, nodes.get("n1").registry());
+  }
+
+  private VolumeRecord create(String name, int replicas, List<String> on) {
+    return volumes()
+        .create(new VolumeService.CreateRequest(name, SIZE, replicas, on, List.of(), null, null));
+  }
+
+  private static void await(String what, Duration limit, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  private String ana(String node, String nqn) {
+    try {
+      return nodes.get(node).target().anaStates(nqn).stream()
+          .filter(s -> s.group() == 1)
+          .map(AnaStateInfo::state)
+          .findFirst()
+          .orElse("none");
+    } catch (Exception e) {
+      return "none";
+    }
+  }
+
+  private HostController host(String node, String nqn) throws IOException {
+    InetSocketAddress a = nodes.get(node).target().listenAddresses().get(0);
+    return HostController.connect(
+        ConnectOptions.defaults("127.0.0.1", a.getPort(), nqn)
+            .withTimeouts(5, 2, 1, 1)
+            .withIoTimeout(10));
+  }
+
+  private static byte[] pattern(int n, long seed) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static void write(NvmeNamespace ns, long offset, byte[] data) throws IOException {
+    ns.writeBlocking(offset / 512, data.length / 512, Unpooled.wrappedBuffer(data), 0);
+  }
+
+  private static byte[] read(NvmeNamespace ns, long offset, int length) throws IOException {
+    ByteBuf b = Unpooled.buffer(length).writerIndex(length);
+    ns.readBlocking(offset / 512, length / 512, b, 0);
+    byte[] out = new byte[length];
+    b.getBytes(0, out);
+    return out;
+  }
+
+  private byte[] replicaFile(String node, String volume) throws IOException {
+    return Files.readAllBytes(dir.resolve(node).resolve("volumes").resolve(volume + ".img"));
+  }
+
+  private VolumeRecord record(String name) {
+    return volumes().require(name).volume();
+  }
+
+  @Test
+  void aVolumeIsPlacedExportedEverywhereWithOneIdentityAndServedByItsOwner() throws Exception {
+    VolumeRecord v = create("v1", 2, List.of("n1", "n2"));
+    assertEquals("nqn.2026-11.io.weft:vol:v1", v.nqn());
+    assertEquals("n1", v.owner());
+    await("n1 optimized", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    await("n2 exports", Duration.ofSeconds(10), () -> ana("n2", v.nqn()).equals("inaccessible"));
+    assertEquals("none", ana("n3", v.nqn()), "n3 holds no replica");
+    NamespaceInfo on1 =
+        nodes.get("n1").target().subsystems().stream()
+            .filter(s -> s.nqn().equals(v.nqn()))
+            .findFirst()
+            .orElseThrow()
+            .namespaces()
+            .get(0);
+    NamespaceInfo on2 =
+        nodes.get("n2").target().subsystems().stream()
+            .filter(s -> s.nqn().equals(v.nqn()))
+            .findFirst()
+            .orElseThrow()
+            .namespaces()
+            .get(0);
+    assertEquals(on1.nguid(), on2.nguid(), "one namespace identity on every node");
+    assertEquals(v.uuid(), on1.uuid());
+
+    byte[] data = pattern(1 << 20, 1);
+    try (HostController c = host("n1", v.nqn())) {
+      NvmeNamespace ns = c.namespace(1);
+      write(ns, 4096, data);
+      ns.flushBlocking();
+      assertArrayEquals(data, read(ns, 4096, data.length));
+    }
+    byte[] f1 = replicaFile("n1", "v1");
+    byte[] f2 = replicaFile("n2", "v1");
+    assertArrayEquals(f1, f2, "both replicas hold the write");
+    assertArrayEquals(data, java.util.Arrays.copyOfRange(f2, 4096, 4096 + data.length));
+
+    // The non-owner's path refuses I/O with a path status a multipath host fails over on.
+    try (HostController c = host("n2", v.nqn())) {
+      NvmeException e = assertThrows(NvmeException.class, () -> read(c.namespace(1), 0, 512));
+      assertEquals(Status.SCT_PATH, Status.sct(e.status()), e.getMessage());
+      assertFalse(Status.dnr(e.status()));
+    }
+  }
+
+  @Test
+  void placementSpreadsAcrossZonesAndRefusesWhatCannotBeMet() {
+    VolumeRecord v = create("spread", 3, List.of());
+    assertEquals(3, v.nodes().stream().distinct().count());
+    NodeException e = assertThrows(NodeException.class, () -> create("toomany", 4, List.of()));
+    assertTrue(e.getMessage().contains("cannot place 4 replicas"), e.getMessage());
+    assertThrows(NodeException.class, () -> create("spread", 1, List.of()), "exists");
+  }
+
+  @Test
+  void movingTheOwnerFlipsAnaAndFencesTheOldGeneration() throws Exception {
+    VolumeRecord v = create("v2", 2, List.of("n1", "n2"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    byte[] before = pattern(64 << 10, 2);
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), 0, before);
+    }
+    VolumeRecord moved = volumes().moveOwner("v2", "n2");
+    assertEquals(2, moved.generation());
+    await("n2 owner", Duration.ofSeconds(10), () -> ana("n2", v.nqn()).equals("optimized"));
+    await(
+        "n1 stands down", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("inaccessible"));
+    byte[] after = pattern(64 << 10, 3);
+    try (HostController c = host("n2", v.nqn())) {
+      NvmeNamespace ns = c.namespace(1);
+      assertArrayEquals(before, read(ns, 0, before.length), "the new owner has the old data");
+      write(ns, 65536, after);
+      ns.flushBlocking();
+    }
+    assertArrayEquals(replicaFile("n1", "v2"), replicaFile("n2", "v2"));
+
+    // An owner of generation 1 (n1 before the move) can no longer reach n2's replica.
+    InetSocketAddress a2 = nodes.get("n2").target().listenAddresses().get(0);
+    String stale = VolumeRecord.ownerHostNqn("n1", 1);
+    IOException refused =
+        assertThrows(
+            IOException.class,
+            () ->
+                HostController.connect(
+                        ConnectOptions.defaults("127.0.0.1", a2.getPort(), moved.replicaNqn())
+                            .withHost(stale, UUID.nameUUIDFromBytes(stale.getBytes()))
+                            .withTimeouts(5, 0, 1, 0))
+                    .close());
+    assertTrue(
+        String.valueOf(refused.getMessage()).toLowerCase().contains("host"), refused.toString());
+  }
+
+  @Test
+  void aFailedReplicaLeavesTheInSyncSetAndWritesGoOn() throws Exception {
+    VolumeRecord v = create("v3", 2, List.of("n1", "n2"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    try (HostController c = host("n1", v.nqn())) {
+      NvmeNamespace ns = c.namespace(1);
+      write(ns, 0, pattern(8192, 4));
+      nodes.get("n2").crash();
+      byte[] later = pattern(8192, 5);
+      write(ns, 8192, later); // waits for the replica to be declared failed, then completes
+      assertArrayEquals(later, read(ns, 8192, later.length));
+    }
+    VolumeRecord r = record("v3");
+    assertEquals(List.of("n1"), r.inSync(), "n2 left the in-sync set before the write was acked");
+    assertEquals(1, r.generation(), "no ownership change");
+  }
+
+  @Test
+  void whenTheOwnerDiesAnInSyncReplicaTakesOverWithTheData() throws Exception {
+    VolumeRecord v = create("v4", 3, List.of("n1", "n2", "n3"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    byte[] data = pattern(256 << 10, 6);
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), 0, data);
+    }
+    long crashed = System.nanoTime();
+    nodes.get("n1").crash();
+    await(
+        "n2 takes over",
+        TTL.plus(Duration.ofSeconds(8)),
+        () -> "n2".equals(record("v4").owner()) && ana("n2", v.nqn()).equals("optimized"));
+    long tookMs = (System.nanoTime() - crashed) / 1_000_000;
+    VolumeRecord r = record("v4");
+    assertEquals(2, r.generation());
+    assertEquals(List.of("n2", "n3"), r.inSync(), "the dead owner is out of sync");
+    try (HostController c = host("n2", v.nqn())) {
+      NvmeNamespace ns = c.namespace(1);
+      assertArrayEquals(data, read(ns, 0, data.length), "every acknowledged write survived");
+      byte[] more = pattern(4096, 7);
+      write(ns, 1 << 20, more);
+      ns.flushBlocking();
+    }
+    assertArrayEquals(replicaFile("n2", "v4"), replicaFile("n3", "v4"));
+    System.out.println("failover took " + tookMs + " ms with a " + TTL.toMillis() + " ms lease");
+  }
+
+  @Test
+  void deletingAVolumeRemovesItsExportsAndFiles() throws Exception {
+    VolumeRecord v = create("v5", 2, List.of("n2", "n3"));
+    await("n2 owner", Duration.ofSeconds(10), () -> ana("n2", v.nqn()).equals("optimized"));
+    volumes().delete("v5");
+    await(
+        "unexported",
+        Duration.ofSeconds(10),
+        () -> ana("n2", v.nqn()).equals("none") && ana("n3", v.nqn()).equals("none"));
+    await(
+        "files gone", Duration.ofSeconds(5), () -> !Files.exists(dir.resolve("n2/volumes/v5.img")));
+    assertEquals(new ArrayList<>(), new ArrayList<>(volumes().list()));
+  }
+}
