@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weft.node.NodeView;
+import io.weft.node.volume.VolumeService;
+import io.weft.node.volume.VolumeView;
 import io.weft.tgt.AnaStateInfo;
 import io.weft.tgt.ControllerInfo;
 import io.weft.tgt.NamespaceInfo;
@@ -102,6 +104,36 @@ public final class AdminClient implements AutoCloseable {
     }
     String path = "/v1/subsystems/" + segment(nqn) + "/ana/" + port + "/" + group;
     return read(send("PUT", path, body, 200), new TypeReference<>() {});
+  }
+
+  public List<VolumeView> volumes() {
+    return read(send("GET", "/v1/volumes", null, 200), new TypeReference<>() {});
+  }
+
+  public VolumeView volume(String name) {
+    return read(send("GET", "/v1/volumes/" + segment(name), null, 200), new TypeReference<>() {});
+  }
+
+  public VolumeView createVolume(VolumeService.CreateRequest request) {
+    return read(send("POST", "/v1/volumes", body(request), 201), new TypeReference<>() {});
+  }
+
+  public void deleteVolume(String name) {
+    send("DELETE", "/v1/volumes/" + segment(name), null, 204);
+  }
+
+  public VolumeView moveOwner(String name, String to) {
+    String path = "/v1/volumes/" + segment(name) + "/move-owner";
+    return read(
+        send("POST", path, body(java.util.Map.of("to", to)), 200), new TypeReference<>() {});
+  }
+
+  private byte[] body(Object value) {
+    try {
+      return json.writeValueAsBytes(value);
+    } catch (JacksonException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */

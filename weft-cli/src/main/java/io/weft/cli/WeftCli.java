@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
       TargetCommand.class,
       NodeCommand.class,
       NodesCommand.class,
+      VolumeCommand.class,
       AnaCommand.class,
       NsCommand.class,
       ControllersCommand.class,

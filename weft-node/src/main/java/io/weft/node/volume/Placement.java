@@ -69,10 +69,12 @@ public final class Placement {
           "cannot place "
               + replicas
               + " replicas on distinct nodes: "
-              + candidates.size()
-              + " of "
               + up
-              + " nodes up have "
+              + " of "
+              + nodes.size()
+              + " nodes are up, "
+              + candidates.size()
+              + " of them with "
               + sizeBytes
               + " bytes free");
     }

@@ -1,0 +1,280 @@
+package io.weft.cli;
+
+import io.weft.node.volume.VolumeService;
+import io.weft.node.volume.VolumeView;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code weft volume create|list|show|delete|move-owner}: the cluster's replicated volumes. */
+@Command(
+    name = "volume",
+    mixinStandardHelpOptions = true,
+    description = "Create, list, show, delete and move replicated volumes (any node's admin API).",
+    subcommands = {
+      VolumeCommand.Create.class,
+      VolumeCommand.ListVolumes.class,
+      VolumeCommand.Show.class,
+      VolumeCommand.Delete.class,
+      VolumeCommand.MoveOwner.class
+    })
+final class VolumeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Create a thin replicated volume. Replicas go on distinct nodes, spread across",
+        "zones when labels allow; with --nodes, on those (the first becomes owner)."
+      })
+  static final class Create implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Option(names = "--name", required = true, paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Option(
+        names = "--size",
+        required = true,
+        paramLabel = "SIZE",
+        converter = TargetCommand.SizeConverter.class,
+        description = "Size: 512M, 1G, ... (binary units).")
+    long size;
+
+    @Option(
+        names = "--replicas",
+        paramLabel = "N",
+        defaultValue = "1",
+        description = "Replica count. Default: ${DEFAULT-VALUE}.")
+    int replicas;
+
+    @Option(
+        names = "--nodes",
+        paramLabel = "N1,N2",
+        split = ",",
+        description = "Place replicas on these nodes; the first owns the volume.")
+    List<String> nodes = new ArrayList<>();
+
+    @Option(
+        names = "--allow-host",
+        paramLabel = "NQN",
+        description = "Host NQN allowed to connect; repeatable. None: any host.")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(
+        names = "--nqn",
+        paramLabel = "NQN",
+        description = "Subsystem NQN. Default: nqn.2026-11.io.weft:vol:NAME.")
+    String nqn;
+
+    @Option(
+        names = "--block-size",
+        paramLabel = "512|4096",
+        description = "Logical block size. Default 512.")
+    Integer blockSize;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "normal|json",
+        defaultValue = "normal",
+        description = "Output format. Default: ${DEFAULT-VALUE}.")
+    OutputFormat output;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (AdminClient client = admin.client()) {
+        VolumeView v =
+            client.createVolume(
+                new VolumeService.CreateRequest(
+                    name, size, replicas, nodes, allowHosts, nqn, blockSize));
+        if (output == OutputFormat.json) {
+          out.println(client.toJson(v));
+        } else {
+          out.println(
+              "created volume "
+                  + v.name()
+                  + " ("
+                  + Sizes.format(v.sizeBytes())
+                  + ", "
+                  + v.replicas()
+                  + " replicas on "
+                  + String.join(
+                      ",", v.replicaStates().stream().map(VolumeView.Replica::node).toList())
+                  + ", owner "
+                  + v.owner()
+                  + "): "
+                  + v.nqn());
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List volumes.")
+  static final class ListVolumes implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "normal|json",
+        defaultValue = "normal",
+        description = "Output format. Default: ${DEFAULT-VALUE}.")
+    OutputFormat output;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (AdminClient client = admin.client()) {
+        List<VolumeView> volumes = client.volumes();
+        if (output == OutputFormat.json) {
+          out.println(client.toJson(volumes));
+        } else if (volumes.isEmpty()) {
+          out.println("no volumes");
+        } else {
+          Table t = new Table("NAME", "SIZE", "REPLICAS", "OWNER", "GEN", "STATE", "NQN");
+          for (VolumeView v : volumes) {
+            t.row(
+                v.name(),
+                Sizes.format(v.sizeBytes()),
+                inSyncCount(v) + "/" + v.replicas(),
+                v.owner(),
+                v.generation(),
+                v.state(),
+                v.nqn());
+          }
+          t.print(out, "");
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  static long inSyncCount(VolumeView v) {
+    return v.replicaStates().stream().filter(r -> r.state().equals("in-sync")).count();
+  }
+
+  @Command(
+      name = "show",
+      mixinStandardHelpOptions = true,
+      description = "Show one volume and its replicas.")
+  static final class Show implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Option(
+        names = {"-o", "--output"},
+        paramLabel = "normal|json",
+        defaultValue = "normal",
+        description = "Output format. Default: ${DEFAULT-VALUE}.")
+    OutputFormat output;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (AdminClient client = admin.client()) {
+        VolumeView v = client.volume(name);
+        if (output == OutputFormat.json) {
+          out.println(client.toJson(v));
+        } else {
+          out.println("volume      " + v.name());
+          out.println("nqn         " + v.nqn());
+          out.println("uuid        " + v.uuid());
+          out.println(
+              "size        " + Sizes.format(v.sizeBytes()) + ", block size " + v.blockSize());
+          out.println(
+              "state       "
+                  + v.state()
+                  + " ("
+                  + inSyncCount(v)
+                  + " of "
+                  + v.replicas()
+                  + " replicas in sync)");
+          out.println("owner       " + v.owner() + ", generation " + v.generation());
+          out.println(
+              "hosts       "
+                  + (v.allowedHosts().isEmpty() ? "any" : String.join(", ", v.allowedHosts())));
+          Table t = new Table("NODE", "ROLE", "STATE");
+          for (VolumeView.Replica r : v.replicaStates()) {
+            t.row(r.node(), r.owner() ? "owner" : "replica", r.state());
+          }
+          t.print(out, "");
+        }
+      }
+      out.flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "delete",
+      mixinStandardHelpOptions = true,
+      description = "Delete a volume and its replicas.")
+  static final class Delete implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Override
+    public Integer call() {
+      try (AdminClient client = admin.client()) {
+        client.deleteVolume(name);
+      }
+      spec.commandLine().getOut().println("deleted volume " + name);
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "move-owner",
+      mixinStandardHelpOptions = true,
+      description = "Make another in-sync replica the owner (the next generation).")
+  static final class MoveOwner implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Option(names = "--to", required = true, paramLabel = "NODE", description = "The new owner.")
+    String to;
+
+    @Override
+    public Integer call() {
+      VolumeView v;
+      try (AdminClient client = admin.client()) {
+        v = client.moveOwner(name, to);
+      }
+      spec.commandLine()
+          .getOut()
+          .println("volume " + name + ": owner " + v.owner() + ", generation " + v.generation());
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package io.weft.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weft.node.StorageNode;
+import io.weft.store.embedded.EmbeddedStore;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code weft volume ...} against two storage nodes sharing one store. */
+class VolumeCommandsTest {
+  @TempDir Path dir;
+  private EmbeddedStore store;
+  private StorageNode n1;
+  private StorageNode n2;
+  private String admin1;
+  private String admin2;
+
+  private record Run(int code, String out, String err) {}
+
+  private static Run weft(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private StorageNode node(String id, String zone) throws Exception {
+    TargetConfig t =
+        new TargetConfig(
+            dir.resolve(id),
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(),
+            "127.0.0.1:0",
+            TuningConfig.defaults().withSpinNanos(0));
+    return StorageNode.start(
+        new StorageNode.Config(id, Map.of("zone", zone), 1L << 30, null, Duration.ofSeconds(3), t),
+        store);
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    store = EmbeddedStore.open(dir.resolve("store"));
+    n1 = node("n1", "z1");
+    n2 = node("n2", "z2");
+    admin1 = "127.0.0.1:" + n1.target().adminAddress().getPort();
+    admin2 = "127.0.0.1:" + n2.target().adminAddress().getPort();
+  }
+
+  @AfterEach
+  void stop() {
+    n2.close();
+    n1.close();
+    store.close();
+  }
+
+  @Test
+  void createsListsShowsMovesAndDeletesAVolume() throws Exception {
+    Run created =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "data",
+            "--size",
+            "32M",
+            "--replicas",
+            "2",
+            "--nodes",
+            "n2,n1",
+            "--admin",
+            admin1);
+    assertEquals(0, created.code(), created.err());
+    assertEquals(
+        "created volume data (32 MiB, 2 replicas on n2,n1, owner n2): nqn.2026-11.io.weft:vol:data",
+        created.out().strip());
+
+    Run list = weft("volume", "list", "--admin", admin2);
+    assertTrue(
+        list.out()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "data\\s+32 MiB\\s+2/2\\s+n2\\s+1\\s+healthy\\s+nqn\\.2026-11\\.io\\.weft:vol:data")),
+        list.out());
+
+    Run show = weft("volume", "show", "data", "--admin", admin1);
+    assertTrue(show.out().contains("owner       n2, generation 1"), show.out());
+    assertTrue(show.out().lines().anyMatch(l -> l.matches("n1\\s+replica\\s+in-sync")), show.out());
+
+    Run moved = weft("volume", "move-owner", "data", "--to", "n1", "--admin", admin2);
+    assertEquals(0, moved.code(), moved.err());
+    assertEquals("volume data: owner n1, generation 2", moved.out().strip());
+
+    JsonNode json =
+        new ObjectMapper()
+            .readTree(weft("volume", "show", "data", "-o", "json", "--admin", admin1).out());
+    assertEquals("n1", json.path("owner").asText());
+    assertEquals(2, json.path("generation").asInt());
+
+    Run tooMany =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "x",
+            "--size",
+            "1G",
+            "--replicas",
+            "3",
+            "--admin",
+            admin1);
+    assertEquals(ExitCodes.FAILED, tooMany.code());
+    assertTrue(tooMany.err().contains("cannot place 3 replicas"), tooMany.err());
+
+    Run notInSync = weft("volume", "move-owner", "data", "--to", "n9", "--admin", admin1);
+    assertEquals(ExitCodes.FAILED, notInSync.code());
+    assertTrue(notInSync.err().contains("holds no replica"), notInSync.err());
+
+    Run deleted = weft("volume", "delete", "data", "--admin", admin2);
+    assertEquals(0, deleted.code(), deleted.err());
+    assertEquals("no volumes", weft("volume", "list", "--admin", admin1).out().strip());
+    Run gone = weft("volume", "show", "data", "--admin", admin1);
+    assertEquals(ExitCodes.FAILED, gone.code());
+    assertTrue(gone.err().contains("no volume 'data'"), gone.err());
+  }
+}
