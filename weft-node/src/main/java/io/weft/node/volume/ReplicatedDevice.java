@@ -7,20 +7,30 @@ import io.weft.block.IoCallback;
 import io.weft.host.NvmeNamespace;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The owner's view of a replicated volume: reads come from the local replica; every write, flush,
- * write-zeroes and deallocate goes to the local replica and to every in-sync remote replica, and
- * completes only when all of them completed, with the durability the host asked for (FUA is passed
- * on). A remote that fails is removed from the in-sync set in the cluster store <em>before</em> the
- * operation completes without it; if that removal is refused because a newer owner took over, the
- * operation completes with {@link BlockStatus#PATH_UNAVAILABLE} and nothing is acknowledged.
+ * write-zeroes and deallocate goes to the local replica, to every in-sync remote replica and to
+ * every replica being rebuilt, and completes only when all of them completed, with the durability
+ * the host asked for (FUA is passed on). An in-sync remote that fails is removed from the in-sync
+ * set in the cluster store <em>before</em> the operation completes without it; if that removal is
+ * refused because a newer owner took over, the operation completes with {@link
+ * BlockStatus#PATH_UNAVAILABLE} and nothing is acknowledged. A replica being rebuilt that fails
+ * only ends its rebuild.
+ *
+ * <p>Every modifying operation marks the 1 MiB regions it touches: in the rebuild guard (so a copy
+ * never overwrites a newer write) and in the change map of every replica this owner dropped (so
+ * their rebuild copies only what they missed).
  */
 final class ReplicatedDevice implements BlockDevice {
   private static final Logger log = LoggerFactory.getLogger(ReplicatedDevice.class);
@@ -39,7 +49,11 @@ final class ReplicatedDevice implements BlockDevice {
   private final int blockShift;
   private final FailurePolicy policy;
   private final Executor blocking;
+  private final RegionMap guard;
+  private final Map<String, RegionMap> changeMaps = new ConcurrentHashMap<>();
+  private final Set<RemoteReplica> catchUpFailed = ConcurrentHashMap.newKeySet();
   private volatile List<RemoteReplica> remotes;
+  private volatile List<RemoteReplica> catchingUp = List.of();
   private volatile boolean fenced;
 
   ReplicatedDevice(
@@ -55,10 +69,28 @@ final class ReplicatedDevice implements BlockDevice {
     this.remotes = List.copyOf(remotes);
     this.policy = policy;
     this.blocking = blocking;
+    this.guard = new RegionMap(local.sizeBytes());
   }
 
   List<String> remoteNodes() {
     return remotes.stream().map(RemoteReplica::node).toList();
+  }
+
+  RegionMap guard() {
+    return guard;
+  }
+
+  BlockDevice local() {
+    return local;
+  }
+
+  boolean isFenced() {
+    return fenced;
+  }
+
+  /** After a newer owner took over: every operation from now on is refused. */
+  void fence() {
+    fenced = true;
   }
 
   /** Stops writing to replicas the store no longer lists as in sync (another path dropped them). */
@@ -76,9 +108,37 @@ final class ReplicatedDevice implements BlockDevice {
     }
   }
 
-  /** After a newer owner took over: every operation from now on is refused. */
-  void fence() {
-    fenced = true;
+  /**
+   * Mirrors every operation from now on to {@code r} as well (a replica being rebuilt); its failure
+   * fails the rebuild, never the host's operation.
+   */
+  synchronized void addCatchingUp(RemoteReplica r) {
+    List<RemoteReplica> more = new ArrayList<>(catchingUp);
+    more.add(r);
+    catchingUp = List.copyOf(more);
+  }
+
+  boolean catchUpFailed(RemoteReplica r) {
+    return catchUpFailed.contains(r);
+  }
+
+  /** The rebuilt replica becomes an in-sync target (its failures drop it from now on). */
+  synchronized void promote(RemoteReplica r) {
+    removeCatchingUp(r);
+    List<RemoteReplica> more = new ArrayList<>(remotes);
+    more.add(r);
+    remotes = List.copyOf(more);
+  }
+
+  synchronized void removeCatchingUp(RemoteReplica r) {
+    List<RemoteReplica> rest = new ArrayList<>(catchingUp);
+    rest.remove(r);
+    catchingUp = List.copyOf(rest);
+  }
+
+  /** What {@code node} missed since this owner dropped it, or null if unknown (copy it all). */
+  RegionMap takeChangeMap(String node) {
+    return changeMaps.remove(node);
   }
 
   @Override
@@ -111,6 +171,8 @@ final class ReplicatedDevice implements BlockDevice {
     long slba = offset >>> blockShift;
     int blocks = length >>> blockShift;
     fanOut(
+        offset,
+        length,
         cb -> local.write(offset, src, srcIndex, length, fua, cb),
         ns ->
             fua ? ns.writeFua(slba, blocks, src, srcIndex) : ns.write(slba, blocks, src, srcIndex),
@@ -119,7 +181,7 @@ final class ReplicatedDevice implements BlockDevice {
 
   @Override
   public void flush(IoCallback callback) {
-    fanOut(local::flush, NvmeNamespace::flush, callback);
+    fanOut(0, 0, local::flush, NvmeNamespace::flush, callback);
   }
 
   @Override
@@ -127,48 +189,95 @@ final class ReplicatedDevice implements BlockDevice {
     long slba = offset >>> blockShift;
     int blocks = (int) (length >>> blockShift);
     fanOut(
-        cb -> local.writeZeroes(offset, length, cb), ns -> ns.writeZeroes(slba, blocks), callback);
+        offset,
+        length,
+        cb -> local.writeZeroes(offset, length, cb),
+        ns -> ns.writeZeroes(slba, blocks),
+        callback);
   }
 
   @Override
   public void deallocate(long offset, long length, IoCallback callback) {
     long slba = offset >>> blockShift;
     long blocks = length >>> blockShift;
-    fanOut(cb -> local.deallocate(offset, length, cb), ns -> ns.deallocate(slba, blocks), callback);
+    fanOut(
+        offset,
+        length,
+        cb -> local.deallocate(offset, length, cb),
+        ns -> ns.deallocate(slba, blocks),
+        callback);
   }
 
-  /** One operation on the local replica and every remote; completes once, when all did. */
+  /**
+   * One operation on the local replica and every remote; completes once, when all did. A modifying
+   * operation ({@code length > 0}) marks its regions first.
+   */
   private void fanOut(
-      java.util.function.Consumer<IoCallback> onLocal,
+      long offset,
+      long length,
+      Consumer<IoCallback> onLocal,
       Function<NvmeNamespace, CompletableFuture<Void>> onRemote,
       IoCallback callback) {
     if (fenced) {
       callback.complete(BlockStatus.PATH_UNAVAILABLE);
       return;
     }
-    List<RemoteReplica> targets = remotes;
-    Fan fan = new Fan(targets.size() + 1, callback);
-    for (RemoteReplica r : targets) {
-      CompletableFuture<Void> f;
-      try {
-        f = onRemote.apply(r.namespace());
-      } catch (RuntimeException e) {
-        f = CompletableFuture.failedFuture(e);
+    IoCallback done = callback;
+    if (length > 0) {
+      guard.mark(offset, length);
+      guard.begin(offset, length);
+      for (RegionMap m : changeMaps.values()) {
+        m.mark(offset, length);
       }
-      f.whenComplete(
-          (ok, error) -> {
-            if (error == null) {
-              fan.done(BlockStatus.OK);
-            } else {
-              blocking.execute(() -> fan.done(replicaFailed(r, error)));
-            }
-          });
+      done =
+          status -> {
+            guard.end(offset, length);
+            callback.complete(status);
+          };
+    }
+    List<RemoteReplica> targets = remotes;
+    List<RemoteReplica> rebuilding = catchingUp;
+    Fan fan = new Fan(targets.size() + rebuilding.size() + 1, done);
+    for (RemoteReplica r : rebuilding) {
+      send(onRemote, r)
+          .whenComplete(
+              (ok, error) -> {
+                if (error != null && catchUpFailed.add(r)) {
+                  log.warn(
+                      "volume {}: rebuild of {} failed: {}", volume, r.node(), error.toString());
+                }
+                fan.done(BlockStatus.OK);
+              });
+    }
+    for (RemoteReplica r : targets) {
+      send(onRemote, r)
+          .whenComplete(
+              (ok, error) -> {
+                if (error == null) {
+                  fan.done(BlockStatus.OK);
+                } else {
+                  blocking.execute(() -> fan.done(replicaFailed(r, error, offset, length)));
+                }
+              });
     }
     onLocal.accept(fan::done);
   }
 
+  private static CompletableFuture<Void> send(
+      Function<NvmeNamespace, CompletableFuture<Void>> onRemote, RemoteReplica r) {
+    try {
+      return onRemote.apply(r.namespace());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** Drops a failed replica (blocking store call); the status the operation gets for it. */
-  private int replicaFailed(RemoteReplica r, Throwable error) {
+  private int replicaFailed(RemoteReplica r, Throwable error, long offset, long length) {
+    // What this operation did on that replica is unknown now: its rebuild must copy the range.
+    changeMaps
+        .computeIfAbsent(r.node(), n -> new RegionMap(local.sizeBytes()))
+        .mark(offset, length);
     synchronized (this) {
       if (!remotes.contains(r)) {
         return fenced ? BlockStatus.PATH_UNAVAILABLE : BlockStatus.OK; // dropped already
@@ -177,8 +286,8 @@ final class ReplicatedDevice implements BlockDevice {
       try {
         dropped = policy.dropReplica(r.node(), error);
       } catch (RuntimeException e) {
-        // The store cannot be reached: the write is neither on every in-sync replica nor may the
-        // replica be dropped, so it cannot be acknowledged.
+        // The store cannot be reached: the operation is neither on every in-sync replica nor may
+        // the replica be dropped, so it cannot be acknowledged.
         log.warn("volume {}: cannot drop replica {}: {}", volume, r.node(), e.toString());
         return BlockStatus.IO_ERROR;
       }
@@ -228,6 +337,10 @@ final class ReplicatedDevice implements BlockDevice {
     for (RemoteReplica r : remotes) {
       r.close();
     }
+    for (RemoteReplica r : catchingUp) {
+      r.close();
+    }
     remotes = List.of();
+    catchingUp = List.of();
   }
 }

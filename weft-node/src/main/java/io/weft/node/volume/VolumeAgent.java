@@ -67,6 +67,7 @@ public final class VolumeAgent implements AutoCloseable {
     VolumeDevice device;
     ReplicatedDevice replicated;
     long servedGeneration;
+    final Map<String, Long> rebuilding = new java.util.concurrent.ConcurrentHashMap<>();
     String allowedOwner;
     int anaState = -1;
   }
@@ -202,6 +203,7 @@ public final class VolumeAgent implements AutoCloseable {
       } else {
         lv.replicated.keepOnly(r.inSync());
       }
+      startRebuilds(lv, r, nodes);
     } else {
       stopOwning(lv);
       setAna(lv, AnaLogPage.INACCESSIBLE);
@@ -269,6 +271,95 @@ public final class VolumeAgent implements AutoCloseable {
     }
     log.warn("volume {}: cannot reach the replica on {}: {}", r.name(), node, String.valueOf(last));
     return null;
+  }
+
+  /** Starts a rebuild for every replica that is up but out of sync (one at a time per node). */
+  private void startRebuilds(LocalVolume lv, VolumeRecord r, Map<String, NodeStatus> nodes) {
+    ReplicatedDevice device = lv.replicated;
+    if (device == null) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    for (String node : r.nodes()) {
+      if (node.equals(me) || r.isInSync(node) || !up(nodes, node)) {
+        continue;
+      }
+      Long since = lv.rebuilding.get(node);
+      if (since != null) {
+        continue; // running, or backing off after a failure
+      }
+      lv.rebuilding.put(node, now);
+      String address = nodes.get(node).info().nvmeAddress();
+      blocking.execute(() -> rebuild(lv, device, r, node, address));
+    }
+  }
+
+  private void rebuild(
+      LocalVolume lv, ReplicatedDevice device, VolumeRecord r, String node, String address) {
+    boolean joined = false;
+    RemoteReplica remote = connect(r, node, address);
+    try {
+      if (remote == null) {
+        return;
+      }
+      Rebuild rebuild =
+          new Rebuild(
+              r.name(),
+              device,
+              remote,
+              (copied, total, full) ->
+                  volumes.reportRebuild(
+                      r.name(), new VolumeService.RebuildProgress(node, copied, total, full)),
+              () -> lv.replicated == device && !device.isFenced());
+      if (!rebuild.copy()) {
+        return;
+      }
+      device.promote(remote);
+      joined = rejoin(r.name(), r.generation(), node);
+      if (joined && !device.remoteNodes().contains(node)) {
+        // It failed between promotion and the store update: out again, before any ack relies on it.
+        dropReplica(r.name(), r.generation(), node);
+        joined = false;
+      }
+      if (joined) {
+        log.info("volume {}: replica on {} is rebuilt and back in sync", r.name(), node);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("volume {}: rebuild of {} failed: {}", r.name(), node, e.toString());
+    } finally {
+      if (!joined && remote != null) {
+        device.removeCatchingUp(remote);
+        device.keepOnly(volumes.get(r.name()).map(v -> v.volume().inSync()).orElse(List.of()));
+        remote.close();
+      }
+      try {
+        volumes.clearRebuild(r.name(), node);
+      } catch (RuntimeException e) {
+        // advisory record; the next rebuild replaces it
+      }
+      if (joined) {
+        lv.rebuilding.remove(node);
+      } else {
+        // Try again after a pause, not in a tight loop against a replica that keeps failing.
+        agent.schedule(() -> lv.rebuilding.remove(node), 3, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /** Adds a rebuilt replica to the in-sync set, if this node still owns the volume. */
+  private boolean rejoin(String name, long generation, String node) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      VolumeService.Versioned v = volumes.get(name).orElse(null);
+      if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
+        return false;
+      }
+      if (volumes.replace(v, v.volume().withInSync(node))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

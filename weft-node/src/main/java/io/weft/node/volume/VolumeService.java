@@ -110,11 +110,13 @@ public final class VolumeService {
   /** Deletes the record; every node then stops exporting it and removes its replica. */
   public void delete(String name) {
     Versioned v = require(name);
+    List<Op> ops = new ArrayList<>();
+    ops.add(Op.delete(PREFIX + name));
+    for (KeyValue kv : store.list(REBUILD + name + "/")) {
+      ops.add(Op.delete(kv.key()));
+    }
     if (!store
-        .txn(
-            List.of(Compare.modRevision(PREFIX + name, v.modRevision())),
-            List.of(Op.delete(PREFIX + name)),
-            List.of())
+        .txn(List.of(Compare.modRevision(PREFIX + name, v.modRevision())), ops, List.of())
         .succeeded()) {
       throw new NodeException("volume '" + name + "' changed meanwhile; try again");
     }
@@ -154,6 +156,41 @@ public final class VolumeService {
       }
     }
     throw new NodeException("volume '" + name + "' keeps changing; try again");
+  }
+
+  /** A rebuild's progress as the owner reports it ({@code rebuild/<volume>/<node>}). */
+  public record RebuildProgress(String node, long copiedRegions, long totalRegions, boolean full) {
+    public int percent() {
+      return totalRegions == 0 ? 100 : (int) (copiedRegions * 100 / totalRegions);
+    }
+  }
+
+  static final String REBUILD = "rebuild/";
+
+  void reportRebuild(String volume, RebuildProgress p) {
+    try {
+      store.put(REBUILD + volume + "/" + p.node(), JSON.writeValueAsBytes(p));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  void clearRebuild(String volume, String node) {
+    store.delete(REBUILD + volume + "/" + node);
+  }
+
+  /** Rebuilds under way for a volume, by node. */
+  public Map<String, RebuildProgress> rebuilds(String volume) {
+    Map<String, RebuildProgress> out = new HashMap<>();
+    for (KeyValue kv : store.list(REBUILD + volume + "/")) {
+      try {
+        RebuildProgress p = JSON.readValue(kv.value(), RebuildProgress.class);
+        out.put(p.node(), p);
+      } catch (IOException e) {
+        // a progress record is advisory; an unreadable one is skipped
+      }
+    }
+    return out;
   }
 
   static byte[] json(VolumeRecord v) {

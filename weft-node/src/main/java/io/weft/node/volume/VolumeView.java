@@ -21,9 +21,25 @@ public record VolumeView(
   public record Replica(String node, boolean owner, String state) {}
 
   static VolumeView of(VolumeRecord r) {
+    return of(r, java.util.Map.of());
+  }
+
+  static VolumeView of(
+      VolumeRecord r, java.util.Map<String, VolumeService.RebuildProgress> rebuilds) {
     List<Replica> replicas = new ArrayList<>();
     for (String n : r.nodes()) {
-      replicas.add(new Replica(n, n.equals(r.owner()), r.isInSync(n) ? "in-sync" : "out-of-sync"));
+      VolumeService.RebuildProgress p = rebuilds.get(n);
+      String state =
+          r.isInSync(n)
+              ? "in-sync"
+              : p != null
+                  ? "rebuilding "
+                      + p.percent()
+                      + "% ("
+                      + (p.full() ? "full copy" : "changed regions")
+                      + ")"
+                  : "out-of-sync";
+      replicas.add(new Replica(n, n.equals(r.owner()), state));
     }
     return new VolumeView(
         r.name(),

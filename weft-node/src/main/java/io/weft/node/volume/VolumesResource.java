@@ -40,7 +40,8 @@ public final class VolumesResource implements AdminResource {
                         .get(request.param("name"))
                         .orElseThrow(
                             () -> new HttpError(404, "no volume '" + request.param("name") + "'"))
-                        .volume())));
+                        .volume(),
+                    volumes.rebuilds(request.param("name")))));
     router.delete(
         "/v1/volumes/{name}",
         request -> {
@@ -66,8 +67,10 @@ public final class VolumesResource implements AdminResource {
         });
   }
 
-  private static List<VolumeView> views(List<VolumeService.Versioned> all) {
-    return all.stream().map(v -> VolumeView.of(v.volume())).toList();
+  private List<VolumeView> views(List<VolumeService.Versioned> all) {
+    return all.stream()
+        .map(v -> VolumeView.of(v.volume(), volumes.rebuilds(v.volume().name())))
+        .toList();
   }
 
   private interface Call<T> {

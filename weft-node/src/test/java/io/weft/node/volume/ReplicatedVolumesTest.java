@@ -300,4 +300,54 @@ class ReplicatedVolumesTest {
         "files gone", Duration.ofSeconds(5), () -> !Files.exists(dir.resolve("n2/volumes/v5.img")));
     assertEquals(new ArrayList<>(), new ArrayList<>(volumes().list()));
   }
+
+  @Test
+  void aReturningReplicaIsRebuiltFromItsChangedRegionsWhileWritesGoOn() throws Exception {
+    VolumeRecord v = create("v6", 2, List.of("n1", "n2"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    try (HostController c = host("n1", v.nqn())) {
+      NvmeNamespace ns = c.namespace(1);
+      write(ns, 0, pattern(1 << 20, 8));
+      nodes.get("n2").crash();
+      write(ns, 5L << 20, pattern(64 << 10, 9)); // n2 misses this: region 5
+      assertEquals(List.of("n1"), record("v6").inSync());
+      nodes.put("n2", StorageNode.start(config("n2", "z2"), store));
+      // Keep writing while the rebuild runs; every write reaches n2 too once it started.
+      Random random = new Random(10);
+      long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      while (System.nanoTime() < end || !record("v6").isInSync("n2")) {
+        long offset = (long) random.nextInt((int) (SIZE / 4096)) * 4096;
+        write(ns, offset, pattern(4096, random.nextLong()));
+        if (System.nanoTime() - end > Duration.ofSeconds(20).toNanos()) {
+          throw new AssertionError("n2 not back in sync: " + record("v6"));
+        }
+      }
+      ns.flushBlocking();
+    }
+    assertEquals(List.of("n1", "n2"), record("v6").inSync());
+    assertArrayEquals(replicaFile("n1", "v6"), replicaFile("n2", "v6"), "identical replicas");
+  }
+
+  @Test
+  void aFormerOwnerComesBackWithAFullCopy() throws Exception {
+    VolumeRecord v = create("v7", 3, List.of("n1", "n2", "n3"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), 0, pattern(2 << 20, 11));
+    }
+    nodes.get("n1").crash();
+    await(
+        "n2 owner", TTL.plus(Duration.ofSeconds(8)), () -> ana("n2", v.nqn()).equals("optimized"));
+    try (HostController c = host("n2", v.nqn())) {
+      write(c.namespace(1), 3L << 20, pattern(1 << 20, 12));
+    }
+    nodes.put("n1", StorageNode.start(config("n1", "z1"), store));
+    await("n1 rebuilt", Duration.ofSeconds(30), () -> record("v7").inSync().size() == 3);
+    VolumeRecord r = record("v7");
+    assertEquals("n2", r.owner());
+    assertEquals("inaccessible", ana("n1", v.nqn()), "the former owner is a plain replica now");
+    byte[] owner = replicaFile("n2", "v7");
+    assertArrayEquals(owner, replicaFile("n1", "v7"));
+    assertArrayEquals(owner, replicaFile("n3", "v7"));
+  }
 }

@@ -1,0 +1,99 @@
+package io.weft.node.volume;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Per-region bookkeeping of a volume's writes, in {@link #REGION} units: which regions were written
+ * (a set of bits, safe to mark from any thread) and, while a rebuild copies, how many writes are in
+ * flight in each. Used both as a change map (what a replica missed while it was out of sync) and as
+ * the rebuild's guard against copying a region under a concurrent write.
+ */
+final class RegionMap {
+  /** 1 MiB regions: a 1 TiB volume needs 128 KiB of bits. */
+  static final int REGION_SHIFT = 20;
+
+  static final long REGION = 1L << REGION_SHIFT;
+
+  private final int regions;
+  private final AtomicLongArray bits;
+  private final AtomicIntegerArray inFlight;
+
+  RegionMap(long sizeBytes) {
+    this.regions = (int) ((sizeBytes + REGION - 1) >>> REGION_SHIFT);
+    this.bits = new AtomicLongArray((regions + 63) >>> 6);
+    this.inFlight = new AtomicIntegerArray(regions);
+  }
+
+  int regions() {
+    return regions;
+  }
+
+  /** Marks every region the byte range touches. */
+  void mark(long offset, long length) {
+    if (length <= 0) {
+      return;
+    }
+    int first = (int) (offset >>> REGION_SHIFT);
+    int last = (int) Math.min(regions - 1, (offset + length - 1) >>> REGION_SHIFT);
+    for (int r = first; r <= last; r++) {
+      int word = r >>> 6;
+      long bit = 1L << (r & 63);
+      bits.getAndUpdate(word, w -> w | bit);
+    }
+  }
+
+  /** Marks everything (a full copy). */
+  void markAll() {
+    mark(0, (long) regions << REGION_SHIFT);
+  }
+
+  boolean isMarked(int region) {
+    return (bits.get(region >>> 6) & (1L << (region & 63))) != 0;
+  }
+
+  /** Clears a region's mark; true if it was marked. */
+  boolean clear(int region) {
+    long bit = 1L << (region & 63);
+    return (bits.getAndUpdate(region >>> 6, w -> w & ~bit) & bit) != 0;
+  }
+
+  int countMarked() {
+    int n = 0;
+    for (int i = 0; i < bits.length(); i++) {
+      n += Long.bitCount(bits.get(i));
+    }
+    return n;
+  }
+
+  void begin(long offset, long length) {
+    forEach(offset, length, r -> inFlight.incrementAndGet(r));
+  }
+
+  void end(long offset, long length) {
+    forEach(offset, length, r -> inFlight.decrementAndGet(r));
+  }
+
+  int inFlight(int region) {
+    return inFlight.get(region);
+  }
+
+  /** Copies every mark of {@code other} into this map. */
+  void addAll(RegionMap other) {
+    for (int i = 0; i < bits.length(); i++) {
+      long w = other.bits.get(i);
+      bits.getAndUpdate(i, x -> x | w);
+    }
+  }
+
+  private void forEach(long offset, long length, java.util.function.IntConsumer action) {
+    if (length <= 0) {
+      return;
+    }
+    int first = (int) (offset >>> REGION_SHIFT);
+    int last = (int) Math.min(regions - 1, (offset + length - 1) >>> REGION_SHIFT);
+    for (int r = first; r <= last; r++) {
+      action.accept(r);
+    }
+  }
+}
