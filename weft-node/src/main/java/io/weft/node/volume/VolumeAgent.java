@@ -334,10 +334,12 @@ public final class VolumeAgent implements AutoCloseable {
         device.keepOnly(volumes.get(r.name()).map(v -> v.volume().inSync()).orElse(List.of()));
         remote.close();
       }
-      try {
-        volumes.clearRebuild(r.name(), node);
-      } catch (RuntimeException e) {
-        // advisory record; the next rebuild replaces it
+      if (!joined) {
+        try {
+          volumes.clearRebuild(r.name(), node);
+        } catch (RuntimeException e) {
+          // advisory record; the next rebuild replaces it
+        }
       }
       if (joined) {
         lv.rebuilding.remove(node);

@@ -158,7 +158,10 @@ public final class VolumeService {
     throw new NodeException("volume '" + name + "' keeps changing; try again");
   }
 
-  /** A rebuild's progress as the owner reports it ({@code rebuild/<volume>/<node>}). */
+  /**
+   * A rebuild's progress as the owner reports it ({@code rebuild/<volume>/<node>}); the last one
+   * stays after it completed, so operators can see what it copied.
+   */
   public record RebuildProgress(String node, long copiedRegions, long totalRegions, boolean full) {
     public int percent() {
       return totalRegions == 0 ? 100 : (int) (copiedRegions * 100 / totalRegions);

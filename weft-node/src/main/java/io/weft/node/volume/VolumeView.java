@@ -32,7 +32,7 @@ public record VolumeView(
       String state =
           r.isInSync(n)
               ? "in-sync"
-              : p != null
+              : p != null && p.copiedRegions() < p.totalRegions()
                   ? "rebuilding "
                       + p.percent()
                       + "% ("

@@ -312,7 +312,15 @@ class ReplicatedVolumesTest {
       write(ns, 5L << 20, pattern(64 << 10, 9)); // n2 misses this: region 5
       assertEquals(List.of("n1"), record("v6").inSync());
       nodes.put("n2", StorageNode.start(config("n2", "z2"), store));
-      // Keep writing while the rebuild runs; every write reaches n2 too once it started.
+      await("n2 rebuilt", Duration.ofSeconds(20), () -> record("v6").isInSync("n2"));
+      VolumeService.RebuildProgress last = volumes().rebuilds("v6").get("n2");
+      assertEquals(1, last.totalRegions(), "only the region it missed was copied: " + last);
+      assertFalse(last.full());
+      assertArrayEquals(replicaFile("n1", "v6"), replicaFile("n2", "v6"), "identical replicas");
+      // Out again, and rebuilt while writes keep coming (each reaches n2 once its rebuild began).
+      nodes.get("n2").crash();
+      write(ns, 0, pattern(4096, 13));
+      nodes.put("n2", StorageNode.start(config("n2", "z2"), store));
       Random random = new Random(10);
       long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
       while (System.nanoTime() < end || !record("v6").isInSync("n2")) {
