@@ -4,13 +4,15 @@ import java.util.Map;
 
 /**
  * What a node publishes about itself in the cluster store ({@code nodes/info/<id>}): where hosts
- * and other nodes reach it, where it stands (labels such as zone and rack, which placement spreads
- * replicas across), its capacity, and when it started and was last seen alive.
+ * reach it ({@code nvmeAddress}, the advertised one behind NAT) and where other nodes do ({@code
+ * peerAddress}, the bound one), where it stands (labels such as zone and rack, which placement
+ * spreads replicas across), its capacity, and when it started and was last seen alive.
  */
 public record NodeInfo(
     String id,
     String uuid,
     String nvmeAddress,
+    String peerAddress,
     String adminAddress,
     Map<String, String> labels,
     long capacityBytes,
@@ -38,6 +40,7 @@ public record NodeInfo(
         id,
         uuid,
         nvmeAddress,
+        peerAddress,
         adminAddress,
         labels,
         capacityBytes,

@@ -98,6 +98,7 @@ public final class StorageNode implements AutoCloseable {
               identity.id(),
               identity.uuid().toString(),
               nvmeAddress(tc, target),
+              peerAddress(tc, target),
               hostPort(target.adminAddress()),
               config.labels(),
               capacity,
@@ -143,6 +144,23 @@ public final class StorageNode implements AutoCloseable {
       return first.advertiseHost() + ":" + port;
     }
     return hostPort(bound);
+  }
+
+  /**
+   * What other nodes dial for replication: the bound address; for a wildcard bind, the advertised
+   * host, else this machine's address.
+   */
+  private static String peerAddress(TargetConfig tc, Target target) throws IOException {
+    InetSocketAddress bound = target.listenAddresses().get(0);
+    if (!bound.getAddress().isAnyLocalAddress()) {
+      return hostPort(bound);
+    }
+    ListenerConfig first = tc.listeners().get(0);
+    String host =
+        first.advertiseHost() != null
+            ? first.advertiseHost()
+            : java.net.InetAddress.getLocalHost().getHostAddress();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
   }
 
   private static String hostPort(InetSocketAddress a) {

@@ -36,6 +36,7 @@ class NodeRegistryTest {
         id,
         uuid,
         "127.0.0.1:4420",
+        "127.0.0.1:4420",
         "127.0.0.1:9420",
         Map.of(NodeInfo.ZONE, zone, NodeInfo.RACK, "r1"),
         1L << 40,

@@ -222,7 +222,7 @@ public final class VolumeAgent implements AutoCloseable {
         continue;
       }
       NodeStatus peer = nodes.get(node);
-      RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().nvmeAddress());
+      RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().peerAddress());
       if (remote != null) {
         remotes.add(remote);
         continue;
@@ -289,7 +289,7 @@ public final class VolumeAgent implements AutoCloseable {
         continue; // running, or backing off after a failure
       }
       lv.rebuilding.put(node, now);
-      String address = nodes.get(node).info().nvmeAddress();
+      String address = nodes.get(node).info().peerAddress();
       blocking.execute(() -> rebuild(lv, device, r, node, address));
     }
   }
