@@ -1,0 +1,209 @@
+package io.weft.interop;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Weft cluster as real processes on loopback: one etcd member (Debian's etcd-server) and storage
+ * nodes ({@code java -jar weft.jar node ...}) that can be killed with SIGKILL and started again on
+ * the same data directory. Logs go to the run directory.
+ */
+final class ClusterProcesses implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** One node: its id, zone, NVMe/TCP and admin ports, and what it advertises to hosts. */
+  record Node(String id, String zone, int port, int adminPort, String advertise) {
+    String admin() {
+      return "127.0.0.1:" + adminPort;
+    }
+  }
+
+  private final Path jar;
+  private final Path work;
+  private final Path logs;
+  private final int etcdPort;
+  private final int leaseTtlSeconds;
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+  private final Map<String, Process> running = new LinkedHashMap<>();
+  private final Map<String, Integer> starts = new LinkedHashMap<>();
+  private Process etcd;
+
+  ClusterProcesses(Path jar, Path work, Path logs, int leaseTtlSeconds) {
+    this.jar = jar;
+    this.work = work;
+    this.logs = logs;
+    this.leaseTtlSeconds = leaseTtlSeconds;
+    this.etcdPort = Interop.freePort();
+  }
+
+  /** Starts one etcd member; without an etcd binary the suite cannot run. */
+  void startEtcd() throws Exception {
+    Path binary = Path.of("/usr/bin/etcd");
+    if (!Files.isExecutable(binary)) {
+      Interop.cannotRun("no etcd (apt-get install etcd-server; bin/test installs it)");
+    }
+    int peer = Interop.freePort();
+    etcd =
+        new ProcessBuilder(
+                binary.toString(),
+                "--name",
+                "m0",
+                "--data-dir",
+                work.resolve("etcd").toString(),
+                "--listen-client-urls",
+                "http://127.0.0.1:" + etcdPort,
+                "--advertise-client-urls",
+                "http://127.0.0.1:" + etcdPort,
+                "--listen-peer-urls",
+                "http://127.0.0.1:" + peer,
+                "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + peer,
+                "--initial-cluster",
+                "m0=http://127.0.0.1:" + peer)
+            .redirectErrorStream(true)
+            .redirectOutput(logs.resolve("etcd.log").toFile())
+            .start();
+    awaitPort(etcdPort, Duration.ofSeconds(30), etcd, "etcd");
+  }
+
+  String storeSpec() {
+    return "etcd://127.0.0.1:" + etcdPort;
+  }
+
+  Node add(String id, String zone, String advertise) {
+    int[] ports = Interop.freePorts(2);
+    Node n = new Node(id, zone, ports[0], ports[1], advertise);
+    nodes.put(id, n);
+    return n;
+  }
+
+  Node node(String id) {
+    return nodes.get(id);
+  }
+
+  Path dataDir(String id) {
+    return work.resolve(id);
+  }
+
+  void start(String id) throws Exception {
+    Node n = nodes.get(id);
+    int count = starts.merge(id, 1, Integer::sum);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Interop.javaBinary().toString());
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(
+        List.of(
+            "node",
+            "--id",
+            id,
+            "--zone",
+            n.zone(),
+            "--listen",
+            "127.0.0.1:" + n.port() + (n.advertise() == null ? "" : ",advertise=" + n.advertise()),
+            "--admin",
+            n.admin(),
+            "--data-dir",
+            dataDir(id).toString(),
+            "--store",
+            storeSpec(),
+            "--lease-ttl",
+            Integer.toString(leaseTtlSeconds),
+            "--spin-us",
+            "0"));
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectErrorStream(true)
+            .redirectOutput(
+                ProcessBuilder.Redirect.appendTo(logs.resolve(id + "-" + count + ".log").toFile()))
+            .start();
+    running.put(id, p);
+    awaitPort(n.port(), Duration.ofSeconds(60), p, id);
+    awaitPort(n.adminPort(), Duration.ofSeconds(60), p, id);
+  }
+
+  /** SIGKILL: the node gets no chance to revoke its lease or close a connection. */
+  void kill(String id) throws InterruptedException {
+    Process p = running.get(id);
+    p.destroyForcibly();
+    p.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** {@code java -jar weft.jar ARGS...} (the CLI) and its result. */
+  Interop.CommandResult cli(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Interop.javaBinary().toString());
+    cmd.add("--sun-misc-unsafe-memory-access=allow");
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    return Interop.run(cmd, 120);
+  }
+
+  /** GET on a node's admin API, as JSON. */
+  JsonNode get(String id, String path) throws IOException, InterruptedException {
+    HttpResponse<byte[]> r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create("http://" + nodes.get(id).admin() + path))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (r.statusCode() != 200) {
+      throw new IOException("GET " + path + " on " + id + ": HTTP " + r.statusCode());
+    }
+    return JSON.readTree(r.body());
+  }
+
+  private static void awaitPort(int port, Duration limit, Process p, String what) throws Exception {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+        return;
+      } catch (IOException e) {
+        if (!p.isAlive()) {
+          throw new IllegalStateException(what + " exited with " + p.exitValue());
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(what + " not listening on " + port);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Process p : running.values()) {
+      p.destroy();
+    }
+    for (Process p : running.values()) {
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    if (etcd != null) {
+      etcd.destroyForcibly();
+      etcd.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+}
