@@ -128,6 +128,15 @@ public final class Target implements AutoCloseable {
     }
   }
 
+  /** Hands out controller IDs of a subsystem only from {@code min..max} (see Subsystem). */
+  public void setCntlidRange(String nqn, int min, int max) throws TargetException {
+    try {
+      subsystem(nqn).cntlidRange(min, max);
+    } catch (IllegalArgumentException e) {
+      throw new TargetException(TargetException.Kind.INVALID, e.getMessage());
+    }
+  }
+
   /** Replaces a subsystem's allow-list; connected hosts no longer on it are disconnected. */
   public void setAllowedHosts(String nqn, java.util.Set<String> hosts, String reason)
       throws TargetException {

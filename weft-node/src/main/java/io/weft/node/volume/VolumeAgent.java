@@ -46,6 +46,9 @@ public final class VolumeAgent implements AutoCloseable {
   /** How long a new owner keeps trying to reach a replica before it drops it from in-sync. */
   static final long CONNECT_PATIENCE_MS = 10_000;
 
+  /** Controller IDs per node of a volume: 15 nodes fit below 0xFFEF. */
+  static final int CNTLIDS_PER_NODE = 4096;
+
   /** The host-facing port whose ANA state the agent sets (a node has one listener). */
   static final int PORT = 1;
 
@@ -429,6 +432,9 @@ public final class VolumeAgent implements AutoCloseable {
       target.createSubsystem(
           new SubsystemConfig(
               r.nqn(), null, "Weft volume " + r.name(), null, r.allowedHosts(), List.of()));
+      // One NVM subsystem spans nodes: each node's controllers get IDs of their own.
+      int index = r.nodes().indexOf(me);
+      target.setCntlidRange(r.nqn(), 1 + index * CNTLIDS_PER_NODE, (index + 1) * CNTLIDS_PER_NODE);
       // Inaccessible until this node knows it owns the volume.
       target.setAnaState(r.nqn(), PORT, 1, AnaLogPage.name(AnaLogPage.INACCESSIBLE));
       lv.anaState = AnaLogPage.INACCESSIBLE;

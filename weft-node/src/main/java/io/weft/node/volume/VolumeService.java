@@ -28,6 +28,9 @@ public final class VolumeService {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
+  /** Each replica's node takes its own range of controller IDs below 0xFFEF. */
+  static final int MAX_REPLICAS = 15;
+
   private final ClusterStore store;
   private final NodeRegistry nodes;
 
@@ -57,6 +60,9 @@ public final class VolumeService {
     int blockSize = r.blockSize() == null ? 512 : r.blockSize();
     if (blockSize != 512 && blockSize != 4096) {
       throw new NodeException("block size must be 512 or 4096");
+    }
+    if (r.replicas() > MAX_REPLICAS) {
+      throw new NodeException("at most " + MAX_REPLICAS + " replicas, not " + r.replicas());
     }
     if (r.sizeBytes() <= 0 || r.sizeBytes() % blockSize != 0) {
       throw new NodeException("size must be a positive multiple of " + blockSize + " bytes");

@@ -187,7 +187,13 @@ class ReplicatedVolumesTest {
     assertArrayEquals(data, java.util.Arrays.copyOfRange(f2, 4096, 4096 + data.length));
 
     // The non-owner's path refuses I/O with a path status a multipath host fails over on.
-    try (HostController c = host("n2", v.nqn())) {
+    try (HostController c = host("n2", v.nqn());
+        HostController other = host("n1", v.nqn())) {
+      assertTrue(
+          c.cntlid() != other.cntlid(),
+          "controller IDs are unique across the nodes of one subsystem (the Linux host rejects a"
+              + " duplicate): "
+              + c.cntlid());
       NvmeException e = assertThrows(NvmeException.class, () -> read(c.namespace(1), 0, 512));
       assertEquals(Status.SCT_PATH, Status.sct(e.status()), e.getMessage());
       assertFalse(Status.dnr(e.status()));

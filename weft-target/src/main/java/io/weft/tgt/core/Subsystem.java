@@ -30,6 +30,8 @@ public final class Subsystem {
   private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
   private final SmartCounters counters = new SmartCounters();
   private final AnaStates ana = new AnaStates();
+  private int minCntlid = 1;
+  private int maxCntlid = MAX_CNTLID;
   private int nextCntlid = 1;
 
   public Subsystem(
@@ -49,6 +51,20 @@ public final class Subsystem {
 
   public String nqn() {
     return nqn;
+  }
+
+  /**
+   * Restricts the controller IDs this subsystem hands out. Controllers of one NVM subsystem must
+   * have distinct IDs across every node that exports it (the Linux host rejects a second path with
+   * a duplicate CNTLID), so each node of a replicated volume takes its own range.
+   */
+  public synchronized void cntlidRange(int min, int max) {
+    if (min < 1 || max > MAX_CNTLID || min > max) {
+      throw new IllegalArgumentException("CNTLID range " + min + ".." + max);
+    }
+    minCntlid = min;
+    maxCntlid = max;
+    nextCntlid = min;
   }
 
   public String serial() {
@@ -168,9 +184,9 @@ public final class Subsystem {
 
   /** Picks an unused controller ID, round robin so IDs are not reused at once; -1 if none. */
   synchronized int allocateCntlid() {
-    for (int i = 0; i < MAX_CNTLID; i++) {
+    for (int i = 0; i <= maxCntlid - minCntlid; i++) {
       int id = nextCntlid;
-      nextCntlid = nextCntlid == MAX_CNTLID ? 1 : nextCntlid + 1;
+      nextCntlid = nextCntlid >= maxCntlid ? minCntlid : nextCntlid + 1;
       if (!controllers.containsKey(id)) {
         return id;
       }
