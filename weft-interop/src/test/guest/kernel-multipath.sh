@@ -90,21 +90,6 @@ for addr in "$ADDR1" "$ADDR2"; do
 	if [ $? -eq 0 ]; then pass "connect-$addr" "$(echo "$out" | flat)"; else fail "connect-$addr" "$(echo "$out" | flat)"; fi
 done
 sleep 2
-subsys=$(nvme list-subsys -o json 2>&1)
-echo "$subsys" >"$SH/list-subsys.json"
-info list-subsys "$(echo "$subsys" | flat)"
-subsystems=$(echo "$subsys" | jq --arg n "$NQN" '[.. | objects | select(.NQN? == $n)] | length' 2>/dev/null)
-paths=$(echo "$subsys" | jq --arg n "$NQN" '[.. | objects | select(.NQN? == $n) | .Paths[]?] | length' 2>/dev/null)
-states=$(echo "$subsys" | jq -r --arg n "$NQN" '[.. | objects | select(.NQN? == $n) | .Paths[]? | .ANAState] | sort | join(",")' 2>/dev/null)
-if [ "$subsystems" = 1 ] && [ "$paths" = 2 ] && [ "$states" = "inaccessible,optimized" ]; then
-	pass list-subsys "one subsystem, $paths paths, ANA $states"
-else
-	fail list-subsys "subsystems=$subsystems paths=$paths states=$states"
-fi
-s1=$(path_state "$ADDR1")
-s2=$(path_state "$ADDR2")
-if [ "$s1" = optimized ] && [ "$s2" = inaccessible ]; then pass ana-by-owner "$ADDR1 $s1, $ADDR2 $s2"; else fail ana-by-owner "$ADDR1 $s1, $ADDR2 $s2"; fi
-
 heads=()
 for b in /sys/block/nvme*n*; do
 	name=$(basename "$b")
@@ -118,6 +103,21 @@ else
 	fail one-block-device "block devices: ${heads[*]:-none}"
 	done_suite
 fi
+# nvme-cli 2.3 reports each path's ANA state when list-subsys is given the namespace.
+subsys=$(nvme list-subsys -o json "$DEV" 2>&1)
+echo "$subsys" >"$SH/list-subsys.json"
+info list-subsys "$(echo "$subsys" | flat)"
+subsystems=$(echo "$subsys" | jq --arg n "$NQN" '[.. | objects | select(.NQN? == $n)] | length' 2>/dev/null)
+paths=$(echo "$subsys" | jq --arg n "$NQN" '[.. | objects | select(.NQN? == $n) | .Paths[]?] | length' 2>/dev/null)
+states=$(echo "$subsys" | jq -r --arg n "$NQN" '[.. | objects | select(.NQN? == $n) | .Paths[]? | .ANAState] | sort | join(",")' 2>/dev/null)
+if [ "$subsystems" = 1 ] && [ "$paths" = 2 ] && [ "$states" = "inaccessible,optimized" ]; then
+	pass list-subsys "one subsystem, $paths paths, ANA $states"
+else
+	fail list-subsys "subsystems=$subsystems paths=$paths states=$states"
+fi
+s1=$(path_state "$ADDR1")
+s2=$(path_state "$ADDR2")
+if [ "$s1" = optimized ] && [ "$s2" = inaccessible ]; then pass ana-by-owner "$ADDR1 $s1, $ADDR2 $s2"; else fail ana-by-owner "$ADDR1 $s1, $ADDR2 $s2"; fi
 
 # ---- fio verify while the owner is killed ----------------------------------------------
 fio --name=failover --filename="$DEV" --rw=randwrite --bs=4k --iodepth=16 --ioengine=libaio --direct=1 \
