@@ -148,6 +148,29 @@ final class ClusterProcesses implements AutoCloseable {
     p.waitFor(10, TimeUnit.SECONDS);
   }
 
+  /** SIGSTOP: the node is frozen, alive to the kernel (its sockets stay open), silent to all. */
+  void freeze(String id) {
+    signal(id, "-STOP");
+  }
+
+  /** SIGCONT: a frozen node resumes where it stopped, unaware of the time it lost. */
+  void thaw(String id) {
+    signal(id, "-CONT");
+  }
+
+  private void signal(String id, String signal) {
+    Interop.CommandResult r =
+        Interop.run(List.of("kill", signal, Long.toString(running.get(id).pid())), 10);
+    if (!r.ok()) {
+      throw new IllegalStateException("kill " + signal + " " + id + ": " + r.output());
+    }
+  }
+
+  /** The NVMe/TCP port hosts on this machine reach a node at. */
+  int port(String id) {
+    return nodes.get(id).port();
+  }
+
   /** {@code java -jar weft.jar ARGS...} (the CLI) and its result. */
   Interop.CommandResult cli(String... args) {
     List<String> cmd = new ArrayList<>();

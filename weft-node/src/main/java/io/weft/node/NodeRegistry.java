@@ -38,6 +38,9 @@ public final class NodeRegistry implements AutoCloseable {
 
   private final ClusterStore store;
   private final Duration ttl;
+  private Runnable onLost = () -> {};
+  private Runnable onRegained = () -> {};
+  private boolean closed;
   private LeaseKeeper keeper;
   private ScheduledExecutorService heartbeat;
   private NodeInfo self;
@@ -54,10 +57,20 @@ public final class NodeRegistry implements AutoCloseable {
    * @throws NodeException if another live node holds the id
    */
   public synchronized void join(NodeInfo info, Runnable onLost) {
+    join(info, onLost, () -> {});
+  }
+
+  /**
+   * As {@link #join(NodeInfo, Runnable)}; after a lost lease the node keeps trying to register
+   * again (a new lease, its own live key taken over), and {@code onRegained} runs once it is back.
+   */
+  public synchronized void join(NodeInfo info, Runnable onLost, Runnable onRegained) {
     if (keeper != null) {
       throw new IllegalStateException("already joined");
     }
-    LeaseKeeper k = LeaseKeeper.start(store, ttl, onLost);
+    this.onLost = onLost;
+    this.onRegained = onRegained;
+    LeaseKeeper k = LeaseKeeper.start(store, ttl, this::leaseLost);
     try {
       claim(info, k.lease());
       long now = System.currentTimeMillis();
@@ -78,6 +91,51 @@ public final class NodeRegistry implements AutoCloseable {
         info.id(),
         Long.toHexString(k.lease()),
         ttl.toSeconds());
+  }
+
+  /** The lease is gone: tell the node (it fences), then try to come back every half TTL. */
+  private void leaseLost() {
+    onLost.run();
+    synchronized (this) {
+      if (closed || heartbeat == null) {
+        return;
+      }
+      heartbeat.schedule(this::rejoin, ttl.toMillis() / 2, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void rejoin() {
+    NodeInfo info;
+    synchronized (this) {
+      if (closed || self == null) {
+        return;
+      }
+      info = self;
+    }
+    LeaseKeeper k = null;
+    try {
+      k = LeaseKeeper.start(store, ttl, this::leaseLost);
+      claim(info, k.lease());
+      synchronized (this) {
+        if (closed) {
+          k.close();
+          return;
+        }
+        keeper = k;
+      }
+      log.info("node {} is back in the cluster (lease {})", info.id(), Long.toHexString(k.lease()));
+      onRegained.run();
+    } catch (RuntimeException e) {
+      if (k != null) {
+        k.close();
+      }
+      log.warn("node {} cannot rejoin yet: {}", info.id(), e.getMessage());
+      synchronized (this) {
+        if (!closed && heartbeat != null) {
+          heartbeat.schedule(this::rejoin, ttl.toMillis() / 2, TimeUnit.MILLISECONDS);
+        }
+      }
+    }
   }
 
   private void claim(NodeInfo info, long lease) {
@@ -154,6 +212,7 @@ public final class NodeRegistry implements AutoCloseable {
 
   /** Goes silent as a crashed node does: no revoke, the lease expires one TTL later. */
   public synchronized void abandon() {
+    closed = true;
     if (heartbeat != null) {
       heartbeat.shutdownNow();
     }
@@ -166,6 +225,7 @@ public final class NodeRegistry implements AutoCloseable {
   /** Leaves the cluster: the lease is revoked, so the node shows as down at once. */
   @Override
   public synchronized void close() {
+    closed = true;
     if (heartbeat != null) {
       heartbeat.shutdownNow();
     }

@@ -117,6 +117,11 @@ public final class StorageNode implements AutoCloseable {
             if (agent[0] != null) {
               agent[0].leaseLost();
             }
+          },
+          () -> {
+            if (agent[0] != null) {
+              agent[0].leaseRegained();
+            }
           });
       agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry);
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0]);

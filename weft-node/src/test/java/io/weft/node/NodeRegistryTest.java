@@ -123,4 +123,20 @@ class NodeRegistryTest {
     assertTrue(later > first, first + " then " + later);
     n1.close();
   }
+
+  /** A node whose lease was lost (a long pause, a store outage) registers again by itself. */
+  @Test
+  void aNodeThatLostItsLeaseRejoins() throws Exception {
+    NodeRegistry n1 = new NodeRegistry(store, Duration.ofSeconds(1));
+    java.util.concurrent.CountDownLatch lost = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch back = new java.util.concurrent.CountDownLatch(1);
+    n1.join(info("n1", UUID.randomUUID().toString(), "z1"), lost::countDown, back::countDown);
+    long lease = store.get(NodeRegistry.LIVE + "n1").orElseThrow().lease();
+    store.revokeLease(lease); // what the store does to a lease nobody renewed
+    assertTrue(lost.await(5, java.util.concurrent.TimeUnit.SECONDS), "loss reported");
+    assertTrue(back.await(10, java.util.concurrent.TimeUnit.SECONDS), "back in the cluster");
+    assertEquals(NodeStatus.State.UP, status(n1, "n1").state());
+    assertTrue(store.get(NodeRegistry.LIVE + "n1").orElseThrow().lease() != lease, "a new lease");
+    n1.close();
+  }
 }

@@ -115,6 +115,18 @@ public final class VolumeAgent implements AutoCloseable {
         });
   }
 
+  /** Registered again with a new lease: act on the store's view again (owner or not). */
+  public void leaseRegained() {
+    agent.execute(
+        () -> {
+          leaseLost = false;
+          for (LocalVolume lv : local.values()) {
+            lv.servedGeneration = -1; // serve again only after reconnecting to the replicas
+          }
+          reconcile();
+        });
+  }
+
   private void reconcile() {
     try {
       List<VolumeService.Versioned> all = volumes.list();
