@@ -106,9 +106,19 @@ class SpdkInitiatorInteropTest {
         id.get("Size (in LBAs)").startsWith(NS_BYTES / BLOCK + " "), id.get("Size (in LBAs)"));
     assertEquals("Data Size:   512  Metadata Size:     0", id.get("LBA Format #00"));
     assertEquals("Multiple Controllers", id.get("Namespace Sharing Capabilities"));
-    // No ANA reporting yet: Weft must say so, not claim a log page it cannot serve.
-    assertEquals("Not Supported", id.get("Asymmetric Namespace Access Log Page"));
-    assertEquals("Not Supported", id.get("ANA Change Notices"));
+    // ANA reporting as Weft's Identify Controller encodes it, read back by SPDK's own parser.
+    assertEquals("Supported", id.get("Asymmetric Namespace Access Log Page"));
+    assertEquals("Supported", id.get("ANA Change Notices"));
+    assertEquals("10 sec", id.get("ANA Transition Time"));
+    for (String state :
+        List.of("Optimized", "Non-Optimized", "Inaccessible", "Persistent Loss", "Change")) {
+      assertEquals("Supported", id.get("ANA " + state + " State"), state);
+    }
+    assertEquals("Yes", id.get("ANAGRPID is not changed"));
+    assertEquals("1024", id.get("ANA Group Identifier Maximum"));
+    assertEquals("1024", id.get("Number of ANA Group Identifiers"));
+    assertEquals("1", id.get("ANA group ID"), "a namespace's ANA group is its NSID");
+    assertEquals("Yes", id.get("May have multiple subsystem ports"));
     // SGLs: NVMe/TCP uses transport data blocks carried in-capsule or by R2T, no keyed SGLs.
     assertEquals("Supported", id.get("SGL Command Set"));
     assertEquals("Not Supported", id.get("SGL Keyed"));
@@ -193,7 +203,7 @@ class SpdkInitiatorInteropTest {
     for (String line : output.split("\n")) {
       Matcher m = FIELD.matcher(line);
       if (m.matches()) {
-        fields.putIfAbsent(m.group(1), m.group(2));
+        fields.putIfAbsent(m.group(1).strip(), m.group(2));
       }
     }
     return fields;

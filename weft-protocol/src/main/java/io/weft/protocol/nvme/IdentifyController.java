@@ -55,10 +55,10 @@ public record IdentifyController(
   public static final int CNTLID = 78;
   public static final int VER = 80;
   public static final int OAES = 92;
-  public static final int ANATT = 343;
-  public static final int ANACAP = 344;
-  public static final int ANAGRPMAX = 348;
-  public static final int NANAGRPID = 352;
+  public static final int ANATT = 342;
+  public static final int ANACAP = 343;
+  public static final int ANAGRPMAX = 344;
+  public static final int NANAGRPID = 348;
   public static final int MNAN = 540;
   public static final int CTRATT = 96;
   public static final int CNTRLTYPE = 111;

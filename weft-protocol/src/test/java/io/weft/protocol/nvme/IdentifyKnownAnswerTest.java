@@ -73,8 +73,9 @@ class IdentifyKnownAnswerTest {
             .at(264, "01") // AVSCC
             .at(266, "5701 7501") // WCTEMP 343 K, CCTEMP 373 K
             .at(320, "0a00") // KAS
-            .at(343, "0a 5f") // ANATT 10 s, ANACAP: all five states, static group IDs
-            .at(348, "20000000 20000000") // ANAGRPMAX 32, NANAGRPID 32
+            // ANATT 10 s, ANACAP: all five states, static group IDs; ANAGRPMAX 32, NANAGRPID 32
+            // (offsets as SPDK's identify and the Linux host read them: 342, 343, 344, 348)
+            .at(342, "0a 5f 20000000 20000000")
             .at(512, "66 44 8000 20000000") // SQES, CQES, MAXCMD 128, NN 32
             .at(520, "0c00") // ONCS bits 2, 3
             .at(525, "01") // VWC
