@@ -35,19 +35,14 @@ final class AnaCommand implements Callable<Integer> {
     @Mixin AdminOptions admin;
     @Mixin SubsystemOption subsystem;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "normal|json",
-        defaultValue = "normal",
-        description = "Output format. Default: ${DEFAULT-VALUE}.")
-    OutputFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
         List<AnaStateInfo> states = client.anaStates(subsystem.nqn);
-        if (output == OutputFormat.json) {
+        if (output.json()) {
           out.println(client.toJson(states));
         } else if (states.isEmpty()) {
           out.println("no ANA groups: " + subsystem.nqn + " has no namespaces");

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code weft controllers}: the live controllers (connected hosts) of a running target. */
@@ -19,19 +18,14 @@ final class ControllersCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "normal|json",
-      defaultValue = "normal",
-      description = "Output format. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (AdminClient client = admin.client()) {
       List<ControllerInfo> controllers = client.controllers();
-      if (output == OutputFormat.json) {
+      if (output.json()) {
         out.println(client.toJson(controllers));
       } else if (controllers.isEmpty()) {
         out.println("no controllers: no host is connected");

@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code weft nodes}: the storage nodes of the cluster, from any node's admin API. */
@@ -19,19 +18,14 @@ final class NodesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin AdminOptions admin;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "normal|json",
-      defaultValue = "normal",
-      description = "Output format. Default: ${DEFAULT-VALUE}.")
-  OutputFormat output;
+  @Mixin OutputOption output;
 
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (AdminClient client = admin.client()) {
       List<NodeView> nodes = client.nodes();
-      if (output == OutputFormat.json) {
+      if (output.json()) {
         out.println(client.toJson(nodes));
       } else if (nodes.isEmpty()) {
         out.println("no nodes: none has joined this cluster");

@@ -161,12 +161,7 @@ final class NsCommand implements Callable<Integer> {
         description = "Only this subsystem (default: all).")
     String nqn;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "normal|json",
-        defaultValue = "normal",
-        description = "Output format. Default: ${DEFAULT-VALUE}.")
-    OutputFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
@@ -179,7 +174,7 @@ final class NsCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.FAILED, "no subsystem " + nqn + " on " + admin.admin);
           }
         }
-        if (output == OutputFormat.json) {
+        if (output.json()) {
           out.println(client.toJson(subsystems));
         } else {
           printSubsystems(out, subsystems);

@@ -89,12 +89,7 @@ final class VolumeCommand implements Callable<Integer> {
         description = "Logical block size. Default 512.")
     Integer blockSize;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "normal|json",
-        defaultValue = "normal",
-        description = "Output format. Default: ${DEFAULT-VALUE}.")
-    OutputFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
@@ -104,7 +99,7 @@ final class VolumeCommand implements Callable<Integer> {
             client.createVolume(
                 new VolumeService.CreateRequest(
                     name, size, replicas, nodes, allowHosts, nqn, blockSize));
-        if (output == OutputFormat.json) {
+        if (output.json()) {
           out.println(client.toJson(v));
         } else {
           out.println(
@@ -133,19 +128,14 @@ final class VolumeCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin AdminOptions admin;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "normal|json",
-        defaultValue = "normal",
-        description = "Output format. Default: ${DEFAULT-VALUE}.")
-    OutputFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
         List<VolumeView> volumes = client.volumes();
-        if (output == OutputFormat.json) {
+        if (output.json()) {
           out.println(client.toJson(volumes));
         } else if (volumes.isEmpty()) {
           out.println("no volumes");
@@ -184,19 +174,14 @@ final class VolumeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
     String name;
 
-    @Option(
-        names = {"-o", "--output"},
-        paramLabel = "normal|json",
-        defaultValue = "normal",
-        description = "Output format. Default: ${DEFAULT-VALUE}.")
-    OutputFormat output;
+    @Mixin OutputOption output;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
         VolumeView v = client.volume(name);
-        if (output == OutputFormat.json) {
+        if (output.json()) {
           out.println(client.toJson(v));
         } else {
           out.println("volume      " + v.name());
