@@ -80,13 +80,20 @@ final class Rebuild {
         if (!todo.isMarked(region)) {
           continue;
         }
+        int attempts = 0;
         do {
+          // Cleared first, then no write in flight: a write that begins after the clear marks the
+          // region again (copied again), one that began before has landed before the copy reads.
+          guard.clear(region);
+          long waitedSince = System.nanoTime();
           while (guard.inFlight(region) > 0) {
+            if (!alive() || System.nanoTime() - waitedSince > MAX_WAIT_NANOS) {
+              return false;
+            }
             Thread.sleep(1);
           }
-          guard.clear(region);
-          if (!copyRegion(region, buffer)) {
-            return false;
+          if (++attempts > MAX_ATTEMPTS || !copyRegion(region, buffer)) {
+            return false; // a region written without pause: try the rebuild again later
           }
         } while (guard.isMarked(region));
         copied++;
@@ -103,8 +110,17 @@ final class Rebuild {
     }
   }
 
+  /** How long one region may stay busy, and how often it may be copied, before giving up. */
+  private static final long MAX_WAIT_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  private static final int MAX_ATTEMPTS = 1000;
+
+  private boolean alive() {
+    return !device.isFenced() && !device.catchUpFailed(remote) && stillOwner.getAsBoolean();
+  }
+
   private boolean copyRegion(int region, ByteBuf buffer) throws InterruptedException {
-    if (device.isFenced() || device.catchUpFailed(remote) || !stillOwner.getAsBoolean()) {
+    if (!alive()) {
       return false;
     }
     long offset = (long) region << RegionMap.REGION_SHIFT;

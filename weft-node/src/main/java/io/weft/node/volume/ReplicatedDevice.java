@@ -52,9 +52,26 @@ final class ReplicatedDevice implements BlockDevice {
   private final RegionMap guard;
   private final Map<String, RegionMap> changeMaps = new ConcurrentHashMap<>();
   private final Set<RemoteReplica> catchUpFailed = ConcurrentHashMap.newKeySet();
-  private volatile List<RemoteReplica> remotes;
-  private volatile List<RemoteReplica> catchingUp = List.of();
+
+  /**
+   * Where an operation goes, as one immutable snapshot: an operation reads it once, so a replica
+   * moving from catching up to in sync is never missed by an operation that saw neither list.
+   */
+  private record Targets(List<RemoteReplica> inSync, List<RemoteReplica> catchingUp) {}
+
+  private volatile Targets targets;
   private volatile boolean fenced;
+
+  /**
+   * Operations register in the current epoch; a rebuild flips the epoch and waits for the older one
+   * to drain, so that no operation begun before its replica started catching up can still fail late
+   * and mark a change map nobody reads.
+   */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock epochLock =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
+
+  private int epoch;
+  private final AtomicInteger[] epochOps = {new AtomicInteger(), new AtomicInteger()};
 
   ReplicatedDevice(
       String volume,
@@ -66,14 +83,14 @@ final class ReplicatedDevice implements BlockDevice {
     this.volume = volume;
     this.local = local;
     this.blockShift = Integer.numberOfTrailingZeros(blockSize);
-    this.remotes = List.copyOf(remotes);
+    this.targets = new Targets(List.copyOf(remotes), List.of());
     this.policy = policy;
     this.blocking = blocking;
     this.guard = new RegionMap(local.sizeBytes());
   }
 
   List<String> remoteNodes() {
-    return remotes.stream().map(RemoteReplica::node).toList();
+    return targets.inSync().stream().map(RemoteReplica::node).toList();
   }
 
   RegionMap guard() {
@@ -93,47 +110,68 @@ final class ReplicatedDevice implements BlockDevice {
     fenced = true;
   }
 
-  /** Stops writing to replicas the store no longer lists as in sync (another path dropped them). */
-  synchronized void keepOnly(List<String> inSync) {
-    List<RemoteReplica> keep = new ArrayList<>();
-    for (RemoteReplica r : remotes) {
-      if (inSync.contains(r.node())) {
-        keep.add(r);
-      } else {
-        r.close();
-      }
-    }
-    if (keep.size() != remotes.size()) {
-      remotes = List.copyOf(keep);
-    }
-  }
-
   /**
    * Mirrors every operation from now on to {@code r} as well (a replica being rebuilt); its failure
-   * fails the rebuild, never the host's operation.
+   * fails the rebuild, never the host's operation. Returns once every operation begun before has
+   * completed, so the change map the rebuild then takes is final for them.
    */
-  synchronized void addCatchingUp(RemoteReplica r) {
-    List<RemoteReplica> more = new ArrayList<>(catchingUp);
-    more.add(r);
-    catchingUp = List.copyOf(more);
+  void addCatchingUp(RemoteReplica r) throws InterruptedException {
+    synchronized (this) {
+      Targets t = targets;
+      List<RemoteReplica> more = new ArrayList<>(t.catchingUp());
+      more.add(r);
+      targets = new Targets(t.inSync(), List.copyOf(more));
+    }
+    int old;
+    epochLock.writeLock().lock();
+    try {
+      old = epoch++;
+    } finally {
+      epochLock.writeLock().unlock();
+    }
+    while (epochOps[old & 1].get() > 0) {
+      Thread.sleep(1);
+    }
   }
 
   boolean catchUpFailed(RemoteReplica r) {
     return catchUpFailed.contains(r);
   }
 
-  /** The rebuilt replica becomes an in-sync target (its failures drop it from now on). */
-  synchronized void promote(RemoteReplica r) {
-    removeCatchingUp(r);
-    List<RemoteReplica> more = new ArrayList<>(remotes);
+  /**
+   * Makes a rebuilt replica an in-sync target and, under the same lock, records it in the store
+   * ({@code rejoin}): a failure of that replica meanwhile waits for both and then drops it by the
+   * usual compare-and-set. Returns false (and leaves it out) if it failed while catching up or the
+   * store refused.
+   */
+  synchronized boolean promoteAndJoin(RemoteReplica r, java.util.function.BooleanSupplier rejoin) {
+    if (catchUpFailed.contains(r) || fenced) {
+      return false;
+    }
+    Targets t = targets;
+    List<RemoteReplica> rest = new ArrayList<>(t.catchingUp());
+    rest.remove(r);
+    List<RemoteReplica> more = new ArrayList<>(t.inSync());
     more.add(r);
-    remotes = List.copyOf(more);
+    targets = new Targets(List.copyOf(more), List.copyOf(rest));
+    boolean joined;
+    try {
+      joined = rejoin.getAsBoolean();
+    } catch (RuntimeException e) {
+      joined = false;
+    }
+    if (!joined) {
+      targets = new Targets(t.inSync(), List.copyOf(rest));
+    }
+    return joined;
   }
 
+  /** Stops mirroring to a replica whose rebuild ended without rejoining. */
   synchronized void removeCatchingUp(RemoteReplica r) {
-    List<RemoteReplica> rest = new ArrayList<>(catchingUp);
+    Targets t = targets;
+    List<RemoteReplica> rest = new ArrayList<>(t.catchingUp());
     rest.remove(r);
-    catchingUp = List.copyOf(rest);
+    targets = new Targets(t.inSync(), List.copyOf(rest));
   }
 
   /** What {@code node} missed since this owner dropped it, or null if unknown (copy it all). */
@@ -222,45 +260,84 @@ final class ReplicatedDevice implements BlockDevice {
       callback.complete(BlockStatus.PATH_UNAVAILABLE);
       return;
     }
-    IoCallback done = callback;
+    Targets t = targets; // read once, before marking anything (see replicaFailed)
+    int myEpoch;
+    epochLock.readLock().lock();
+    try {
+      myEpoch = epoch;
+      epochOps[myEpoch & 1].incrementAndGet();
+    } finally {
+      epochLock.readLock().unlock();
+    }
+    IoCallback done;
     if (length > 0) {
-      guard.mark(offset, length);
+      // In flight first, then marked: a rebuild that clears the mark and then waits for nothing in
+      // flight can never miss this write.
       guard.begin(offset, length);
+      guard.mark(offset, length);
       for (RegionMap m : changeMaps.values()) {
         m.mark(offset, length);
       }
       done =
           status -> {
             guard.end(offset, length);
+            epochOps[myEpoch & 1].decrementAndGet();
+            callback.complete(status);
+          };
+    } else {
+      done =
+          status -> {
+            epochOps[myEpoch & 1].decrementAndGet();
             callback.complete(status);
           };
     }
-    List<RemoteReplica> targets = remotes;
-    List<RemoteReplica> rebuilding = catchingUp;
-    Fan fan = new Fan(targets.size() + rebuilding.size() + 1, done);
-    for (RemoteReplica r : rebuilding) {
+    Fan fan = new Fan(t.inSync().size() + t.catchingUp().size() + 1, done);
+    for (RemoteReplica r : t.catchingUp()) {
       send(onRemote, r)
           .whenComplete(
               (ok, error) -> {
-                if (error != null && catchUpFailed.add(r)) {
-                  log.warn(
-                      "volume {}: rebuild of {} failed: {}", volume, r.node(), error.toString());
+                if (error == null) {
+                  fan.done(BlockStatus.OK);
+                } else if (catchUpFailedNow(r, error)) {
+                  // Promoted meanwhile: it is in sync now, so it must leave by the usual path.
+                  runBlocking(() -> fan.done(replicaFailed(r, error, offset, length)), fan);
+                } else {
+                  fan.done(BlockStatus.OK);
                 }
-                fan.done(BlockStatus.OK);
               });
     }
-    for (RemoteReplica r : targets) {
+    for (RemoteReplica r : t.inSync()) {
       send(onRemote, r)
           .whenComplete(
               (ok, error) -> {
                 if (error == null) {
                   fan.done(BlockStatus.OK);
                 } else {
-                  blocking.execute(() -> fan.done(replicaFailed(r, error, offset, length)));
+                  runBlocking(() -> fan.done(replicaFailed(r, error, offset, length)), fan);
                 }
               });
     }
     onLocal.accept(fan::done);
+  }
+
+  /**
+   * Records a catching-up replica's failure; true if it was promoted to in sync meanwhile (then the
+   * caller drops it as an in-sync replica).
+   */
+  private synchronized boolean catchUpFailedNow(RemoteReplica r, Throwable error) {
+    if (catchUpFailed.add(r)) {
+      log.warn("volume {}: rebuild of {} failed: {}", volume, r.node(), error.toString());
+    }
+    return targets.inSync().contains(r);
+  }
+
+  /** Runs store work off the I/O thread; if that is refused (closing), the part fails. */
+  private void runBlocking(Runnable work, Fan fan) {
+    try {
+      blocking.execute(work);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      fan.done(BlockStatus.PATH_UNAVAILABLE);
+    }
   }
 
   private static CompletableFuture<Void> send(
@@ -279,7 +356,7 @@ final class ReplicatedDevice implements BlockDevice {
         .computeIfAbsent(r.node(), n -> new RegionMap(local.sizeBytes()))
         .mark(offset, length);
     synchronized (this) {
-      if (!remotes.contains(r)) {
+      if (!targets.inSync().contains(r)) {
         return fenced ? BlockStatus.PATH_UNAVAILABLE : BlockStatus.OK; // dropped already
       }
       boolean dropped;
@@ -295,9 +372,10 @@ final class ReplicatedDevice implements BlockDevice {
         fenced = true;
         return BlockStatus.PATH_UNAVAILABLE;
       }
-      List<RemoteReplica> rest = new ArrayList<>(remotes);
+      Targets t = targets;
+      List<RemoteReplica> rest = new ArrayList<>(t.inSync());
       rest.remove(r);
-      remotes = List.copyOf(rest);
+      targets = new Targets(List.copyOf(rest), t.catchingUp());
     }
     log.warn(
         "volume {}: replica on {} failed ({}); it is out of the in-sync set",
@@ -334,13 +412,12 @@ final class ReplicatedDevice implements BlockDevice {
 
   @Override
   public void close() {
-    for (RemoteReplica r : remotes) {
-      r.close();
+    Targets t;
+    synchronized (this) {
+      t = targets;
+      targets = new Targets(List.of(), List.of());
     }
-    for (RemoteReplica r : catchingUp) {
-      r.close();
-    }
-    remotes = List.of();
-    catchingUp = List.of();
+    t.inSync().forEach(RemoteReplica::close);
+    t.catchingUp().forEach(RemoteReplica::close);
   }
 }

@@ -105,14 +105,13 @@ public final class VolumeAgent implements AutoCloseable {
   /** This node's lease is gone: it must stop acknowledging writes for any volume at once. */
   public void leaseLost() {
     leaseLost = true;
-    agent.execute(
-        () -> {
-          for (LocalVolume lv : local.values()) {
-            if (lv.replicated != null) {
-              lv.replicated.fence();
-            }
-          }
-        });
+    // At once, on the caller's thread: the agent thread may be busy connecting for seconds.
+    for (LocalVolume lv : local.values()) {
+      ReplicatedDevice d = lv.replicated;
+      if (d != null) {
+        d.fence();
+      }
+    }
   }
 
   /** Registered again with a new lease: act on the store's view again (owner or not). */
@@ -192,6 +191,11 @@ public final class VolumeAgent implements AutoCloseable {
   private void apply(VolumeService.Versioned v, Map<String, NodeStatus> nodes) {
     VolumeRecord r = v.volume();
     LocalVolume lv = local.get(r.name());
+    if (lv != null && !lv.record.uuid().equals(r.uuid())) {
+      // Deleted and created again under the same name between two rounds: a different volume.
+      remove(r.name());
+      lv = null;
+    }
     if (lv == null) {
       lv = export(r);
       if (lv == null) {
@@ -215,9 +219,9 @@ public final class VolumeAgent implements AutoCloseable {
     if (r.owner().equals(me) && !leaseLost) {
       if (lv.replicated == null || lv.servedGeneration != r.generation()) {
         becomeOwner(v, lv, nodes);
-      } else {
-        lv.replicated.keepOnly(r.inSync());
       }
+      // The in-sync set changes only through this owner (drops, rejoins) or with a new
+      // generation, so the device's own targets are authoritative here.
       startRebuilds(lv, r, nodes);
     } else {
       stopOwning(lv);
@@ -232,44 +236,52 @@ public final class VolumeAgent implements AutoCloseable {
     setAna(lv, AnaLogPage.CHANGE);
     List<RemoteReplica> remotes = new ArrayList<>();
     VolumeService.Versioned current = v;
-    for (String node : r.inSync()) {
-      if (node.equals(me)) {
-        continue;
+    boolean serving = false;
+    try {
+      for (String node : r.inSync()) {
+        if (node.equals(me)) {
+          continue;
+        }
+        NodeStatus peer = nodes.get(node);
+        RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().peerAddress());
+        if (remote != null) {
+          remotes.add(remote);
+          continue;
+        }
+        // Unreachable: out of the in-sync set before this owner acknowledges anything.
+        VolumeRecord without = current.volume().withoutInSync(node);
+        if (!volumes.replace(current, without)) {
+          remotes.forEach(RemoteReplica::close);
+          log.warn("volume {}: ownership changed while taking it over; standing down", r.name());
+          return;
+        }
+        current = volumes.require(r.name());
+        log.warn(
+            "volume {}: replica on {} unreachable; it is out of the in-sync set", r.name(), node);
       }
-      NodeStatus peer = nodes.get(node);
-      RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().peerAddress());
-      if (remote != null) {
-        remotes.add(remote);
-        continue;
-      }
-      // Unreachable: out of the in-sync set before this owner acknowledges anything.
-      VolumeRecord without = current.volume().withoutInSync(node);
-      if (!volumes.replace(current, without)) {
+      ReplicatedDevice replicated =
+          new ReplicatedDevice(
+              r.name(),
+              lv.replica,
+              r.blockSize(),
+              remotes,
+              (node, why) -> dropReplica(r.name(), r.generation(), node),
+              blocking);
+      lv.replicated = replicated;
+      lv.servedGeneration = r.generation();
+      lv.device.serveWith(replicated);
+      setAna(lv, AnaLogPage.OPTIMIZED);
+      log.info(
+          "volume {}: serving as owner, generation {}, replicas on {}",
+          r.name(),
+          r.generation(),
+          replicated.remoteNodes());
+      serving = true;
+    } finally {
+      if (!serving) {
         remotes.forEach(RemoteReplica::close);
-        log.warn("volume {}: ownership changed while taking it over; standing down", r.name());
-        return;
       }
-      current = volumes.require(r.name());
-      log.warn(
-          "volume {}: replica on {} unreachable; it is out of the in-sync set", r.name(), node);
     }
-    ReplicatedDevice replicated =
-        new ReplicatedDevice(
-            r.name(),
-            lv.replica,
-            r.blockSize(),
-            remotes,
-            (node, why) -> dropReplica(r.name(), r.generation(), node),
-            blocking);
-    lv.replicated = replicated;
-    lv.servedGeneration = r.generation();
-    lv.device.serveWith(replicated);
-    setAna(lv, AnaLogPage.OPTIMIZED);
-    log.info(
-        "volume {}: serving as owner, generation {}, replicas on {}",
-        r.name(),
-        r.generation(),
-        replicated.remoteNodes());
   }
 
   /** Connects to a replica, retrying while it has not yet let this generation in. */
@@ -329,13 +341,7 @@ public final class VolumeAgent implements AutoCloseable {
       if (!rebuild.copy()) {
         return;
       }
-      device.promote(remote);
-      joined = rejoin(r.name(), r.generation(), node);
-      if (joined && !device.remoteNodes().contains(node)) {
-        // It failed between promotion and the store update: out again, before any ack relies on it.
-        dropReplica(r.name(), r.generation(), node);
-        joined = false;
-      }
+      joined = device.promoteAndJoin(remote, () -> rejoin(r.name(), r.generation(), node));
       if (joined) {
         log.info("volume {}: replica on {} is rebuilt and back in sync", r.name(), node);
       }
@@ -344,23 +350,23 @@ public final class VolumeAgent implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("volume {}: rebuild of {} failed: {}", r.name(), node, e.toString());
     } finally {
+      // Each step on its own: one failing (a store error) must not skip the others.
       if (!joined && remote != null) {
-        device.removeCatchingUp(remote);
-        device.keepOnly(volumes.get(r.name()).map(v -> v.volume().inSync()).orElse(List.of()));
-        remote.close();
+        quietly(() -> device.removeCatchingUp(remote));
+        quietly(remote::close);
       }
       if (!joined) {
-        try {
-          volumes.clearRebuild(r.name(), node);
-        } catch (RuntimeException e) {
-          // advisory record; the next rebuild replaces it
-        }
+        quietly(() -> volumes.clearRebuild(r.name(), node));
       }
       if (joined) {
         lv.rebuilding.remove(node);
       } else {
         // Try again after a pause, not in a tight loop against a replica that keeps failing.
-        agent.schedule(() -> lv.rebuilding.remove(node), 3, TimeUnit.SECONDS);
+        try {
+          agent.schedule(() -> lv.rebuilding.remove(node), 3, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+          lv.rebuilding.remove(node);
+        }
       }
     }
   }
@@ -486,6 +492,14 @@ public final class VolumeAgent implements AutoCloseable {
     }
     if (lv.replica != null) {
       lv.replica.close();
+    }
+  }
+
+  private static void quietly(Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      log.warn("volume agent: cleanup step failed: {}", e.toString());
     }
   }
 
