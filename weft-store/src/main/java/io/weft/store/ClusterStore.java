@@ -17,6 +17,10 @@ import java.util.Optional;
  * deleted together, in one revision, when it expires or is revoked. Nothing may be decided by a
  * timer alone: ownership changes are transactions on a revision, liveness is a lease.
  *
+ * <p>A call that fails with {@code UNAVAILABLE} (the store unreachable, or an etcd cluster electing
+ * a leader) may or may not have taken effect: a caller re-reads before it decides again, which
+ * every compare-and-set loop does anyway.
+ *
  * <p>Implementations: {@code EmbeddedStore} (one node, durable in its data directory) and {@code
  * EtcdStore} (a real etcd cluster). Calls block the calling thread; never call them on an I/O event
  * loop.

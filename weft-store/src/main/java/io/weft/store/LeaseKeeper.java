@@ -24,19 +24,26 @@ public final class LeaseKeeper implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final AtomicBoolean lost = new AtomicBoolean();
   private volatile long lastRenewedNanos;
+  private final Duration period;
 
   private LeaseKeeper(ClusterStore store, Duration ttl, Runnable onLost) {
     this.store = store;
     this.ttl = ttl;
     this.onLost = onLost;
+    long asked = System.nanoTime(); // the store's TTL starts no earlier than this
     this.lease = store.grantLease(ttl);
-    this.lastRenewedNanos = System.nanoTime();
+    this.lastRenewedNanos = asked;
+    // Two threads: a renewal blocked on an unresponsive store must not delay the deadline check.
     this.timer =
-        Executors.newSingleThreadScheduledExecutor(
+        Executors.newScheduledThreadPool(
+            2,
             r ->
                 Thread.ofPlatform().daemon().name("lease-" + Long.toHexString(lease)).unstarted(r));
     long period = Math.max(100, ttl.toMillis() / 3);
+    this.period = Duration.ofMillis(period);
     timer.scheduleWithFixedDelay(this::renew, period, period, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(
+        this::checkDeadline, period / 2, period / 2, TimeUnit.MILLISECONDS);
   }
 
   /** Grants a lease of {@code ttl} and keeps it alive until closed or lost. */
@@ -60,13 +67,17 @@ public final class LeaseKeeper implements AutoCloseable {
     if (lost.get()) {
       return;
     }
+    // Counted from when the request was sent: the store restarted the TTL no later than that.
+    long sent = System.nanoTime();
     try {
       store.keepAlive(lease);
-      lastRenewedNanos = System.nanoTime();
+      lastRenewedNanos = sent;
     } catch (StoreException e) {
       if (e.kind() == StoreException.Kind.LEASE_NOT_FOUND) {
         lose("the store no longer has it");
-      } else if (System.nanoTime() - lastRenewedNanos >= ttl.toNanos()) {
+      } else if (System.nanoTime() - lastRenewedNanos >= ttl.toNanos() - period.toNanos()) {
+        // Give up one renewal period before the store would expire it, so that this holder stops
+        // acting before anyone else may start.
         lose("no renewal succeeded for a whole TTL (" + e.getMessage() + ")");
       } else {
         log.warn(
@@ -74,6 +85,12 @@ public final class LeaseKeeper implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       log.warn("lease {} renewal failed, will retry", Long.toHexString(lease), e);
+    }
+  }
+
+  private void checkDeadline() {
+    if (!lost.get() && System.nanoTime() - lastRenewedNanos >= ttl.toNanos() - period.toNanos()) {
+      lose("no renewal succeeded for a whole TTL (the store does not answer)");
     }
   }
 
