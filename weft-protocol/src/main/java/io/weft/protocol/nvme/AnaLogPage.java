@@ -60,6 +60,42 @@ public record AnaLogPage(long changeCount, List<Group> groups) {
     }
   }
 
+  /** Reads a page as {@link #encode} lays it out (with or without NSID lists). */
+  public static AnaLogPage decode(ByteBuf page, int base) {
+    long changeCount = page.getLongLE(base);
+    int n = page.getUnsignedShortLE(base + 8);
+    java.util.List<Group> groups = new java.util.ArrayList<>(n);
+    int at = base + HEADER_SIZE;
+    for (int i = 0; i < n; i++) {
+      int nnsid = page.getIntLE(at + 4);
+      if (nnsid < 0 || nnsid > 1 << 20) {
+        throw new IllegalArgumentException("ANA group descriptor with " + nnsid + " NSIDs");
+      }
+      int[] nsids = new int[nnsid];
+      for (int k = 0; k < nnsid; k++) {
+        nsids[k] = page.getIntLE(at + DESCRIPTOR_SIZE + 4 * k);
+      }
+      groups.add(
+          new Group(
+              page.getIntLE(at),
+              page.getLongLE(at + 8),
+              page.getUnsignedByte(at + 16) & 0xF,
+              nsids));
+      at += DESCRIPTOR_SIZE + 4 * nnsid;
+    }
+    return new AnaLogPage(changeCount, groups);
+  }
+
+  /** The state of {@code groupId}, or -1 if the page does not list it. */
+  public int stateOf(int groupId) {
+    for (Group g : groups) {
+      if (g.groupId() == groupId) {
+        return g.state();
+      }
+    }
+    return -1;
+  }
+
   /** Whether I/O may be executed on a path in this state. */
   public static boolean accessible(int state) {
     return state == OPTIMIZED || state == NON_OPTIMIZED;

@@ -211,6 +211,14 @@ class IdentifyKnownAnswerTest {
     ByteBuf g = Unpooled.buffer();
     log.encode(g, true);
     assertBytes("ANA log, groups only", groupsOnly, Hex.readable(g));
+
+    AnaLogPage back = AnaLogPage.decode(Unpooled.wrappedBuffer(expected), 0);
+    assertEquals(9, back.changeCount());
+    assertEquals(AnaLogPage.INACCESSIBLE, back.stateOf(3));
+    assertEquals(-1, back.stateOf(2));
+    assertArrayEquals(new int[] {3, 0x01020304}, back.groups().get(1).nsids());
+    assertEquals(
+        0, AnaLogPage.decode(Unpooled.wrappedBuffer(groupsOnly), 0).groups().get(0).nsids().length);
   }
 
   @Test

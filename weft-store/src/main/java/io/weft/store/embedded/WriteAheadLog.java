@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -45,7 +46,14 @@ final class WriteAheadLog implements AutoCloseable {
   private final Path dir;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final FileChannel wal;
+
+  /**
+   * The log through {@link RandomAccessFile}'s stream calls, not a {@code FileChannel}: an
+   * interrupt of a thread writing to an interruptible channel closes the channel, and with it the
+   * store for every other caller.
+   */
+  private final RandomAccessFile wal;
+
   private final Snapshot snapshot;
   private final List<WalRecord> records;
   private int recordsSinceSnapshot;
@@ -69,12 +77,7 @@ final class WriteAheadLog implements AutoCloseable {
     }
     lock = acquired;
     snapshot = readSnapshot(dir.resolve("store.snapshot"));
-    wal =
-        FileChannel.open(
-            dir.resolve("store.wal"),
-            StandardOpenOption.CREATE,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+    wal = new RandomAccessFile(dir.resolve("store.wal").toFile(), "rw");
     records = readRecords();
     recordsSinceSnapshot = records.size();
   }
@@ -110,11 +113,9 @@ final class WriteAheadLog implements AutoCloseable {
     ByteBuffer frame = ByteBuffer.allocate(8 + payload.length);
     frame.putInt(payload.length).putInt((int) crc.getValue()).put(payload).flip();
     try {
-      wal.position(wal.size());
-      while (frame.hasRemaining()) {
-        wal.write(frame);
-      }
-      wal.force(false);
+      wal.seek(wal.length());
+      wal.write(frame.array(), 0, frame.limit());
+      wal.getFD().sync();
     } catch (IOException e) {
       throw new StoreException(
           StoreException.Kind.UNAVAILABLE, "cannot write the cluster store log: " + e, e);
@@ -175,8 +176,8 @@ final class WriteAheadLog implements AutoCloseable {
       forceDirectory();
       // Records up to s.sequence() are in the snapshot now; a crash before this truncation only
       // means recovery skips them by sequence.
-      wal.truncate(0);
-      wal.force(true);
+      wal.setLength(0);
+      wal.getFD().sync();
       recordsSinceSnapshot = 0;
     } catch (IOException e) {
       throw new StoreException(
@@ -231,7 +232,7 @@ final class WriteAheadLog implements AutoCloseable {
   }
 
   private List<WalRecord> readRecords() throws IOException {
-    long size = wal.size();
+    long size = wal.length();
     List<WalRecord> result = new ArrayList<>();
     long position = 0;
     ByteBuffer header = ByteBuffer.allocate(8);
@@ -241,8 +242,7 @@ final class WriteAheadLog implements AutoCloseable {
         truncateTornTail(position, size, "a record header cut short");
         break;
       }
-      wal.read(header, position);
-      header.flip();
+      readAt(header, position);
       int length = header.getInt();
       int expected = header.getInt();
       if (length < 0 || length > MAX_RECORD) {
@@ -254,7 +254,7 @@ final class WriteAheadLog implements AutoCloseable {
         break;
       }
       ByteBuffer payload = ByteBuffer.allocate(length);
-      wal.read(payload, position + 8);
+      readAt(payload, position + 8);
       CRC32C crc = new CRC32C();
       crc.update(payload.array());
       if ((int) crc.getValue() != expected) {
@@ -276,12 +276,18 @@ final class WriteAheadLog implements AutoCloseable {
     return result;
   }
 
+  /** Fills {@code b} (from 0 to its capacity) with the log's bytes at {@code position}. */
+  private void readAt(ByteBuffer b, long position) throws IOException {
+    wal.seek(position);
+    wal.readFully(b.array(), 0, b.capacity());
+    b.clear();
+  }
+
   private void corruptUnlessTail(long position, long size, String what) throws IOException {
     // Only the last record can be a torn write; damage with data after it is real corruption.
     ByteBuffer header = ByteBuffer.allocate(8);
     if (size - position >= 8) {
-      wal.read(header, position);
-      header.flip();
+      readAt(header, position);
       long length = header.getInt() & 0xFFFFFFFFL;
       if (position + 8 + length < size) {
         throw new StoreException(
@@ -305,8 +311,8 @@ final class WriteAheadLog implements AutoCloseable {
         dir,
         size - position,
         what);
-    wal.truncate(position);
-    wal.force(true);
+    wal.setLength(position);
+    wal.getFD().sync();
   }
 
   @Override

@@ -176,4 +176,25 @@ class EmbeddedStoreDurabilityTest {
       assertEquals("works", s.get("still").orElseThrow().valueAsString());
     }
   }
+
+  /** An interrupted caller must not close the log for everyone (an interruptible channel would). */
+  @Test
+  void anInterruptedWriterDoesNotBreakTheStore() throws Exception {
+    try (EmbeddedStore s = EmbeddedStore.open(dir)) {
+      Thread t =
+          new Thread(
+              () -> {
+                Thread.currentThread().interrupt();
+                s.put("interrupted", "1");
+              });
+      t.start();
+      t.join();
+      s.put("after", "2");
+      assertEquals("2", s.get("after").orElseThrow().valueAsString());
+    }
+    try (EmbeddedStore s = EmbeddedStore.open(dir)) {
+      assertEquals("1", s.get("interrupted").orElseThrow().valueAsString());
+      assertEquals("2", s.get("after").orElseThrow().valueAsString());
+    }
+  }
 }
