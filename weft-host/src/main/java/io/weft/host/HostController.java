@@ -472,6 +472,16 @@ public final class HostController implements AutoCloseable {
         drainPending(HostStatus.CONTROLLER_LOST);
         return;
       }
+      if (e instanceof NvmeException refused
+          && !HostStatus.isHostStatus(refused.status())
+          && Status.dnr(refused.status())) {
+        // The target answered and refuses this host with Do Not Retry (not allowed, fenced):
+        // commands waiting for this connection would only wait out fast-io-fail for nothing.
+        synchronized (lock) {
+          fastFailed = true;
+        }
+        drainPending(HostStatus.FAST_IO_FAIL);
+      }
       log.info("reconnect to {}:{} failed: {}", options.address(), options.port(), e.getMessage());
       long next = TimeUnit.SECONDS.toNanos(Math.max(options.reconnectDelaySec(), 0));
       if (loss >= 0) {
