@@ -75,13 +75,13 @@ class SpdkFuzzInteropTest {
     Path work = Interop.newWorkDir("spdk-fuzz");
     int[] ports = Interop.freePorts(2);
     port = ports[0];
-    target =
-        WeftTargetProcess.fromYaml(
-            work,
-            runDir,
-            port,
-            ports[1],
-            """
+    Path config = work.resolve("target.yaml");
+    Files.writeString(
+        config,
+        """
+        listeners:
+          - listen: 127.0.0.1:%d
+        subsystems:
           - nqn: %s
             namespaces:
               - memory: 64M
@@ -93,8 +93,13 @@ class SpdkFuzzInteropTest {
             namespaces:
               - file: guard.img
                 size: 64M
-            """
-                .formatted(FUZZED_MEMORY, FUZZED_FILE, GUARD));
+        """
+            .formatted(port, FUZZED_MEMORY, FUZZED_FILE, GUARD));
+    Path jar = Files.copy(Interop.weftJar(), work.resolve("weft.jar"));
+    target =
+        new WeftTargetProcess(
+            WeftTargetProcess.Config.fromFile(
+                jar, config, port, ports[1], work.resolve("data"), runDir));
     // A fixed heap, so resident memory growth means a leak outside the collector's reach.
     target.jvmOptions("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch");
     target.start(Duration.ofSeconds(60));

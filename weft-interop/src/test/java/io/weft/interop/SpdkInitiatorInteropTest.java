@@ -55,13 +55,13 @@ class SpdkInitiatorInteropTest {
     Path work = Interop.newWorkDir("spdk-initiator");
     int[] ports = Interop.freePorts(2);
     port = ports[0];
-    target =
-        WeftTargetProcess.fromYaml(
-            work,
-            runDir,
-            port,
-            ports[1],
-            """
+    Path config = work.resolve("target.yaml");
+    Files.writeString(
+        config,
+        """
+        listeners:
+          - listen: 127.0.0.1:%d
+        subsystems:
           - nqn: %s
             model: %s
             serial: %s
@@ -73,8 +73,13 @@ class SpdkInitiatorInteropTest {
             allowedHosts: [%s]
             namespaces:
               - memory: 64M
-            """
-                .formatted(OPEN, MODEL, SERIAL, NS_BYTES, BLOCK, LOCKED, HOST_NQN));
+        """
+            .formatted(port, OPEN, MODEL, SERIAL, NS_BYTES, BLOCK, LOCKED, HOST_NQN));
+    Path jar = Files.copy(Interop.weftJar(), work.resolve("weft.jar"));
+    target =
+        new WeftTargetProcess(
+            WeftTargetProcess.Config.fromFile(
+                jar, config, port, ports[1], work.resolve("data"), runDir));
     target.start(Duration.ofSeconds(60));
     System.out.println("spdk interop: logs in " + runDir);
   }

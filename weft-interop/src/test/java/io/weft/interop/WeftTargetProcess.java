@@ -107,20 +107,6 @@ final class WeftTargetProcess implements AutoCloseable {
     this.config = config;
   }
 
-  /**
-   * A target in {@code work} listening on 127.0.0.1:{@code port} with the subsystems of {@code
-   * subsystemsYaml} (the YAML under "subsystems:"), run from a private copy of the Weft jar.
-   */
-  static WeftTargetProcess fromYaml(
-      Path work, Path logDir, int port, int adminPort, String subsystemsYaml) throws IOException {
-    Path config = work.resolve("target.yaml");
-    Files.writeString(
-        config, "listeners:\n  - listen: 127.0.0.1:" + port + "\nsubsystems:\n" + subsystemsYaml);
-    Path jar = Files.copy(Interop.weftJar(), work.resolve("weft.jar"));
-    return new WeftTargetProcess(
-        Config.fromFile(jar, config, port, adminPort, work.resolve("data"), logDir));
-  }
-
   Config config() {
     return config;
   }
