@@ -373,7 +373,16 @@ public final class VolumeAgent implements AutoCloseable {
 
   /** Adds a rebuilt replica to the in-sync set, if this node still owns the volume. */
   private boolean rejoin(String name, long generation, String node) {
-    return setInSync(name, generation, node, true);
+    for (int attempt = 0; attempt < 5; attempt++) {
+      VolumeService.Versioned v = volumes.get(name).orElse(null);
+      if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
+        return false;
+      }
+      if (volumes.replace(v, v.volume().withInSync(node))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -383,26 +392,15 @@ public final class VolumeAgent implements AutoCloseable {
    * @return false if this owner has been fenced
    */
   private boolean dropReplica(String name, long generation, String node) {
-    return setInSync(name, generation, node, false);
-  }
-
-  /**
-   * Puts {@code node} in or out of the in-sync set by compare-and-set, only while this node still
-   * owns the volume at {@code generation}.
-   *
-   * @return false if this owner has been fenced (or the set keeps changing under it)
-   */
-  private boolean setInSync(String name, long generation, String node, boolean in) {
     for (int attempt = 0; attempt < 5; attempt++) {
       VolumeService.Versioned v = volumes.get(name).orElse(null);
       if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
         return false;
       }
-      if (v.volume().isInSync(node) == in) {
+      if (!v.volume().isInSync(node)) {
         return true;
       }
-      VolumeRecord next = in ? v.volume().withInSync(node) : v.volume().withoutInSync(node);
-      if (volumes.replace(v, next)) {
+      if (volumes.replace(v, v.volume().withoutInSync(node))) {
         return true;
       }
     }

@@ -56,27 +56,6 @@ public record VolumeRecord(
 
   /** The same volume with a new owner, the next generation and the given in-sync set. */
   public VolumeRecord withOwner(String newOwner, List<String> newInSync) {
-    return with(newOwner, generation + 1, newInSync);
-  }
-
-  /** The same volume without {@code node} in the in-sync set (same generation). */
-  public VolumeRecord withoutInSync(String node) {
-    List<String> rest = new ArrayList<>(inSync);
-    rest.remove(node);
-    return with(owner, generation, rest);
-  }
-
-  /** The same volume with {@code node} back in the in-sync set (same generation). */
-  public VolumeRecord withInSync(String node) {
-    List<String> more = new ArrayList<>(inSync);
-    if (!more.contains(node)) {
-      more.add(node);
-    }
-    return with(owner, generation, more);
-  }
-
-  /** Only ownership and the in-sync set ever change; everything else is the volume's identity. */
-  private VolumeRecord with(String newOwner, long newGeneration, List<String> newInSync) {
     return new VolumeRecord(
         name,
         nqn,
@@ -86,8 +65,48 @@ public record VolumeRecord(
         replicas,
         nodes,
         newOwner,
-        newGeneration,
+        generation + 1,
         newInSync,
+        allowedHosts,
+        createdAtMillis);
+  }
+
+  /** The same volume without {@code node} in the in-sync set (same generation). */
+  public VolumeRecord withoutInSync(String node) {
+    List<String> rest = new ArrayList<>(inSync);
+    rest.remove(node);
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        rest,
+        allowedHosts,
+        createdAtMillis);
+  }
+
+  /** The same volume with {@code node} back in the in-sync set (same generation). */
+  public VolumeRecord withInSync(String node) {
+    List<String> more = new ArrayList<>(inSync);
+    if (!more.contains(node)) {
+      more.add(node);
+    }
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        more,
         allowedHosts,
         createdAtMillis);
   }
