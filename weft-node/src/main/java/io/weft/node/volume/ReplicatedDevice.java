@@ -63,15 +63,19 @@ final class ReplicatedDevice implements BlockDevice {
   private volatile boolean fenced;
 
   /**
-   * Operations register in the current epoch; a rebuild flips the epoch and waits for the older one
-   * to drain, so that no operation begun before its replica started catching up can still fail late
-   * and mark a change map nobody reads.
+   * Operations register in the current epoch; a rebuild starts a new one and waits for the older
+   * one to drain, so that no operation that could have missed its replica (it read the targets
+   * before the replica was added) is still running when the rebuild takes the change map. Each
+   * epoch has its own counter, so two rebuilds starting together never wait on each other's new
+   * operations.
    */
   private final java.util.concurrent.locks.ReentrantReadWriteLock epochLock =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
 
-  private int epoch;
-  private final AtomicInteger[] epochOps = {new AtomicInteger(), new AtomicInteger()};
+  private AtomicInteger epochOps = new AtomicInteger();
+
+  /** Overlapping writes run one after the other, in the same order on every replica. */
+  private final OverlapOrder order = new OverlapOrder();
 
   ReplicatedDevice(
       String volume,
@@ -122,14 +126,15 @@ final class ReplicatedDevice implements BlockDevice {
       more.add(r);
       targets = new Targets(t.inSync(), List.copyOf(more));
     }
-    int old;
+    AtomicInteger old;
     epochLock.writeLock().lock();
     try {
-      old = epoch++;
+      old = epochOps;
+      epochOps = new AtomicInteger();
     } finally {
       epochLock.writeLock().unlock();
     }
-    while (epochOps[old & 1].get() > 0) {
+    while (old.get() > 0) {
       Thread.sleep(1);
     }
   }
@@ -248,7 +253,7 @@ final class ReplicatedDevice implements BlockDevice {
 
   /**
    * One operation on the local replica and every remote; completes once, when all did. A modifying
-   * operation ({@code length > 0}) marks its regions first.
+   * operation ({@code length > 0}) waits for earlier overlapping ones, and marks its regions.
    */
   private void fanOut(
       long offset,
@@ -260,15 +265,46 @@ final class ReplicatedDevice implements BlockDevice {
       callback.complete(BlockStatus.PATH_UNAVAILABLE);
       return;
     }
-    Targets t = targets; // read once, before marking anything (see replicaFailed)
-    int myEpoch;
+    if (length == 0) {
+      fanOutNow(0, 0, onLocal, onRemote, callback);
+      return;
+    }
+    order.admit(
+        offset,
+        length,
+        ticket ->
+            fanOutNow(
+                offset,
+                length,
+                onLocal,
+                onRemote,
+                status -> {
+                  order.complete(ticket);
+                  callback.complete(status);
+                }));
+  }
+
+  private void fanOutNow(
+      long offset,
+      long length,
+      Consumer<IoCallback> onLocal,
+      Function<NvmeNamespace, CompletableFuture<Void>> onRemote,
+      IoCallback callback) {
+    if (fenced) {
+      callback.complete(BlockStatus.PATH_UNAVAILABLE);
+      return;
+    }
+    AtomicInteger myEpoch;
     epochLock.readLock().lock();
     try {
-      myEpoch = epoch;
-      epochOps[myEpoch & 1].incrementAndGet();
+      myEpoch = epochOps;
+      myEpoch.incrementAndGet();
     } finally {
       epochLock.readLock().unlock();
     }
+    // Read once, after registering in the epoch: a rebuild that added its replica after this read
+    // waits for this operation before it takes the change map (which this operation marks).
+    Targets t = targets;
     IoCallback done;
     if (length > 0) {
       // In flight first, then marked: a rebuild that clears the mark and then waits for nothing in
@@ -281,13 +317,13 @@ final class ReplicatedDevice implements BlockDevice {
       done =
           status -> {
             guard.end(offset, length);
-            epochOps[myEpoch & 1].decrementAndGet();
+            myEpoch.decrementAndGet();
             callback.complete(status);
           };
     } else {
       done =
           status -> {
-            epochOps[myEpoch & 1].decrementAndGet();
+            myEpoch.decrementAndGet();
             callback.complete(status);
           };
     }
