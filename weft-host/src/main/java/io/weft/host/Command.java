@@ -45,6 +45,12 @@ public final class Command {
   /** {@link System#nanoTime()} when the command went out (latency measurement, timeouts). */
   public long submittedNanos;
 
+  /**
+   * Exempt from the queue's command timeout: an Asynchronous Event Request is answered only when an
+   * event happens, which may be never.
+   */
+  public boolean waitsForEvent;
+
   public Command reset() {
     opcode = 0;
     fctype = -1;
@@ -57,6 +63,7 @@ public final class Command {
     attachment = null;
     status = 0;
     result = 0;
+    waitsForEvent = false;
     return this;
   }
 

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -371,6 +372,100 @@ public final class HostController implements AutoCloseable {
     q.submit(c);
   }
 
+  // ---- asynchronous events ----
+
+  /** Hears a controller's asynchronous events; called on the controller's control thread. */
+  public interface EventListener {
+    /**
+     * One event: the completion's dword 0 (type, information and log page, see {@code AsyncEvent}).
+     * The listener reads the named log page to clear the event.
+     */
+    void asyncEvent(int result);
+
+    /** Connected again after a loss: events of the gap were not reported; read state again. */
+    default void reconnected() {}
+  }
+
+  private final List<EventListener> eventListeners = new CopyOnWriteArrayList<>();
+  private final Command eventRequest = new Command();
+  private volatile boolean eventRequestOutstanding;
+  private volatile boolean eventsConfigured;
+
+  /**
+   * Reports this controller's asynchronous events to {@code listener}: the first listener enables
+   * the notices the controller supports (ANA change, namespace attribute changed, discovery log
+   * changed) and from then on one Asynchronous Event Request stays outstanding, sent again after
+   * each event and after each reconnect, as the Linux host does.
+   */
+  public void onAsyncEvent(EventListener listener) {
+    eventListeners.add(listener);
+    control.execute(this::armEvents);
+  }
+
+  /** Sends the Asynchronous Event Request if none is outstanding. Control thread only. */
+  private void armEvents() {
+    HostQueue q = admin;
+    if (eventListeners.isEmpty() || state != State.LIVE || q == null || eventRequestOutstanding) {
+      return;
+    }
+    if (!eventsConfigured) {
+      int wanted =
+          identify.oaes()
+              & (IdentifyController.OAES_NS_ATTRIBUTE
+                  | IdentifyController.OAES_ANA_CHANGE
+                  | IdentifyController.OAES_DISCOVERY_CHANGE);
+      try {
+        adminSync(
+            q,
+            new Command(),
+            Opcodes.ADMIN_SET_FEATURES,
+            0,
+            Opcodes.FEAT_ASYNC_EVENT_CONFIG,
+            wanted,
+            null,
+            0,
+            "Set Features (asynchronous event configuration)");
+      } catch (IOException e) {
+        log.warn("controller {}: asynchronous events not enabled: {}", cntlid, e.getMessage());
+        return;
+      }
+      eventsConfigured = true;
+    }
+    eventRequestOutstanding = true;
+    Command c = eventRequest.reset();
+    c.opcode = Opcodes.ADMIN_ASYNC_EVENT_REQUEST;
+    c.waitsForEvent = true;
+    c.callback = this::eventCompleted;
+    q.submit(c);
+  }
+
+  /** On the event loop: hand the event over and ask for the next one, on the control thread. */
+  private void eventCompleted(Command c) {
+    int status = c.status;
+    int result = (int) c.result;
+    eventRequestOutstanding = false;
+    if (!HostStatus.isSuccess(status)) {
+      // Aborted with its connection (a reconnect sends a new one) or refused: do not loop.
+      log.debug("controller {}: asynchronous event request ended: {}", cntlid, status);
+      return;
+    }
+    try {
+      control.execute(
+          () -> {
+            for (EventListener l : eventListeners) {
+              try {
+                l.asyncEvent(result);
+              } catch (RuntimeException e) {
+                log.warn("controller {}: event listener failed", cntlid, e);
+              }
+            }
+            armEvents();
+          });
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed meanwhile
+    }
+  }
+
   /** A queue's connection ended: start recovery and keep its unfinished commands. */
   private void queueLost(HostQueue q, List<Command> unfinished, Throwable cause) {
     boolean startRecovery = false;
@@ -394,6 +489,10 @@ public final class HostController implements AutoCloseable {
         keepAliveOutstanding = false;
         continue;
       }
+      if (c == eventRequest) {
+        eventRequestOutstanding = false; // a reconnect sends a new one
+        continue;
+      }
       requeue(c);
     }
     if (startRecovery) {
@@ -412,7 +511,26 @@ public final class HostController implements AutoCloseable {
       // Recovered meanwhile: send at once.
       submit(c);
     } else {
-      pending.add(c);
+      park(c);
+    }
+  }
+
+  /**
+   * Holds a command until the controller is back, then looks at the state again: a reconnect, a
+   * fast-io-fail or a ctrl-loss that emptied the pending queue just before the add would otherwise
+   * leave the command there for good (each of them drains the queue once, after changing state).
+   */
+  private void park(Command c) {
+    pending.add(c);
+    if (state == State.DELETED) {
+      drainPending(HostStatus.CONTROLLER_LOST);
+    } else if (fastFailed) {
+      drainPending(HostStatus.FAST_IO_FAIL);
+    } else if (state == State.LIVE) {
+      Command p;
+      while ((p = pending.poll()) != null) {
+        submit(p);
+      }
     }
   }
 
@@ -500,6 +618,12 @@ public final class HostController implements AutoCloseable {
     while ((c = pending.poll()) != null) {
       submit(c);
     }
+    // A new controller: its events must be enabled again, and those of the gap are gone.
+    eventsConfigured = false;
+    armEvents();
+    for (EventListener l : eventListeners) {
+      l.reconnected();
+    }
   }
 
   private void drainPending(int status) {
@@ -528,10 +652,7 @@ public final class HostController implements AutoCloseable {
     } else if (fastFailed) {
       fail(c, HostStatus.FAST_IO_FAIL);
     } else {
-      pending.add(c);
-      if (state == State.LIVE && pending.remove(c)) {
-        submit(c); // became live between the checks
-      }
+      park(c);
     }
   }
 

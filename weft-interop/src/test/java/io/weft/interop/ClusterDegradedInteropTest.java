@@ -119,12 +119,14 @@ class ClusterDegradedInteropTest {
                     failure.set(t);
                   }
                 });
-    Thread.sleep(1500);
+    // Under load before the kill: a host that never got going would leave nothing to degrade.
+    awaitUnderLoad("the host writing", load, failure, () -> writes.get() > 200);
     cluster.kill(victim);
     long before = writes.get();
-    Interop.waitFor(
+    awaitUnderLoad(
         "the volume degraded",
-        Duration.ofSeconds(30),
+        load,
+        failure,
         () -> show().contains("state       degraded (2 of 3 replicas in sync)"));
     String degraded = show();
     Thread.sleep(2000);
@@ -158,6 +160,30 @@ class ClusterDegradedInteropTest {
           java.util.Arrays.equals(
               r, Files.readAllBytes(cluster.dataDir(n).resolve("volumes/" + VOLUME + ".img"))),
           n + "'s replica differs");
+    }
+  }
+
+  /**
+   * Waits up to 30 s for {@code check} while the load runs; fails at once with the load's own
+   * failure, and on a timeout with where the load thread is, so a failure says why writes stopped.
+   */
+  private static void awaitUnderLoad(
+      String what, Thread load, AtomicReference<Throwable> failure, Interop.Check check)
+      throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!check.holds()) {
+      if (failure.get() != null) {
+        throw new AssertionError("the host's writes failed before " + what, failure.get());
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder where = new StringBuilder();
+        for (StackTraceElement e : load.getStackTrace()) {
+          where.append("\n  at ").append(e);
+        }
+        throw new AssertionError(
+            "timed out after 30 s waiting for " + what + "; the load thread is" + where);
+      }
+      Thread.sleep(100);
     }
   }
 

@@ -8,6 +8,7 @@ import io.weft.host.HostStatus;
 import io.weft.host.NvmeException;
 import io.weft.host.NvmeNamespace;
 import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.protocol.nvme.AsyncEvent;
 import io.weft.protocol.nvme.IdentifyNamespace;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Status;
@@ -28,9 +29,11 @@ import org.slf4j.LoggerFactory;
 /**
  * One namespace reached through several paths (controllers of one subsystem, one per node or port),
  * merged by namespace identity, the way the Linux host's native multipath does. Each path's ANA
- * state comes from its ANA log page, read at connect, after any path-related failure, and every
- * {@link #REFRESH_MS} ms. I/O goes to an optimized path chosen by the {@link Policy}; a
- * non-optimized one is used only when no path is optimized.
+ * state comes from its ANA log page, read at connect, when the path's controller reports an ANA
+ * change (asynchronous event), when it reconnects, after any path-related failure, and, as a safety
+ * net for a lost event, every {@link #DEFAULT_POLL} (the Linux host does not poll). I/O goes to an
+ * optimized path chosen by the {@link Policy}; a non-optimized one is used only when no path is
+ * optimized.
  *
  * <p>An I/O is retried on another path only when its old path can no longer complete it: the target
  * answered with a path-related status (it did not execute it, or refused to acknowledge it), or the
@@ -41,8 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class MultipathNamespace implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MultipathNamespace.class);
 
-  /** How often every path's ANA state is read again. */
-  static final long REFRESH_MS = 500;
+  /** How often every path's ANA state is read again without being told. */
+  public static final java.time.Duration DEFAULT_POLL = java.time.Duration.ofSeconds(5);
 
   /** Which of the optimized paths an I/O takes. */
   public enum Policy {
@@ -83,7 +86,12 @@ public final class MultipathNamespace implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
 
   private MultipathNamespace(
-      List<Path> paths, int nsid, IdentifyNamespace id, Policy policy, long ioTimeoutNanos) {
+      List<Path> paths,
+      int nsid,
+      IdentifyNamespace id,
+      Policy policy,
+      long ioTimeoutNanos,
+      java.time.Duration poll) {
     this.paths = List.copyOf(paths);
     this.nsid = nsid;
     this.anaGroup = id.anaGroupId();
@@ -94,7 +102,34 @@ public final class MultipathNamespace implements AutoCloseable {
     this.timer =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("multipath-" + nsid).unstarted(r));
-    timer.scheduleWithFixedDelay(this::refreshAll, 0, REFRESH_MS, TimeUnit.MILLISECONDS);
+    long pollMs = poll.toMillis();
+    timer.scheduleWithFixedDelay(this::refreshAll, pollMs, pollMs, TimeUnit.MILLISECONDS);
+    for (Path p : this.paths) {
+      p.controller.onAsyncEvent(
+          new HostController.EventListener() {
+            @Override
+            public void asyncEvent(int result) {
+              if ((result & 0xFF07)
+                  == (AsyncEvent.ANA_CHANGE & 0xFF07)) { // type notice, information ANA change
+                refreshSoon(p);
+              }
+            }
+
+            @Override
+            public void reconnected() {
+              refreshSoon(p);
+            }
+          });
+    }
+  }
+
+  /** Reads a path's ANA state again on the multipath thread (never on a controller's). */
+  private void refreshSoon(Path p) {
+    try {
+      timer.execute(() -> refresh(p));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closed
+    }
   }
 
   /**
@@ -105,6 +140,20 @@ public final class MultipathNamespace implements AutoCloseable {
    */
   public static MultipathNamespace connect(
       List<ConnectOptions> paths, int nsid, Policy policy, int ioTimeoutSeconds)
+      throws IOException {
+    return connect(paths, nsid, policy, ioTimeoutSeconds, DEFAULT_POLL);
+  }
+
+  /**
+   * As {@link #connect(List, int, Policy, int)}, reading every path's ANA state every {@code poll}
+   * as well as on the events that announce a change.
+   */
+  public static MultipathNamespace connect(
+      List<ConnectOptions> paths,
+      int nsid,
+      Policy policy,
+      int ioTimeoutSeconds,
+      java.time.Duration poll)
       throws IOException {
     List<Path> connected = new ArrayList<>();
     IdentifyNamespace first = null;
@@ -138,7 +187,7 @@ public final class MultipathNamespace implements AutoCloseable {
     }
     MultipathNamespace m =
         new MultipathNamespace(
-            connected, nsid, first, policy, TimeUnit.SECONDS.toNanos(ioTimeoutSeconds));
+            connected, nsid, first, policy, TimeUnit.SECONDS.toNanos(ioTimeoutSeconds), poll);
     for (Path p : m.paths) {
       m.refresh(p);
     }

@@ -466,7 +466,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     }
     long now = System.nanoTime();
     for (Command c : inflight) {
-      if (c != null && now - c.submittedNanos > ioTimeoutNanos) {
+      if (c != null && !c.waitsForEvent && now - c.submittedNanos > ioTimeoutNanos) {
         log.warn(
             "queue {}: command opcode 0x{} timed out, resetting the connection",
             qid,

@@ -68,6 +68,11 @@ class MultipathHostTest {
 
   private MultipathNamespace connect(String nqn, MultipathNamespace.Policy policy)
       throws Exception {
+    return connect(nqn, policy, MultipathNamespace.DEFAULT_POLL);
+  }
+
+  private MultipathNamespace connect(String nqn, MultipathNamespace.Policy policy, Duration poll)
+      throws Exception {
     List<ConnectOptions> paths =
         nodes.values().stream()
             .map(
@@ -77,7 +82,7 @@ class MultipathHostTest {
                         .withTimeouts(5, 3, 1, 1)
                         .withIoTimeout(10))
             .toList();
-    return MultipathNamespace.connect(paths, 1, policy, 60);
+    return MultipathNamespace.connect(paths, 1, policy, 60, poll);
   }
 
   private static ByteBuf stamp(long seq, int block) {
@@ -162,11 +167,33 @@ class MultipathHostTest {
   @Test
   void writesRideThroughAPlannedMoveWithRoundRobin() throws Exception {
     VolumeRecord v = create("mp2");
-    try (MultipathNamespace ns = connect(v.nqn(), MultipathNamespace.Policy.ROUND_ROBIN)) {
+    // No polling within the test: only the ANA-change events can tell the host where to go.
+    try (MultipathNamespace ns =
+        connect(v.nqn(), MultipathNamespace.Policy.ROUND_ROBIN, Duration.ofMinutes(10))) {
       VolumeService volumes = new VolumeService(store, nodes.get("n1").registry());
+      long start = System.nanoTime();
       long[] last = writeStamps(ns, 600, () -> volumes.moveOwner("mp2", "n2"));
       assertStamps(ns, last);
       assertEquals("n2", volumes.require("mp2").volume().owner());
+      assertEquals(
+          List.of("n1=inaccessible", "n2=optimized"),
+          ns.pathStates().stream().map(this::nodeOf).toList());
+      assertTrue(
+          System.nanoTime() - start < Duration.ofSeconds(30).toNanos(),
+          "the move took as long as an I/O timeout: the host waited instead of being told");
     }
+  }
+
+  /** "127.0.0.1:PORT=state" as "nodeId=state". */
+  private String nodeOf(String pathState) {
+    int port =
+        Integer.parseInt(pathState.substring(pathState.indexOf(':') + 1, pathState.indexOf('=')));
+    String node =
+        nodes.entrySet().stream()
+            .filter(e -> e.getValue().target().listenAddresses().get(0).getPort() == port)
+            .map(Map.Entry::getKey)
+            .findFirst()
+            .orElse("?");
+    return node + pathState.substring(pathState.indexOf('='));
   }
 }
