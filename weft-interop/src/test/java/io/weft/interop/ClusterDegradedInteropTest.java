@@ -132,7 +132,10 @@ class ClusterDegradedInteropTest {
     Thread.sleep(2000);
     assertTrue(writes.get() > before, "writes go on without " + victim);
     assertTrue(
-        degraded.lines().anyMatch(l -> l.matches(victim + "\\s+replica\\s+out-of-sync")), degraded);
+        degraded
+            .lines()
+            .anyMatch(l -> l.matches(victim + "\\s+replica\\s+out-of-sync: unreachable.*")),
+        degraded);
 
     cluster.start(victim);
     Set<String> seen = new LinkedHashSet<>();

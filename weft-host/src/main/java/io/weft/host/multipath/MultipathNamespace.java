@@ -202,6 +202,11 @@ public final class MultipathNamespace implements AutoCloseable {
     return sizeBlocks;
   }
 
+  /** How many paths have a live connection now. */
+  public int connectedPaths() {
+    return (int) paths.stream().filter(p -> p.controller.isLive()).count();
+  }
+
   /** The ANA state of each path, in the order given, as last read ("optimized", ...). */
   public List<String> pathStates() {
     return paths.stream().map(p -> p.name() + "=" + AnaLogPage.name(p.state)).toList();

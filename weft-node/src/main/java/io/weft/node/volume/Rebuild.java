@@ -34,6 +34,7 @@ final class Rebuild {
   private final RemoteReplica remote;
   private final Progress progress;
   private final BooleanSupplier stillOwner;
+  private volatile String failure = "abandoned";
 
   Rebuild(
       String volume,
@@ -46,6 +47,11 @@ final class Rebuild {
     this.remote = remote;
     this.progress = progress;
     this.stillOwner = stillOwner;
+  }
+
+  /** Why {@link #copy} returned false, in a few words. */
+  String failure() {
+    return failure;
   }
 
   /**
@@ -87,13 +93,21 @@ final class Rebuild {
           guard.clear(region);
           long waitedSince = System.nanoTime();
           while (guard.inFlight(region) > 0) {
-            if (!alive() || System.nanoTime() - waitedSince > MAX_WAIT_NANOS) {
+            if (!alive()) {
+              return false;
+            }
+            if (System.nanoTime() - waitedSince > MAX_WAIT_NANOS) {
+              failure = "a region stayed busy with writes for 30 s";
               return false;
             }
             Thread.sleep(1);
           }
-          if (++attempts > MAX_ATTEMPTS || !copyRegion(region, buffer)) {
-            return false; // a region written without pause: try the rebuild again later
+          if (++attempts > MAX_ATTEMPTS) {
+            failure = "a region was written " + MAX_ATTEMPTS + " times while being copied";
+            return false; // written without pause: try the rebuild again later
+          }
+          if (!copyRegion(region, buffer)) {
+            return false;
           }
         } while (guard.isMarked(region));
         copied++;
@@ -104,7 +118,7 @@ final class Rebuild {
         }
       }
       progress.report(total, total, full);
-      return !device.catchUpFailed(remote) && stillOwner.getAsBoolean();
+      return alive();
     } finally {
       buffer.release();
     }
@@ -116,7 +130,19 @@ final class Rebuild {
   private static final int MAX_ATTEMPTS = 1000;
 
   private boolean alive() {
-    return !device.isFenced() && !device.catchUpFailed(remote) && stillOwner.getAsBoolean();
+    if (device.isFenced() || !stillOwner.getAsBoolean()) {
+      failure = "this node no longer owns the volume";
+      return false;
+    }
+    if (device.catchUpFailed(remote)) {
+      failure = "the replica failed a mirrored write";
+      Throwable why = device.catchUpFailure(remote);
+      if (why != null) {
+        failure = ReplicaProblem.describe(why);
+      }
+      return false;
+    }
+    return true;
   }
 
   private boolean copyRegion(int region, ByteBuf buffer) throws InterruptedException {
@@ -131,15 +157,40 @@ final class Rebuild {
       int status = read.get(30, TimeUnit.SECONDS);
       if (status != BlockStatus.OK) {
         log.warn("volume {}: rebuild read failed: {}", volume, BlockStatus.describe(status));
+        failure = "reading this node's replica failed (" + BlockStatus.describe(status) + ")";
         return false;
       }
       int shift = Integer.numberOfTrailingZeros(blockSize());
-      remote.namespace().writeBlocking(offset >>> shift, length >>> shift, buffer, 0);
+      if (allZeros(buffer, length)) {
+        // Never written (or zeroed): Write Zeroes keeps the replica thin and sends no data.
+        remote
+            .namespace()
+            .writeZeroes(offset >>> shift, length >>> shift)
+            .get(30, TimeUnit.SECONDS);
+      } else {
+        remote.namespace().writeBlocking(offset >>> shift, length >>> shift, buffer, 0);
+      }
       return true;
     } catch (ExecutionException | TimeoutException | IOException e) {
       log.warn("volume {}: rebuild of {} stopped: {}", volume, remote.node(), e.toString());
+      failure = ReplicaProblem.describe(e);
       return false;
     }
+  }
+
+  private static boolean allZeros(ByteBuf b, int length) {
+    int i = 0;
+    for (; i + 8 <= length; i += 8) {
+      if (b.getLong(i) != 0) {
+        return false;
+      }
+    }
+    for (; i < length; i++) {
+      if (b.getByte(i) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private int blockSize() {

@@ -8,7 +8,6 @@ import io.weft.host.NvmeNamespace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -51,7 +50,7 @@ final class ReplicatedDevice implements BlockDevice {
   private final Executor blocking;
   private final RegionMap guard;
   private final Map<String, RegionMap> changeMaps = new ConcurrentHashMap<>();
-  private final Set<RemoteReplica> catchUpFailed = ConcurrentHashMap.newKeySet();
+  private final Map<RemoteReplica, Throwable> catchUpFailed = new ConcurrentHashMap<>();
 
   /**
    * Where an operation goes, as one immutable snapshot: an operation reads it once, so a replica
@@ -140,7 +139,12 @@ final class ReplicatedDevice implements BlockDevice {
   }
 
   boolean catchUpFailed(RemoteReplica r) {
-    return catchUpFailed.contains(r);
+    return catchUpFailed.containsKey(r);
+  }
+
+  /** Why a replica being rebuilt failed a mirrored operation, or null. */
+  Throwable catchUpFailure(RemoteReplica r) {
+    return catchUpFailed.get(r);
   }
 
   /**
@@ -150,7 +154,7 @@ final class ReplicatedDevice implements BlockDevice {
    * store refused.
    */
   synchronized boolean promoteAndJoin(RemoteReplica r, java.util.function.BooleanSupplier rejoin) {
-    if (catchUpFailed.contains(r) || fenced) {
+    if (catchUpFailed.containsKey(r) || fenced) {
       return false;
     }
     Targets t = targets;
@@ -361,7 +365,7 @@ final class ReplicatedDevice implements BlockDevice {
    * caller drops it as an in-sync replica).
    */
   private synchronized boolean catchUpFailedNow(RemoteReplica r, Throwable error) {
-    if (catchUpFailed.add(r)) {
+    if (catchUpFailed.putIfAbsent(r, error) == null) {
       log.warn("volume {}: rebuild of {} failed: {}", volume, r.node(), error.toString());
     }
     return targets.inSync().contains(r);

@@ -265,7 +265,7 @@ public final class VolumeAgent implements AutoCloseable {
               lv.replica,
               r.blockSize(),
               remotes,
-              (node, why) -> dropReplica(r.name(), r.generation(), node),
+              (node, why) -> dropReplica(r.name(), r.generation(), node, why),
               blocking);
       lv.replicated = replicated;
       lv.servedGeneration = r.generation();
@@ -324,6 +324,7 @@ public final class VolumeAgent implements AutoCloseable {
   private void rebuild(
       LocalVolume lv, ReplicatedDevice device, VolumeRecord r, String node, String address) {
     boolean joined = false;
+    String problem = "unreachable";
     RemoteReplica remote = connect(r, node, address);
     try {
       if (remote == null) {
@@ -339,6 +340,7 @@ public final class VolumeAgent implements AutoCloseable {
                       r.name(), new VolumeService.RebuildProgress(node, copied, total, full)),
               () -> lv.replicated == device && !device.isFenced());
       if (!rebuild.copy()) {
+        problem = rebuild.failure();
         return;
       }
       joined = device.promoteAndJoin(remote, () -> rejoin(r.name(), r.generation(), node));
@@ -349,6 +351,7 @@ public final class VolumeAgent implements AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       log.warn("volume {}: rebuild of {} failed: {}", r.name(), node, e.toString());
+      problem = e.toString();
     } finally {
       // Each step on its own: one failing (a store error) must not skip the others.
       if (!joined && remote != null) {
@@ -356,10 +359,12 @@ public final class VolumeAgent implements AutoCloseable {
         quietly(remote::close);
       }
       if (!joined) {
-        quietly(() -> volumes.clearRebuild(r.name(), node));
+        String why = "rebuild stopped: " + problem;
+        log.info("volume {}: replica on {}: {}; trying again in 3 s", r.name(), node, why);
+        quietly(() -> reportProblem(r.name(), node, why));
       }
       if (joined) {
-        lv.rebuilding.remove(node);
+        lv.rebuilding.remove(node); // its last progress stays on record until the next change
       } else {
         // Try again after a pause, not in a tight loop against a replica that keeps failing.
         try {
@@ -391,7 +396,7 @@ public final class VolumeAgent implements AutoCloseable {
    *
    * @return false if this owner has been fenced
    */
-  private boolean dropReplica(String name, long generation, String node) {
+  private boolean dropReplica(String name, long generation, String node, Throwable why) {
     for (int attempt = 0; attempt < 5; attempt++) {
       VolumeService.Versioned v = volumes.get(name).orElse(null);
       if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
@@ -401,10 +406,20 @@ public final class VolumeAgent implements AutoCloseable {
         return true;
       }
       if (volumes.replace(v, v.volume().withoutInSync(node))) {
+        reportProblem(name, node, ReplicaProblem.describe(why));
         return true;
       }
     }
     return false;
+  }
+
+  /** Records why a replica is out of sync, for {@code weft volume show}; advisory only. */
+  private void reportProblem(String volume, String node, String problem) {
+    try {
+      volumes.reportRebuild(volume, VolumeService.RebuildProgress.problem(node, problem));
+    } catch (RuntimeException e) {
+      log.debug("volume {}: problem of {} not recorded: {}", volume, node, e.toString());
+    }
   }
 
   private void stopOwning(LocalVolume lv) {

@@ -168,9 +168,26 @@ public final class VolumeService {
    * A rebuild's progress as the owner reports it ({@code rebuild/<volume>/<node>}); the last one
    * stays after it completed, so operators can see what it copied.
    */
-  public record RebuildProgress(String node, long copiedRegions, long totalRegions, boolean full) {
+  /**
+   * A replica's rebuild as far as it got, or (with a {@code problem}) why it is out of sync: why it
+   * was dropped, or why its last rebuild stopped.
+   */
+  public record RebuildProgress(
+      String node, long copiedRegions, long totalRegions, boolean full, String problem) {
+    public RebuildProgress(String node, long copiedRegions, long totalRegions, boolean full) {
+      this(node, copiedRegions, totalRegions, full, null);
+    }
+
+    static RebuildProgress problem(String node, String problem) {
+      return new RebuildProgress(node, 0, 0, false, problem);
+    }
+
     public int percent() {
       return totalRegions == 0 ? 100 : (int) (copiedRegions * 100 / totalRegions);
+    }
+
+    boolean underWay() {
+      return problem == null && copiedRegions < totalRegions;
     }
   }
 
@@ -182,10 +199,6 @@ public final class VolumeService {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  void clearRebuild(String volume, String node) {
-    store.delete(REBUILD + volume + "/" + node);
   }
 
   /** Rebuilds under way for a volume, by node. */

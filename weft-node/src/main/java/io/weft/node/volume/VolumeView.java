@@ -29,16 +29,21 @@ public record VolumeView(
     List<Replica> replicas = new ArrayList<>();
     for (String n : r.nodes()) {
       VolumeService.RebuildProgress p = rebuilds.get(n);
-      String state =
-          r.isInSync(n)
-              ? "in-sync"
-              : p != null && p.copiedRegions() < p.totalRegions()
-                  ? "rebuilding "
-                      + p.percent()
-                      + "% ("
-                      + (p.full() ? "full copy" : "changed regions")
-                      + ")"
-                  : "out-of-sync";
+      String state;
+      if (r.isInSync(n)) {
+        state = "in-sync";
+      } else if (p != null && p.underWay()) {
+        state =
+            "rebuilding "
+                + p.percent()
+                + "% ("
+                + (p.full() ? "full copy" : "changed regions")
+                + ")";
+      } else if (p != null && p.problem() != null) {
+        state = "out-of-sync: " + p.problem();
+      } else {
+        state = "out-of-sync";
+      }
       replicas.add(new Replica(n, n.equals(r.owner()), state));
     }
     return new VolumeView(

@@ -121,6 +121,12 @@ class FailoverBenchmark {
         for (int trial = 0; trial < TRIALS; trial++) {
           String owner = volumes.require("bench").volume().owner();
           String other = owner.equals("n1") ? "n2" : "n1";
+          // A planned move starts from a healthy volume: the host's path to the node restarted in
+          // the previous trial has to be connected again first (it retries every reconnect-delay).
+          long ready = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+          while (ns.connectedPaths() < 2 && System.nanoTime() < ready) {
+            Thread.sleep(20);
+          }
           Thread.sleep(500);
           maxGap.set(0);
           volumes.moveOwner("bench", other);

@@ -366,6 +366,72 @@ class ReplicatedVolumesTest {
   }
 
   /**
+   * A replica whose disk fills up (n2's volumes directory on a 3 MiB tmpfs; the volume is thin, so
+   * the replica only runs out as data arrives): the host's writes go on, n2 leaves the in-sync set
+   * with the reason in {@code volume show}, its rebuilds stop on the same reason, and once space is
+   * there again it is rebuilt and identical. Needs root (mount).
+   */
+  @Test
+  void aReplicaWhoseDiskIsFullLeavesTheInSyncSetAndComesBackWhenThereIsSpace() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")), "mounting a small tmpfs needs root");
+    nodes.get("n2").crash();
+    Path small = dir.resolve("n2").resolve("volumes"); // its identity stays where it was
+    Files.createDirectories(small);
+    run("mount", "-t", "tmpfs", "-o", "size=3m", "weft-test-full", small.toString());
+    try {
+      nodes.put("n2", StorageNode.start(config("n2", "z2"), store));
+      VolumeRecord v = create("full", 2, List.of("n1", "n2"));
+      await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+      byte[] data = pattern(8 << 20, 21);
+      try (HostController c = host("n1", v.nqn())) {
+        NvmeNamespace ns = c.namespace(1);
+        // 8 MiB in 256 KiB writes: n2's disk is full after about 3 MiB; every write succeeds.
+        for (int off = 0; off < data.length; off += 256 << 10) {
+          write(ns, off, java.util.Arrays.copyOfRange(data, off, off + (256 << 10)));
+        }
+        ns.flushBlocking();
+        assertArrayEquals(data, read(ns, 0, data.length), "every acknowledged byte reads back");
+      }
+      assertEquals(List.of("n1"), record("full").inSync());
+      VolumeView degraded = VolumeView.of(record("full"), volumes().rebuilds("full"));
+      assertEquals("degraded", degraded.state());
+      String n2 = degraded.replicaStates().get(1).state();
+      assertTrue(n2.startsWith("out-of-sync") && n2.contains("disk full"), n2);
+      // Its rebuild runs out of space too, and says so.
+      await(
+          "a rebuild stopped by the full disk",
+          Duration.ofSeconds(30),
+          () ->
+              VolumeView.of(record("full"), volumes().rebuilds("full"))
+                  .replicaStates()
+                  .get(1)
+                  .state()
+                  .equals("out-of-sync: rebuild stopped: disk full (Capacity Exceeded)"));
+
+      run("mount", "-o", "remount,size=64m", small.toString());
+      await("n2 rebuilt", Duration.ofSeconds(30), () -> record("full").isInSync("n2"));
+      assertEquals("healthy", VolumeView.of(record("full"), volumes().rebuilds("full")).state());
+      assertArrayEquals(replicaFile("n1", "full"), replicaFile("n2", "full"));
+      // The full copy kept the replica thin: the 8 MiB never written were not allocated.
+      Path n2File = small.resolve("full.img");
+      Process stat = new ProcessBuilder("stat", "-c", "%b %B", n2File.toString()).start();
+      String[] blocks = new String(stat.getInputStream().readAllBytes()).trim().split(" ");
+      long allocated = Long.parseLong(blocks[0]) * Long.parseLong(blocks[1]);
+      assertTrue(allocated <= (9L << 20), "n2's replica allocates " + allocated + " bytes");
+    } finally {
+      nodes.get("n2").crash();
+      run("umount", "-l", small.toString());
+    }
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+  }
+
+  /**
    * Writes of up to 64 KiB to the first 256 KiB, sixteen in flight: two writes to one block are
    * almost always in flight together. Whatever order the owner gives them, every replica must end
    * with the same one, or a read after a failover would return other data.
