@@ -158,11 +158,23 @@ final class ClusterProcesses implements AutoCloseable {
     signal(id, "-CONT");
   }
 
+  /** SIGSTOP to etcd: the store stops answering while every connection to it stays open. */
+  void freezeStore() {
+    signal(etcd.pid(), "-STOP");
+  }
+
+  void thawStore() {
+    signal(etcd.pid(), "-CONT");
+  }
+
   private void signal(String id, String signal) {
-    Interop.CommandResult r =
-        Interop.run(List.of("kill", signal, Long.toString(running.get(id).pid())), 10);
+    signal(running.get(id).pid(), signal);
+  }
+
+  private static void signal(long pid, String signal) {
+    Interop.CommandResult r = Interop.run(List.of("kill", signal, Long.toString(pid)), 10);
     if (!r.ok()) {
-      throw new IllegalStateException("kill " + signal + " " + id + ": " + r.output());
+      throw new IllegalStateException("kill " + signal + " " + pid + ": " + r.output());
     }
   }
 

@@ -61,6 +61,12 @@ final class ReplicatedDevice implements BlockDevice {
   private volatile Targets targets;
   private volatile boolean fenced;
 
+  /** Handing over (a planned move): new operations are refused, those in flight complete. */
+  private volatile boolean draining;
+
+  /** Operations admitted and not yet completed, so a hand-over knows when they are all done. */
+  private final AtomicInteger operations = new AtomicInteger();
+
   /**
    * Operations register in the current epoch; a rebuild starts a new one and waits for the older
    * one to drain, so that no operation that could have missed its replica (it read the targets
@@ -111,6 +117,40 @@ final class ReplicatedDevice implements BlockDevice {
   /** After a newer owner took over: every operation from now on is refused. */
   void fence() {
     fenced = true;
+  }
+
+  /**
+   * Refuses new operations (as "retry another path") and waits until every operation in flight
+   * completed, for at most {@code timeoutMillis}; true if none is left. A planned move calls this
+   * before it moves ownership, so no write is cut off by the generation change.
+   */
+  boolean drain(long timeoutMillis) throws InterruptedException {
+    draining = true;
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+    while (operations.get() > 0) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(0, 200_000);
+    }
+    return true;
+  }
+
+  /** Takes operations again (a hand-over that did not happen). */
+  void resume() {
+    draining = false;
+  }
+
+  /** Counts an operation in unless the device is fenced or draining; false if refused. */
+  private boolean enter() {
+    operations.incrementAndGet();
+    // Counted first, then checked: a drain that set its flag and then saw no operation in flight
+    // can never miss this one.
+    if (fenced || draining) {
+      operations.decrementAndGet();
+      return false;
+    }
+    return true;
   }
 
   /**
@@ -205,11 +245,19 @@ final class ReplicatedDevice implements BlockDevice {
 
   @Override
   public void read(long offset, ByteBuf dst, int dstIndex, int length, IoCallback callback) {
-    if (fenced) {
+    if (!enter()) {
       callback.complete(BlockStatus.PATH_UNAVAILABLE);
       return;
     }
-    local.read(offset, dst, dstIndex, length, callback);
+    local.read(
+        offset,
+        dst,
+        dstIndex,
+        length,
+        status -> {
+          operations.decrementAndGet();
+          callback.complete(status);
+        });
   }
 
   @Override
@@ -265,12 +313,17 @@ final class ReplicatedDevice implements BlockDevice {
       Consumer<IoCallback> onLocal,
       Function<NvmeNamespace, CompletableFuture<Void>> onRemote,
       IoCallback callback) {
-    if (fenced) {
+    if (!enter()) {
       callback.complete(BlockStatus.PATH_UNAVAILABLE);
       return;
     }
+    IoCallback counted =
+        status -> {
+          operations.decrementAndGet();
+          callback.complete(status);
+        };
     if (length == 0) {
-      fanOutNow(0, 0, onLocal, onRemote, callback);
+      fanOutNow(0, 0, onLocal, onRemote, counted);
       return;
     }
     order.admit(
@@ -284,7 +337,7 @@ final class ReplicatedDevice implements BlockDevice {
                 onRemote,
                 status -> {
                   order.complete(ticket);
-                  callback.complete(status);
+                  counted.complete(status);
                 }));
   }
 

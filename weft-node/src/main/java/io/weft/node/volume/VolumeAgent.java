@@ -91,6 +91,7 @@ public final class VolumeAgent implements AutoCloseable {
     long from = store.revision() + 1;
     watches.add(store.watch(VolumeService.PREFIX, from, events -> kick()));
     watches.add(store.watch("nodes/live/", from, events -> kick()));
+    watches.add(store.watch(VolumeService.MOVES, from, events -> kick()));
     agent.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
   }
 
@@ -131,6 +132,7 @@ public final class VolumeAgent implements AutoCloseable {
       List<VolumeService.Versioned> all = volumes.list();
       Map<String, NodeStatus> nodes = new HashMap<>();
       registry.nodes().forEach(n -> nodes.put(n.info().id(), n));
+      Map<String, VolumeService.MoveIntent> moves = volumes.moveIntents();
       Set<String> wanted = new HashSet<>();
       for (VolumeService.Versioned v : all) {
         if (!v.volume().nodes().contains(me)) {
@@ -141,6 +143,10 @@ public final class VolumeAgent implements AutoCloseable {
           return; // the store changed; the watch brings the next round
         }
         apply(v, nodes);
+        VolumeService.MoveIntent move = moves.get(v.volume().name());
+        if (move != null && handOver(v, move)) {
+          return; // the store changed; the watch brings the next round
+        }
       }
       for (String name : new ArrayList<>(local.keySet())) {
         if (!wanted.contains(name)) {
@@ -229,6 +235,58 @@ public final class VolumeAgent implements AutoCloseable {
     }
   }
 
+  /**
+   * A planned move away from this node: stop taking I/O (ANA change, so hosts hold their I/O or
+   * retry), let every operation in flight complete, then give the volume to the new owner by
+   * compare-and-set. True if ownership moved.
+   */
+  private boolean handOver(VolumeService.Versioned v, VolumeService.MoveIntent move) {
+    VolumeRecord r = v.volume();
+    LocalVolume lv = local.get(r.name());
+    if (leaseLost
+        || lv == null
+        || !r.owner().equals(me)
+        || move.to().equals(me)
+        || move.generation() != r.generation()
+        || !r.isInSync(move.to())
+        || lv.replicated == null) {
+      return false;
+    }
+    ReplicatedDevice device = lv.replicated;
+    setAna(lv, AnaLogPage.CHANGE);
+    long start = System.nanoTime();
+    boolean drained;
+    try {
+      drained = device.drain(HANDOVER_DRAIN_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drained = false;
+    }
+    if (!drained) {
+      log.warn(
+          "volume {}: writes still in flight after {} ms; not handing over",
+          r.name(),
+          HANDOVER_DRAIN_MS);
+    }
+    if (drained && volumes.replace(v, r.withOwner(move.to(), r.inSync()))) {
+      log.info(
+          "volume {}: handed over to {} (generation {}) after draining for {} µs",
+          r.name(),
+          move.to(),
+          r.generation() + 1,
+          (System.nanoTime() - start) / 1000);
+      stopOwning(lv);
+      setAna(lv, AnaLogPage.INACCESSIBLE);
+      return true;
+    }
+    device.resume();
+    setAna(lv, AnaLogPage.OPTIMIZED);
+    return false;
+  }
+
+  /** How long a hand-over waits for writes in flight before giving up (the move then goes on). */
+  static final long HANDOVER_DRAIN_MS = 2_000;
+
   private void becomeOwner(
       VolumeService.Versioned v, LocalVolume lv, Map<String, NodeStatus> nodes) {
     VolumeRecord r = v.volume();
@@ -293,7 +351,7 @@ public final class VolumeAgent implements AutoCloseable {
         return RemoteReplica.connect(r, node, address);
       } catch (IOException e) {
         last = e;
-        sleep(200);
+        sleep(50); // the replica's node lets this generation in as soon as its watch fires
       }
     }
     log.warn("volume {}: cannot reach the replica on {}: {}", r.name(), node, String.valueOf(last));

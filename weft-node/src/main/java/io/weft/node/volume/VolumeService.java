@@ -143,34 +143,98 @@ public final class VolumeService {
   }
 
   /** A planned owner move (to an in-sync replica): the next generation, same in-sync set. */
+  /**
+   * A planned owner move: asks the owner to hand the volume over ({@code moves/<name>}); the owner
+   * stops taking I/O, lets the writes in flight complete, and moves ownership to {@code to} by
+   * compare-and-set itself, so no write is cut off by the generation change. If the owner does not
+   * hand over within {@link #HANDOVER_WAIT_MS} (it is down, or too slow), the move is made without
+   * it: fencing keeps that safe, hosts only resend what was in flight.
+   */
   public VolumeRecord moveOwner(String name, String to) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      Versioned v = require(name);
-      if (!v.volume().nodes().contains(to)) {
-        throw new NodeException("node '" + to + "' holds no replica of '" + name + "'");
+    Versioned v = checkMove(name, to);
+    if (v.volume().owner().equals(to)) {
+      return v.volume();
+    }
+    String key = MOVES + name;
+    try {
+      store.put(key, JSON.writeValueAsBytes(new MoveIntent(to, v.volume().generation())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      long deadline = System.nanoTime() + HANDOVER_WAIT_MS * 1_000_000L;
+      while (System.nanoTime() < deadline) {
+        Versioned now = require(name);
+        if (now.volume().generation() != v.volume().generation()) {
+          if (now.volume().owner().equals(to)) {
+            return now.volume();
+          }
+          throw new NodeException(
+              "volume '" + name + "' changed owner to " + now.volume().owner() + " meanwhile");
+        }
+        sleepMillis(5);
       }
-      if (!v.volume().isInSync(to)) {
-        throw new NodeException(
-            "node '" + to + "' is not in sync; only an in-sync replica may own");
+      for (int attempt = 0; attempt < 5; attempt++) {
+        Versioned now = checkMove(name, to);
+        if (now.volume().owner().equals(to)) {
+          return now.volume();
+        }
+        VolumeRecord next = now.volume().withOwner(to, now.volume().inSync());
+        if (replace(now, next)) {
+          return next;
+        }
       }
-      if (v.volume().owner().equals(to)) {
-        return v.volume();
-      }
-      VolumeRecord next = v.volume().withOwner(to, v.volume().inSync());
-      if (replace(v, next)) {
-        return next;
+      throw new NodeException("volume '" + name + "' keeps changing; try again");
+    } finally {
+      store.delete(key);
+    }
+  }
+
+  /** How long a planned move waits for the owner to hand over before moving without it. */
+  static final long HANDOVER_WAIT_MS = 5_000;
+
+  static final String MOVES = "moves/";
+
+  /** A planned move's request to the owner of {@code generation}: hand over to {@code to}. */
+  public record MoveIntent(String to, long generation) {}
+
+  /** Planned moves asked for, by volume. */
+  Map<String, MoveIntent> moveIntents() {
+    Map<String, MoveIntent> out = new HashMap<>();
+    for (KeyValue kv : store.list(MOVES)) {
+      try {
+        out.put(kv.key().substring(MOVES.length()), JSON.readValue(kv.value(), MoveIntent.class));
+      } catch (IOException e) {
+        // unreadable: no move asked
       }
     }
-    throw new NodeException("volume '" + name + "' keeps changing; try again");
+    return out;
+  }
+
+  private Versioned checkMove(String name, String to) {
+    Versioned v = require(name);
+    if (!v.volume().nodes().contains(to)) {
+      throw new NodeException("node '" + to + "' holds no replica of '" + name + "'");
+    }
+    if (!v.volume().isInSync(to)) {
+      throw new NodeException("node '" + to + "' is not in sync; only an in-sync replica may own");
+    }
+    return v;
+  }
+
+  private static void sleepMillis(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new NodeException("interrupted while moving the owner");
+    }
   }
 
   /**
-   * A rebuild's progress as the owner reports it ({@code rebuild/<volume>/<node>}); the last one
-   * stays after it completed, so operators can see what it copied.
-   */
-  /**
    * A replica's rebuild as far as it got, or (with a {@code problem}) why it is out of sync: why it
-   * was dropped, or why its last rebuild stopped.
+   * was dropped, or why its last rebuild stopped ({@code rebuild/<volume>/<node>}, reported by the
+   * owner). The last one stays after it completed, so operators can see what it copied.
    */
   public record RebuildProgress(
       String node, long copiedRegions, long totalRegions, boolean full, String problem) {
