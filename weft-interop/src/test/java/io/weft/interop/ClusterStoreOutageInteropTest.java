@@ -147,12 +147,18 @@ class ClusterStoreOutageInteropTest {
       assertEquals("n1", v.path("owner").asText(), "no ownership change without the store");
       assertEquals(generation, v.path("generation").asLong());
 
-      // Longer than the lease: the owner must stop acknowledging before its lease may expire.
+      // Longer than the lease: the owner must stop acknowledging before its lease may expire; the
+      // cluster view says why it cannot answer (the store client gives up after 10 s).
       cluster.freezeStore();
       long frozenAt = System.nanoTime();
-      Thread.sleep(Duration.ofSeconds(LEASE_TTL + 5));
+      Interop.CommandResult show =
+          cluster.cli("volume", "show", VOLUME, "--admin", cluster.node("n1").admin());
+      long showMs = (System.nanoTime() - frozenAt) / 1_000_000;
+      Thread.sleep(Math.max(0, (LEASE_TTL + 1) * 1000L - showMs));
       long lastAckMs = (lastCompletionNanos.get() - frozenAt) / 1_000_000;
       cluster.thawStore();
+      assertTrue(
+          !show.ok() && show.output().contains("the cluster store is unavailable"), show.output());
       assertTrue(
           lastAckMs < LEASE_TTL * 1000,
           "a write was acknowledged " + lastAckMs + " ms into the outage, past the lease TTL");
@@ -174,7 +180,9 @@ class ClusterStoreOutageInteropTest {
               + during
               + " writes during the short outage; the last acknowledged "
               + lastAckMs
-              + " ms into the long one; owner now "
+              + " ms into the long one; volume show said: "
+              + show.output().strip()
+              + "; owner now "
               + volume().path("owner").asText());
 
       ByteBuf all = Unpooled.directBuffer(BLOCK * BLOCKS).writerIndex(BLOCK * BLOCKS);

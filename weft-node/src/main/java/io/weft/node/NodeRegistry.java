@@ -50,6 +50,11 @@ public final class NodeRegistry implements AutoCloseable {
     this.ttl = ttl;
   }
 
+  /** This node's lease TTL. */
+  public Duration ttl() {
+    return ttl;
+  }
+
   /**
    * Registers this node and keeps it alive until {@link #close()}; {@code onLost} runs once if its
    * lease is lost (the node must then stop acting as a cluster member).

@@ -20,9 +20,10 @@ final class NodesResource implements AdminResource {
   public void register(Router router) {
     router.get(
         "/v1/nodes",
-        request -> {
-          List<NodeView> nodes = registry.nodes().stream().map(NodeView::of).toList();
-          return AdminResponse.ok(nodes);
-        });
+        StoreUnavailable.guard(
+            request -> {
+              List<NodeView> nodes = registry.nodes().stream().map(NodeView::of).toList();
+              return AdminResponse.ok(nodes);
+            }));
   }
 }

@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * Per-region bookkeeping of a volume's writes, in {@link #REGION} units: which regions were written
  * (a set of bits, safe to mark from any thread) and, while a rebuild copies, how many writes are in
- * flight in each. Used both as a change map (what a replica missed while it was out of sync) and as
- * the rebuild's guard against copying a region under a concurrent write.
+ * flight in each. Used as a change map (what a replica missed while it was out of sync), as a
+ * copy's guard against copying a region under a concurrent write (each copy has its own, so two
+ * copies never clear each other's marks), and as the owner's count of writes in flight per region.
  */
 final class RegionMap {
   /** 1 MiB regions: a 1 TiB volume needs 128 KiB of bits. */
@@ -19,10 +20,16 @@ final class RegionMap {
   private final AtomicLongArray bits;
   private final AtomicIntegerArray inFlight;
 
+  /** Marks only (a change map, a copy's guard). */
   RegionMap(long sizeBytes) {
+    this(sizeBytes, false);
+  }
+
+  /** Marks, and in-flight counts if {@code counts} (the owner's one count of writes in flight). */
+  RegionMap(long sizeBytes, boolean counts) {
     this.regions = (int) ((sizeBytes + REGION - 1) >>> REGION_SHIFT);
     this.bits = new AtomicLongArray((regions + 63) >>> 6);
-    this.inFlight = new AtomicIntegerArray(regions);
+    this.inFlight = counts ? new AtomicIntegerArray(regions) : null;
   }
 
   int regions() {
@@ -76,6 +83,17 @@ final class RegionMap {
 
   int inFlight(int region) {
     return inFlight.get(region);
+  }
+
+  /** The marked regions, in order. */
+  java.util.List<Integer> marked() {
+    java.util.List<Integer> out = new java.util.ArrayList<>();
+    for (int r = 0; r < regions; r++) {
+      if (isMarked(r)) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
   /** Copies every mark of {@code other} into this map. */

@@ -48,7 +48,13 @@ final class ReplicatedDevice implements BlockDevice {
   private final int blockShift;
   private final FailurePolicy policy;
   private final Executor blocking;
-  private final RegionMap guard;
+
+  /** Writes in flight per region (what a copy waits out before it reads). */
+  private final RegionMap inFlight;
+
+  /** The guards of the copies under way (rebuilds, resyncs): every write marks each of them. */
+  private final List<RegionMap> copyGuards = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private final Map<String, RegionMap> changeMaps = new ConcurrentHashMap<>();
   private final Map<RemoteReplica, Throwable> catchUpFailed = new ConcurrentHashMap<>();
 
@@ -95,15 +101,44 @@ final class ReplicatedDevice implements BlockDevice {
     this.targets = new Targets(List.copyOf(remotes), List.of());
     this.policy = policy;
     this.blocking = blocking;
-    this.guard = new RegionMap(local.sizeBytes());
+    this.inFlight = new RegionMap(local.sizeBytes(), true);
   }
 
   List<String> remoteNodes() {
     return targets.inSync().stream().map(RemoteReplica::node).toList();
   }
 
-  RegionMap guard() {
-    return guard;
+  /** The remote replicas in sync now. */
+  List<RemoteReplica> inSyncReplicas() {
+    return targets.inSync();
+  }
+
+  /**
+   * Drops an in-sync replica that may differ from this owner's and could not be made identical: out
+   * of the in-sync set in the store first, and its next rebuild is a full copy. False if this owner
+   * has been fenced meanwhile.
+   */
+  boolean dropInSync(RemoteReplica r, Throwable why) {
+    return replicaFailed(r, why, 0, local.sizeBytes()) != BlockStatus.PATH_UNAVAILABLE;
+  }
+
+  /**
+   * A guard for one copy: from now on every write marks it, until {@link #closeCopyGuard}. Writes
+   * already in flight are counted in {@link #inFlight(int)}.
+   */
+  RegionMap openCopyGuard() {
+    RegionMap g = new RegionMap(local.sizeBytes());
+    copyGuards.add(g);
+    return g;
+  }
+
+  void closeCopyGuard(RegionMap g) {
+    copyGuards.remove(g);
+  }
+
+  /** Writes in flight to {@code region}. */
+  int inFlight(int region) {
+    return inFlight.inFlight(region);
   }
 
   BlockDevice local() {
@@ -366,14 +401,16 @@ final class ReplicatedDevice implements BlockDevice {
     if (length > 0) {
       // In flight first, then marked: a rebuild that clears the mark and then waits for nothing in
       // flight can never miss this write.
-      guard.begin(offset, length);
-      guard.mark(offset, length);
+      inFlight.begin(offset, length);
+      for (RegionMap g : copyGuards) {
+        g.mark(offset, length);
+      }
       for (RegionMap m : changeMaps.values()) {
         m.mark(offset, length);
       }
       done =
           status -> {
-            guard.end(offset, length);
+            inFlight.end(offset, length);
             myEpoch.decrementAndGet();
             callback.complete(status);
           };

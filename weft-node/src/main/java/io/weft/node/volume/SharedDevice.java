@@ -6,14 +6,16 @@ import io.weft.block.IoCallback;
 
 /**
  * The local replica as the internal replica subsystem exports it: every call goes to the replica,
- * but closing the namespace leaves it open (the volume's agent closes it when the volume leaves
- * this node).
+ * each change is noted in {@link RecentWrites} first, and closing the namespace leaves the replica
+ * open (the volume's agent closes it when the volume leaves this node).
  */
 final class SharedDevice implements BlockDevice {
   private final BlockDevice replica;
+  private final RecentWrites recent;
 
-  SharedDevice(BlockDevice replica) {
+  SharedDevice(BlockDevice replica, RecentWrites recent) {
     this.replica = replica;
+    this.recent = recent;
   }
 
   @Override
@@ -39,6 +41,7 @@ final class SharedDevice implements BlockDevice {
   @Override
   public void write(
       long offset, ByteBuf src, int srcIndex, int length, boolean fua, IoCallback callback) {
+    recent.mark(offset, length);
     replica.write(offset, src, srcIndex, length, fua, callback);
   }
 
@@ -49,11 +52,13 @@ final class SharedDevice implements BlockDevice {
 
   @Override
   public void writeZeroes(long offset, long length, IoCallback callback) {
+    recent.mark(offset, length);
     replica.writeZeroes(offset, length, callback);
   }
 
   @Override
   public void deallocate(long offset, long length, IoCallback callback) {
+    recent.mark(offset, length);
     replica.deallocate(offset, length, callback);
   }
 

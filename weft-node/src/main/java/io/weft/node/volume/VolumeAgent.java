@@ -67,6 +67,7 @@ public final class VolumeAgent implements AutoCloseable {
   private static final class LocalVolume {
     VolumeRecord record;
     BlockDevice replica;
+    RecentWrites recent;
     VolumeDevice device;
     ReplicatedDevice replicated;
     long servedGeneration;
@@ -217,6 +218,7 @@ public final class VolumeAgent implements AutoCloseable {
         target.setAllowedHosts(
             r.replicaNqn(), Set.of(owner), "fenced: generation " + r.generation());
         lv.allowedOwner = owner;
+        reportRecentWrites(lv, r);
       } catch (TargetException e) {
         log.error("volume {}: cannot fence older owners: {}", r.name(), e.getMessage());
         return;
@@ -268,7 +270,7 @@ public final class VolumeAgent implements AutoCloseable {
           r.name(),
           HANDOVER_DRAIN_MS);
     }
-    if (drained && volumes.replace(v, r.withOwner(move.to(), r.inSync()))) {
+    if (drained && volumes.handOver(v, r.withOwner(move.to(), r.inSync()))) {
       log.info(
           "volume {}: handed over to {} (generation {}) after draining for {} µs",
           r.name(),
@@ -335,12 +337,108 @@ public final class VolumeAgent implements AutoCloseable {
           r.generation(),
           replicated.remoteNodes());
       serving = true;
+      if (r.generation() > 1 && volumes.handedOverGeneration(r.name()) != r.generation()) {
+        blocking.execute(() -> resync(lv, replicated, r));
+      }
     } finally {
       if (!serving) {
         remotes.forEach(RemoteReplica::close);
       }
     }
   }
+
+  /**
+   * The old owner is fenced from this replica now: report what it wrote here lately, for the new
+   * owner's resync. Advisory; a report that cannot be written makes the new owner drop this replica
+   * instead.
+   */
+  private void reportRecentWrites(LocalVolume lv, VolumeRecord r) {
+    try {
+      volumes.reportRecent(
+          r.name(), new VolumeService.RecentReport(me, r.generation(), lv.recent.regions()));
+    } catch (RuntimeException e) {
+      log.warn("volume {}: recent writes not reported: {}", r.name(), e.toString());
+    }
+  }
+
+  /**
+   * After a takeover without a hand-over, the old owner's last writes may have reached some
+   * replicas and not others. Every in-sync replica (this one included) reports the regions it was
+   * written in lately; this owner copies those regions from its replica to the others, so that they
+   * are identical again. A replica that does not report in time, or fails the copy, leaves the
+   * in-sync set (its rebuild is a full copy).
+   */
+  private void resync(LocalVolume lv, ReplicatedDevice device, VolumeRecord r) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESYNC_REPORT_WAIT_MS);
+    Map<String, VolumeService.RecentReport> reports = Map.of();
+    java.util.function.Supplier<String> stop =
+        () -> lv.replicated != device || device.isFenced() ? "ownership moved on" : null;
+    try {
+      while (stop.get() == null) {
+        reports = volumes.recentReports(r.name(), r.generation());
+        boolean all = reports.containsKey(me);
+        for (RemoteReplica remote : device.inSyncReplicas()) {
+          all &= reports.containsKey(remote.node());
+        }
+        if (all || System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(50);
+      }
+      java.util.TreeSet<Integer> regions = new java.util.TreeSet<>();
+      reports.values().forEach(report -> regions.addAll(report.regions()));
+      if (!reports.containsKey(me)) {
+        // Our own replica's recent writes are unknown: every region may differ.
+        for (int i = 0; i < new RegionMap(r.sizeBytes()).regions(); i++) {
+          regions.add(i);
+        }
+      }
+      for (RemoteReplica remote : device.inSyncReplicas()) {
+        if (!reports.containsKey(remote.node())) {
+          device.dropInSync(
+              remote, new java.io.IOException("it did not report its recent writes in time"));
+        }
+      }
+      List<String> to = device.remoteNodes();
+      if (to.isEmpty()) {
+        return; // no other replica in sync: nothing can differ
+      }
+      long start = System.nanoTime();
+      try (RegionCopier copier = new RegionCopier(device, stop)) {
+        for (int region : regions) {
+          List<RemoteReplica> targets = device.inSyncReplicas();
+          if (targets.isEmpty()) {
+            break;
+          }
+          while (!copier.copy(region, targets)) {
+            RemoteReplica failed = copier.failedReplica();
+            if (failed == null) {
+              log.warn("volume {}: resync stopped: {}", r.name(), copier.failure());
+              return;
+            }
+            device.dropInSync(failed, new java.io.IOException(copier.failure()));
+            targets = device.inSyncReplicas();
+            if (targets.isEmpty()) {
+              break;
+            }
+          }
+        }
+      }
+      log.info(
+          "volume {}: resynced {} region(s) written around the takeover to {} in {} ms",
+          r.name(),
+          regions.size(),
+          to,
+          (System.nanoTime() - start) / 1_000_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("volume {}: resync failed: {}", r.name(), e.toString());
+    }
+  }
+
+  /** How long a new owner waits for the replicas' reports of their recent writes. */
+  static final long RESYNC_REPORT_WAIT_MS = 5_000;
 
   /** Connects to a replica, retrying while it has not yet let this generation in. */
   private RemoteReplica connect(VolumeRecord r, String node, String address) {
@@ -517,8 +615,16 @@ public final class VolumeAgent implements AutoCloseable {
           new SubsystemConfig(
               r.replicaNqn(), null, "Weft replica", null, List.of(r.ownerHostNqn()), List.of()));
       lv.allowedOwner = r.ownerHostNqn();
+      // Long enough that a takeover (one lease TTL after the owner's last renewal) still finds
+      // the old owner's last writes reported.
+      lv.recent = new RecentWrites(r.sizeBytes(), registry.ttl().multipliedBy(2).plusSeconds(5));
       target.addNamespace(
-          r.replicaNqn(), 1, new SharedDevice(lv.replica), r.blockSize(), uuid, "replica");
+          r.replicaNqn(),
+          1,
+          new SharedDevice(lv.replica, lv.recent),
+          r.blockSize(),
+          uuid,
+          "replica");
       lv.device = new VolumeDevice(r.sizeBytes(), lv.replica.volatileWriteCache());
       target.createSubsystem(
           new SubsystemConfig(

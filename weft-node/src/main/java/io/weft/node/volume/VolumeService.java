@@ -118,9 +118,12 @@ public final class VolumeService {
     Versioned v = require(name);
     List<Op> ops = new ArrayList<>();
     ops.add(Op.delete(PREFIX + name));
-    for (KeyValue kv : store.list(REBUILD + name + "/")) {
-      ops.add(Op.delete(kv.key()));
+    for (String prefix : List.of(REBUILD, RECENT)) {
+      for (KeyValue kv : store.list(prefix + name + "/")) {
+        ops.add(Op.delete(kv.key()));
+      }
     }
+    ops.add(Op.delete(HANDOVER + name));
     if (!store
         .txn(List.of(Compare.modRevision(PREFIX + name, v.modRevision())), ops, List.of())
         .succeeded()) {
@@ -141,6 +144,29 @@ public final class VolumeService {
             List.of())
         .succeeded();
   }
+
+  /**
+   * A hand-over: as {@link #replace}, and in the same transaction records that ownership reached
+   * {@code next}'s generation with no write in flight ({@code handover/<name>}), so the new owner
+   * knows the replicas are identical and need no resync.
+   */
+  boolean handOver(Versioned expected, VolumeRecord next) {
+    return store
+        .txn(
+            List.of(Compare.modRevision(PREFIX + next.name(), expected.modRevision())),
+            List.of(
+                Op.put(PREFIX + next.name(), json(next)),
+                Op.put(HANDOVER + next.name(), Long.toString(next.generation()).getBytes())),
+            List.of())
+        .succeeded();
+  }
+
+  /** The generation the last clean hand-over of {@code name} reached, or -1. */
+  long handedOverGeneration(String name) {
+    return store.get(HANDOVER + name).map(kv -> Long.parseLong(new String(kv.value()))).orElse(-1L);
+  }
+
+  static final String HANDOVER = "handover/";
 
   /** A planned owner move (to an in-sync replica): the next generation, same in-sync set. */
   /**
@@ -194,6 +220,38 @@ public final class VolumeService {
   static final long HANDOVER_WAIT_MS = 5_000;
 
   static final String MOVES = "moves/";
+
+  static final String RECENT = "recent/";
+
+  /**
+   * What one replica was written in lately, reported when it saw ownership move to {@code
+   * generation} ({@code recent/<volume>/<node>}); see {@link RecentWrites}.
+   */
+  public record RecentReport(String node, long generation, List<Integer> regions) {}
+
+  void reportRecent(String volume, RecentReport r) {
+    try {
+      store.put(RECENT + volume + "/" + r.node(), JSON.writeValueAsBytes(r));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The reports of a volume's replicas for {@code generation}, by node. */
+  Map<String, RecentReport> recentReports(String volume, long generation) {
+    Map<String, RecentReport> out = new HashMap<>();
+    for (KeyValue kv : store.list(RECENT + volume + "/")) {
+      try {
+        RecentReport r = JSON.readValue(kv.value(), RecentReport.class);
+        if (r.generation() == generation) {
+          out.put(r.node(), r);
+        }
+      } catch (IOException e) {
+        // unreadable: as if not reported
+      }
+    }
+    return out;
+  }
 
   /** A planned move's request to the owner of {@code generation}: hand over to {@code to}. */
   public record MoveIntent(String to, long generation) {}

@@ -1,5 +1,7 @@
 package io.weft.node.volume;
 
+import static io.weft.node.StoreUnavailable.guard;
+
 import io.weft.node.NodeException;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminResponse;
@@ -24,47 +26,52 @@ public final class VolumesResource implements AdminResource {
 
   @Override
   public void register(Router router) {
-    router.get("/v1/volumes", request -> AdminResponse.ok(views(volumes.list())));
+    router.get("/v1/volumes", guard(request -> AdminResponse.ok(views(volumes.list()))));
     router.post(
         "/v1/volumes",
-        request -> {
-          VolumeService.CreateRequest r = request.body(VolumeService.CreateRequest.class);
-          return AdminResponse.created(VolumeView.of(refusing(() -> volumes.create(r))));
-        });
+        guard(
+            request -> {
+              VolumeService.CreateRequest r = request.body(VolumeService.CreateRequest.class);
+              return AdminResponse.created(VolumeView.of(refusing(() -> volumes.create(r))));
+            }));
     router.get(
         "/v1/volumes/{name}",
-        request ->
-            AdminResponse.ok(
-                VolumeView.of(
-                    volumes
-                        .get(request.param("name"))
-                        .orElseThrow(
-                            () -> new HttpError(404, "no volume '" + request.param("name") + "'"))
-                        .volume(),
-                    volumes.rebuilds(request.param("name")))));
+        guard(
+            request ->
+                AdminResponse.ok(
+                    VolumeView.of(
+                        volumes
+                            .get(request.param("name"))
+                            .orElseThrow(
+                                () ->
+                                    new HttpError(404, "no volume '" + request.param("name") + "'"))
+                            .volume(),
+                        volumes.rebuilds(request.param("name"))))));
     router.delete(
         "/v1/volumes/{name}",
-        request -> {
-          if (volumes.get(request.param("name")).isEmpty()) {
-            throw new HttpError(404, "no volume '" + request.param("name") + "'");
-          }
-          refusing(
-              () -> {
-                volumes.delete(request.param("name"));
-                return null;
-              });
-          return AdminResponse.noContent();
-        });
+        guard(
+            request -> {
+              if (volumes.get(request.param("name")).isEmpty()) {
+                throw new HttpError(404, "no volume '" + request.param("name") + "'");
+              }
+              refusing(
+                  () -> {
+                    volumes.delete(request.param("name"));
+                    return null;
+                  });
+              return AdminResponse.noContent();
+            }));
     router.post(
         "/v1/volumes/{name}/move-owner",
-        request -> {
-          MoveOwner m = request.body(MoveOwner.class);
-          if (m.to() == null) {
-            throw new HttpError(400, "body needs \"to\": the node that becomes owner");
-          }
-          return AdminResponse.ok(
-              VolumeView.of(refusing(() -> volumes.moveOwner(request.param("name"), m.to()))));
-        });
+        guard(
+            request -> {
+              MoveOwner m = request.body(MoveOwner.class);
+              if (m.to() == null) {
+                throw new HttpError(400, "body needs \"to\": the node that becomes owner");
+              }
+              return AdminResponse.ok(
+                  VolumeView.of(refusing(() -> volumes.moveOwner(request.param("name"), m.to()))));
+            }));
   }
 
   private List<VolumeView> views(List<VolumeService.Versioned> all) {

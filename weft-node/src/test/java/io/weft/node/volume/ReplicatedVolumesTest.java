@@ -342,6 +342,48 @@ class ReplicatedVolumesTest {
     assertArrayEquals(replicaFile("n1", "v6"), replicaFile("n2", "v6"), "identical replicas");
   }
 
+  /**
+   * The owner dies with a write that reached one replica (n3) and not the other (n2): simulated by
+   * writing to n3's replica subsystem as the owner's generation. n2 takes over; the replicas report
+   * what they were written in lately, n2 copies those regions to n3, and the two in-sync replicas
+   * are identical again, holding n2's data (the write was never acknowledged).
+   */
+  @Test
+  void aTakeoverMakesTheReplicasIdenticalWhereTheOldOwnersLastWritesDiverged() throws Exception {
+    VolumeRecord v = create("diverge", 3, List.of("n1", "n2", "n3"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), 0, pattern(4 << 20, 31));
+    }
+    InetSocketAddress n3 = nodes.get("n3").target().listenAddresses().get(0);
+    String oldOwner = v.ownerHostNqn();
+    try (HostController asOwner =
+        HostController.connect(
+            ConnectOptions.defaults("127.0.0.1", n3.getPort(), v.replicaNqn())
+                .withHost(oldOwner, UUID.nameUUIDFromBytes(oldOwner.getBytes()))
+                .withIoTimeout(10))) {
+      write(asOwner.namespace(1), (1L << 20) + 8192, pattern(64 << 10, 32));
+    }
+    assertFalse(
+        java.util.Arrays.equals(replicaFile("n2", "diverge"), replicaFile("n3", "diverge")),
+        "n3 holds a write n2 never got");
+    nodes.get("n1").crash();
+    await(
+        "n2 owner", TTL.plus(Duration.ofSeconds(8)), () -> ana("n2", v.nqn()).equals("optimized"));
+    await(
+        "n3 identical to n2",
+        Duration.ofSeconds(15),
+        () -> {
+          try {
+            return java.util.Arrays.equals(
+                replicaFile("n2", "diverge"), replicaFile("n3", "diverge"));
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    assertEquals(List.of("n2", "n3"), record("diverge").inSync());
+  }
+
   @Test
   void aFormerOwnerComesBackWithAFullCopy() throws Exception {
     VolumeRecord v = create("v7", 3, List.of("n1", "n2", "n3"));
