@@ -56,6 +56,10 @@ public final class HostController implements AutoCloseable {
 
   private final ConnectOptions options;
   private final EventLoopGroup group;
+
+  /** False when the caller lent its event loops: they stay running after this controller. */
+  private final boolean ownsGroup;
+
   private final QueueConnector connector;
   private final ScheduledExecutorService control;
   private final ConcurrentLinkedQueue<Command> pending = new ConcurrentLinkedQueue<>();
@@ -77,14 +81,18 @@ public final class HostController implements AutoCloseable {
   private int ioInCapsule;
   private int ioQueueSize;
 
-  private HostController(ConnectOptions options) {
+  private HostController(ConnectOptions options, EventLoopGroup lent) {
     this.options = options;
     int threads =
         Math.max(
             1,
             Math.min(Math.max(options.ioQueues(), 1), Runtime.getRuntime().availableProcessors()));
+    this.ownsGroup = lent == null;
     this.group =
-        EventLoops.group(threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
+        lent != null
+            ? lent
+            : EventLoops.group(
+                threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
     this.connector = new QueueConnector(group);
     this.control =
         Executors.newSingleThreadScheduledExecutor(
@@ -97,7 +105,18 @@ public final class HostController implements AutoCloseable {
 
   /** Connects (admin queue, enable, identify, I/O queues) and returns a live controller. */
   public static HostController connect(ConnectOptions options) throws IOException {
-    HostController c = new HostController(options);
+    return connect(options, null);
+  }
+
+  /**
+   * As {@link #connect(ConnectOptions)}, on event loops the caller already runs (a target that is
+   * also a host, as an owner is of its replicas): a command submitted from one of those loops goes
+   * out on a queue of that loop and completes there, with no thread hop either way. The loops stay
+   * the caller's; never call the blocking methods from them.
+   */
+  public static HostController connect(ConnectOptions options, EventLoopGroup loops)
+      throws IOException {
+    HostController c = new HostController(options, loops);
     try {
       c.establish();
     } catch (IOException | RuntimeException e) {
@@ -835,7 +854,9 @@ public final class HostController implements AutoCloseable {
 
   private void shutdownResources() {
     control.shutdownNow();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    if (ownsGroup) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
   }
 
   private static boolean contains(HostQueue[] queues, HostQueue q) {

@@ -177,6 +177,14 @@ public final class Target implements AutoCloseable {
   }
 
   /** The executor that runs blocking backend work (file I/O); devices made outside share it. */
+  /**
+   * The event loops the target's connections run on, for code in the same process that is also an
+   * NVMe/TCP host (a replicated volume's owner) and wants its connections on the same threads.
+   */
+  public io.netty.channel.EventLoopGroup eventLoops() {
+    return transport.eventLoops();
+  }
+
   public java.util.concurrent.Executor ioExecutor() {
     return ioExecutor;
   }

@@ -33,11 +33,14 @@ final class RemoteReplica implements AutoCloseable {
   }
 
   /**
-   * Connects to {@code node}'s replica of {@code v} at {@code address} (HOST:PORT).
+   * Connects to {@code node}'s replica of {@code v} at {@code address} (HOST:PORT), on the event
+   * loops {@code loops} (the local target's).
    *
    * @throws IOException if it cannot connect (the replica fenced this generation, or is down)
    */
-  static RemoteReplica connect(VolumeRecord v, String node, String address) throws IOException {
+  static RemoteReplica connect(
+      VolumeRecord v, String node, String address, io.netty.channel.EventLoopGroup loops)
+      throws IOException {
     int colon = address.lastIndexOf(':');
     String host = address.substring(0, colon).replace("[", "").replace("]", "");
     int port = Integer.parseInt(address.substring(colon + 1));
@@ -48,7 +51,9 @@ final class RemoteReplica implements AutoCloseable {
             .withQueues(2, 128)
             .withTimeouts(KATO, CTRL_LOSS, RECONNECT_DELAY, FAST_IO_FAIL)
             .withIoTimeout(IO_TIMEOUT);
-    HostController c = HostController.connect(options);
+    // On the target's own loops: a write fanned out on a loop goes to the replica from that loop
+    // and its completion comes back there, with no thread hop on the owner.
+    HostController c = HostController.connect(options, loops);
     try {
       return new RemoteReplica(node, c, c.namespace(1));
     } catch (IOException | RuntimeException e) {

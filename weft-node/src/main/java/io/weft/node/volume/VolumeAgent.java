@@ -446,7 +446,7 @@ public final class VolumeAgent implements AutoCloseable {
     IOException last = null;
     while (System.currentTimeMillis() < deadline && !Thread.currentThread().isInterrupted()) {
       try {
-        return RemoteReplica.connect(r, node, address);
+        return RemoteReplica.connect(r, node, address, target.eventLoops());
       } catch (IOException e) {
         last = e;
         sleep(50); // the replica's node lets this generation in as soon as its watch fires

@@ -40,6 +40,11 @@ public final class TcpTransport implements AutoCloseable {
     this.group = group;
   }
 
+  /** The event loops every connection of this transport runs on. */
+  public EventLoopGroup eventLoops() {
+    return group;
+  }
+
   public static TcpTransport start(TargetCore core, List<ListenerConfig> configs)
       throws IOException {
     EventLoopGroup group =
