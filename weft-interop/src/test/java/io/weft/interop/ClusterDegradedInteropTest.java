@@ -42,28 +42,8 @@ class ClusterDegradedInteropTest {
   @BeforeAll
   void start() throws Exception {
     Path runDir = Interop.newRunLogDir("cluster-degraded");
-    Path work = Interop.newWorkDir("cluster-degraded");
-    cluster =
-        new ClusterProcesses(
-            Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, runDir, 3);
-    cluster.startEtcd();
-    for (String n : List.of("n1", "n2", "n3")) {
-      cluster.add(n, "z" + n.substring(1), null);
-      cluster.start(n);
-    }
-    Interop.CommandResult created =
-        cluster.cli(
-            "volume",
-            "create",
-            "--name",
-            VOLUME,
-            "--size",
-            "256M",
-            "--replicas",
-            "3",
-            "--admin",
-            cluster.node("n2").admin());
-    assertTrue(created.ok(), created.output());
+    cluster = ClusterProcesses.startLoopback("cluster-degraded", runDir, 3, "n1", "n2", "n3");
+    Interop.CommandResult created = cluster.createVolume("n2", VOLUME, "256M", 3);
     System.out.println("cluster degraded: " + created.oneLine() + "; logs in " + runDir);
   }
 

@@ -46,32 +46,8 @@ class ClusterFencingInteropTest {
   @BeforeAll
   void start() throws Exception {
     runDir = Interop.newRunLogDir("cluster-fencing");
-    Path work = Interop.newWorkDir("cluster-fencing");
-    cluster =
-        new ClusterProcesses(
-            Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, runDir, LEASE_TTL);
-    cluster.startEtcd();
-    cluster.add("n1", "z1", null);
-    cluster.add("n2", "z2", null);
-    cluster.start("n1");
-    cluster.start("n2");
-    Interop.CommandResult created =
-        cluster.cli(
-            "volume",
-            "create",
-            "--name",
-            VOLUME,
-            "--size",
-            "16M",
-            "--replicas",
-            "2",
-            "--nodes",
-            "n1,n2",
-            "--block-size",
-            "4096",
-            "--admin",
-            cluster.node("n1").admin());
-    assertTrue(created.ok(), created.output());
+    cluster = ClusterProcesses.startLoopback("cluster-fencing", runDir, LEASE_TTL, "n1", "n2");
+    cluster.createVolume("n1", VOLUME, "16M", 2, "--nodes", "n1,n2", "--block-size", "4096");
     Interop.waitFor("n1 serving", Duration.ofSeconds(30), () -> owner().equals("n1"));
     System.out.println("cluster fencing: logs in " + runDir);
   }

@@ -54,6 +54,56 @@ final class ClusterProcesses implements AutoCloseable {
     this.etcdPort = Interop.freePort();
   }
 
+  /**
+   * A cluster named {@code name} (its work directory) on one etcd member, with nodes {@code ids}
+   * started in order, each in a zone of its own ("z" and the id's digits), logs in {@code logs}.
+   */
+  static ClusterProcesses startLoopback(String name, Path logs, int leaseTtlSeconds, String... ids)
+      throws Exception {
+    Path work = Interop.newWorkDir(name);
+    ClusterProcesses c =
+        new ClusterProcesses(
+            Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, logs, leaseTtlSeconds);
+    try {
+      c.startEtcd();
+      for (String id : ids) {
+        c.add(id, "z" + id.replaceAll("\\D", ""), null);
+        c.start(id);
+      }
+    } catch (Exception | Error e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /**
+   * {@code weft volume create --name NAME --size SIZE --replicas N [options]} through {@code via}'s
+   * management API; a refusal fails the test with the CLI's output.
+   */
+  Interop.CommandResult createVolume(
+      String via, String name, String size, int replicas, String... options) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "volume",
+                "create",
+                "--name",
+                name,
+                "--size",
+                size,
+                "--replicas",
+                Integer.toString(replicas),
+                "--admin",
+                node(via).admin()));
+    args.addAll(List.of(options));
+    Interop.CommandResult created = cli(args.toArray(String[]::new));
+    if (!created.ok()) {
+      throw new AssertionError("volume create refused: " + created.output());
+    }
+    return created;
+  }
+
   /** Starts one etcd member; without an etcd binary the suite cannot run. */
   void startEtcd() throws Exception {
     Path binary = Path.of("/usr/bin/etcd");

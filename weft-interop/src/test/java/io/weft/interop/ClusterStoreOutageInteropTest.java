@@ -41,32 +41,8 @@ class ClusterStoreOutageInteropTest {
   @BeforeEach
   void start() throws Exception {
     Path runDir = Interop.newRunLogDir("cluster-store-outage");
-    Path work = Interop.newWorkDir("cluster-store-outage");
-    cluster =
-        new ClusterProcesses(
-            Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, runDir, LEASE_TTL);
-    cluster.startEtcd();
-    cluster.add("n1", "z1", null);
-    cluster.add("n2", "z2", null);
-    cluster.start("n1");
-    cluster.start("n2");
-    Interop.CommandResult created =
-        cluster.cli(
-            "volume",
-            "create",
-            "--name",
-            VOLUME,
-            "--size",
-            "16M",
-            "--replicas",
-            "2",
-            "--nodes",
-            "n1,n2",
-            "--block-size",
-            "4096",
-            "--admin",
-            cluster.node("n1").admin());
-    assertTrue(created.ok(), created.output());
+    cluster = ClusterProcesses.startLoopback("cluster-store-outage", runDir, LEASE_TTL, "n1", "n2");
+    cluster.createVolume("n1", VOLUME, "16M", 2, "--nodes", "n1,n2", "--block-size", "4096");
     Interop.waitFor(
         "n1 serving", Duration.ofSeconds(30), () -> volume().path("owner").asText().equals("n1"));
     System.out.println("cluster store outage: logs in " + runDir);

@@ -65,23 +65,8 @@ class KernelMultipathInteropTest {
     cluster.start("n1");
     cluster.start("n2");
     Interop.CommandResult created =
-        cluster.cli(
-            "volume",
-            "create",
-            "--name",
-            VOLUME,
-            "--size",
-            "128M",
-            "--replicas",
-            "2",
-            "--nodes",
-            "n1,n2",
-            "--allow-host",
-            HOST_NQN,
-            "--admin",
-            n1.admin());
+        cluster.createVolume("n1", VOLUME, "128M", 2, "--nodes", "n1,n2", "--allow-host", HOST_NQN);
     facts.put("create", created.oneLine());
-    assertTrue(created.ok(), created.output());
     Interop.waitFor(
         "n1 serving the volume", Duration.ofSeconds(30), () -> anaOf("n1").equals("optimized"));
     System.out.println("multipath interop: logs in " + runDir);
