@@ -50,6 +50,11 @@ public final class NodeRegistry implements AutoCloseable {
     this.ttl = ttl;
   }
 
+  /** True while this node holds a live lease (joined, and not lost since). */
+  public synchronized boolean holdsLease() {
+    return keeper != null && !keeper.isLost();
+  }
+
   /** This node's lease TTL. */
   public Duration ttl() {
     return ttl;

@@ -120,6 +120,9 @@ public final class VolumeAgent implements AutoCloseable {
   public void leaseRegained() {
     agent.execute(
         () -> {
+          if (!registry.holdsLease()) {
+            return; // lost again before this ran: the next regain brings us back
+          }
           leaseLost = false;
           for (LocalVolume lv : local.values()) {
             lv.servedGeneration = -1; // serve again only after reconnecting to the replicas
@@ -553,7 +556,11 @@ public final class VolumeAgent implements AutoCloseable {
    * @return false if this owner has been fenced
    */
   private boolean dropReplica(String name, long generation, String node, Throwable why) {
-    for (int attempt = 0; attempt < 5; attempt++) {
+    // Every failed compare-and-set means the record changed (a rejoin, a rebuild report of the
+    // record): read it again for as long as this node still owns this generation. Giving up is
+    // not "fenced": that would stop a healthy owner; the store error fails the write instead.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
       VolumeService.Versioned v = volumes.get(name).orElse(null);
       if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
         return false;
@@ -566,7 +573,9 @@ public final class VolumeAgent implements AutoCloseable {
         return true;
       }
     }
-    return false;
+    throw new StoreException(
+        StoreException.Kind.UNAVAILABLE,
+        "volume " + name + ": the record kept changing for 10 s while dropping " + node);
   }
 
   /** Records why a replica is out of sync, for {@code weft volume show}; advisory only. */
