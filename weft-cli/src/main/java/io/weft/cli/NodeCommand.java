@@ -1,6 +1,7 @@
 package io.weft.cli;
 
 import io.weft.node.StorageNode;
+import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
@@ -69,6 +70,14 @@ final class NodeCommand extends TargetCommand {
   Long capacity;
 
   @Option(
+      names = "--discovery",
+      paramLabel = "HOST:PORT",
+      description =
+          "Also run the cluster's discovery service in this node, on HOST:PORT (NVMe/TCP"
+              + " discovery usually listens on 8009).")
+  String discovery;
+
+  @Option(
       names = "--lease-ttl",
       paramLabel = "SECONDS",
       description = "Seconds without renewal before the cluster marks this node down. Default 10.")
@@ -107,6 +116,13 @@ final class NodeCommand extends TargetCommand {
                 leaseTtl != null ? Duration.ofSeconds(leaseTtl) : StorageNode.DEFAULT_LEASE_TTL,
                 config));
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
+    ClusterDiscovery cdc;
+    try {
+      cdc = discovery == null ? null : DiscoveryCommand.start(discovery, node, config);
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
     return new Served() {
       @Override
       public Target target() {
@@ -115,14 +131,21 @@ final class NodeCommand extends TargetCommand {
 
       @Override
       public void close() {
+        if (cdc != null) {
+          cdc.close();
+        }
         node.close();
       }
 
       @Override
       public List<String> bannerLines() {
-        return List.of(
-            "node        " + node.id() + (all.isEmpty() ? "" : " " + all),
-            "store       " + storeText);
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("node        " + node.id() + (all.isEmpty() ? "" : " " + all));
+        lines.add("store       " + storeText);
+        if (cdc != null) {
+          lines.add("discovery   " + HostPort.of(cdc.address()) + " (" + cdc.nqn() + ")");
+        }
+        return lines;
       }
     };
   }

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       TargetCommand.class,
       NodeCommand.class,
+      DiscoveryCommand.class,
       NodesCommand.class,
       VolumeCommand.class,
       AnaCommand.class,

@@ -95,6 +95,75 @@ class NodeCommandsTest {
   }
 
   @Test
+  void aNodeRunsTheDiscoveryServiceAndHostsDiscoverItsVolumesThere() throws Exception {
+    CommandLine cli = WeftCli.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(new StringWriter(), true));
+    NodeCommand command = cli.getSubcommands().get("node").getCommand();
+    String admin = "127.0.0.1:" + freePort();
+    int discovery = freePort();
+    FutureTask<Integer> run =
+        new FutureTask<>(
+            () ->
+                cli.execute(
+                    "node",
+                    "--id",
+                    "n1",
+                    "--listen",
+                    "127.0.0.1:0",
+                    "--admin",
+                    admin,
+                    "--discovery",
+                    "127.0.0.1:" + discovery,
+                    "--data-dir",
+                    dir.resolve("n1").toString(),
+                    "--spin-us",
+                    "0"));
+    Thread thread = new Thread(run, "weft-node-command");
+    thread.start();
+    command.started.await();
+    try {
+      String banner = out.toString();
+      assertTrue(
+          banner.contains(
+              "discovery   127.0.0.1:"
+                  + discovery
+                  + " (nqn.2026-11.io.weft:discovery:127.0.0.1:"
+                  + discovery
+                  + ")"),
+          banner);
+      Run created =
+          weft(
+              "volume",
+              "create",
+              "--name",
+              "db",
+              "--size",
+              "16M",
+              "--replicas",
+              "1",
+              "--admin",
+              admin);
+      assertEquals(0, created.code(), created.err());
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      Run found;
+      do {
+        found = weft("discover", "-a", "127.0.0.1", "--trsvcid", Integer.toString(discovery));
+        Thread.sleep(100);
+      } while (!found.out().contains("nqn.2026-11.io.weft:vol:db") && System.nanoTime() < deadline);
+      assertEquals(0, found.code(), found.err());
+      assertTrue(found.out().contains("nqn.2026-11.io.weft:vol:db"), found.out());
+      assertTrue(
+          found.out().contains("nqn.2026-11.io.weft:discovery:127.0.0.1:" + discovery),
+          found.out());
+    } finally {
+      command.requestStop();
+    }
+    assertEquals(0, run.get());
+  }
+
+  @Test
   void aNodeNeedsAnId() {
     Run run = weft("node", "--data-dir", dir.toString());
     assertEquals(ExitCodes.USAGE, run.code());

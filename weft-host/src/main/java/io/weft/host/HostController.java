@@ -752,6 +752,11 @@ public final class HostController implements AutoCloseable {
     return out;
   }
 
+  /** Identify Controller as the controller answers it now, all 4096 bytes. */
+  public byte[] identifyControllerBytes() throws IOException {
+    return identifyBytes(requireAdmin(), Opcodes.CNS_CONTROLLER, 0);
+  }
+
   /** Reads a log page (whole, from offset 0). */
   public byte[] logPage(int lid, int nsid, int length) throws IOException {
     ByteBuf buf = Unpooled.buffer(length);

@@ -181,6 +181,21 @@ public final class Target implements AutoCloseable {
 
   /** The executor that runs blocking backend work (file I/O); devices made outside share it. */
   /**
+   * Makes this target a centralized discovery controller: its discovery controller answers {@code
+   * uniqueNqn} too, reports the CDC type and serves the log {@code source} gives each host.
+   */
+  public void serveCentralDiscovery(DiscoverySource source, String uniqueNqn) {
+    core.serveCentralDiscovery(source, uniqueNqn);
+  }
+
+  /**
+   * Sends the discovery-log-change notice to the persistent discovery controllers of some hosts.
+   */
+  public void announceDiscoveryChange(java.util.function.Predicate<String> hostsAffected) {
+    core.announceDiscoveryChange(hostsAffected);
+  }
+
+  /**
    * The event loops the target's connections run on, for code in the same process that is also an
    * NVMe/TCP host (a replicated volume's owner) and wants its connections on the same threads.
    */

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * can never both believe they own a volume.
  */
 public final class VolumeService {
-  static final String PREFIX = "volumes/";
+  public static final String PREFIX = "volumes/";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 

@@ -108,6 +108,15 @@ public record IdentifyController(
    */
   public static final int ANACAP_ALL_STATES_STATIC_GROUPS = 0x1F | 1 << 6;
 
+  /** DCTYPE (byte 1806, TP8010): what kind of discovery controller this is. */
+  public static final int DCTYPE = 1806;
+
+  /** DCTYPE: a direct discovery controller (one target's own subsystems). */
+  public static final int DCTYPE_DIRECT = 1;
+
+  /** DCTYPE: a centralized discovery controller (what a whole fabric offers). */
+  public static final int DCTYPE_CENTRAL = 2;
+
   /** OAES bit 31: Discovery Log Page Change Notices. */
   public static final int OAES_DISCOVERY_CHANGE = 1 << 31;
 

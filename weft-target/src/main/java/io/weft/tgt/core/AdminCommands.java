@@ -109,7 +109,15 @@ final class AdminCommands {
     }
     switch (cns) {
       case Opcodes.CNS_CONTROLLER -> {
+        int base = out.writerIndex();
         identifyController(c).encode(out);
+        if (c.isDiscovery()) {
+          out.setByte(
+              base + IdentifyController.DCTYPE,
+              core.isCentralDiscovery()
+                  ? IdentifyController.DCTYPE_CENTRAL
+                  : IdentifyController.DCTYPE_DIRECT);
+        }
         r.complete(Status.SUCCESS, 0);
       }
       case Opcodes.CNS_NAMESPACE -> {

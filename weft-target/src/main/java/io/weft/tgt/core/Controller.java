@@ -58,6 +58,8 @@ public final class Controller {
   private boolean namespaceEventMasked;
   private boolean anaEventPending;
   private boolean anaEventMasked;
+  private boolean discoveryEventPending;
+  private boolean discoveryEventMasked;
   private final int portId;
 
   Controller(
@@ -367,6 +369,23 @@ public final class Controller {
         });
   }
 
+  /** The discovery log this host sees changed: tell it (discovery controllers). Any thread. */
+  void discoveryChanged() {
+    admin.execute(
+        () -> {
+          discoveryEventPending = true;
+          deliverNamespaceEvent();
+        });
+  }
+
+  /** Reading the discovery log without RAE re-arms the discovery change notice (admin loop). */
+  void discoveryLogRead(boolean retainEvent) {
+    if (!retainEvent) {
+      discoveryEventPending = false;
+      discoveryEventMasked = false;
+    }
+  }
+
   /** Reading the ANA log without RAE re-arms the ANA change notice (admin loop). */
   void anaLogRead(boolean retainEvent) {
     if (!retainEvent) {
@@ -390,6 +409,15 @@ public final class Controller {
   }
 
   private void deliverNamespaceEvent() {
+    if (discoveryEventPending
+        && !discoveryEventMasked
+        && (asyncEventConfig & (1 << 31)) != 0
+        && !aers.isEmpty()) {
+      discoveryEventPending = false;
+      // Masked until the host reads the discovery log page.
+      discoveryEventMasked = true;
+      aers.poll().complete(Status.SUCCESS, AsyncEvent.DISCOVERY_LOG_CHANGED);
+    }
     if (anaEventPending && !anaEventMasked && (asyncEventConfig & 0x800) != 0 && !aers.isEmpty()) {
       anaEventPending = false;
       // Masked until the host reads the ANA log page.

@@ -77,6 +77,7 @@ final class LogPages {
           DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
           page.ensureWritable(log.size());
           log.encode(page);
+          c.discoveryLogRead(retainEvent);
         }
         default -> {
           r.fail(Status.INVALID_LOG_PAGE | Status.DNR, Sqe.CDW10);

@@ -79,6 +79,11 @@ public final class Subsystem {
     return firmware;
   }
 
+  /** The controllers hosts have created on this subsystem now. */
+  java.util.List<Controller> controllerList() {
+    return java.util.List.copyOf(controllers.values());
+  }
+
   public boolean isDiscovery() {
     return discovery;
   }

@@ -35,6 +35,12 @@ public final class TargetCore {
   private final CommandDispatcher dispatcher;
   private final AtomicLong discoveryGeneration = new AtomicLong(1);
 
+  /** Where the discovery log comes from: this target's own subsystems unless told otherwise. */
+  private volatile io.weft.tgt.DiscoverySource discoverySource = this::localDiscoveryLog;
+
+  /** A centralized discovery controller's own NQN, answered besides the well-known one. */
+  private volatile String uniqueDiscoveryNqn;
+
   public TargetCore(
       TuningConfig tuning, ScheduledExecutorService scheduler, ExecutorService ioExecutor) {
     this.tuning = tuning;
@@ -69,7 +75,47 @@ public final class TargetCore {
 
   public void addPort(PortInfo port) {
     ports.add(port);
+    localDiscoveryChanged();
+  }
+
+  /**
+   * Serves a centralized discovery controller: the log comes from {@code source}, the controller
+   * answers {@code uniqueNqn} as well as the well-known discovery NQN, and Identify reports the CDC
+   * type.
+   */
+  public void serveCentralDiscovery(io.weft.tgt.DiscoverySource source, String uniqueNqn) {
+    this.discoverySource = source;
+    this.uniqueDiscoveryNqn = uniqueNqn;
+  }
+
+  /** True once {@link #serveCentralDiscovery} made this a centralized discovery controller. */
+  public boolean isCentralDiscovery() {
+    return uniqueDiscoveryNqn != null;
+  }
+
+  public String uniqueDiscoveryNqn() {
+    return uniqueDiscoveryNqn;
+  }
+
+  /**
+   * The log some hosts see changed: their persistent discovery controllers (an Asynchronous Event
+   * Request outstanding, discovery notices enabled) get the discovery-log-change notice, and only
+   * theirs. Any thread.
+   */
+  public void announceDiscoveryChange(java.util.function.Predicate<String> hostsAffected) {
+    for (Controller c : discovery.controllerList()) {
+      if (hostsAffected.test(c.hostNqn())) {
+        c.discoveryChanged();
+      }
+    }
+  }
+
+  /** This target's own subsystems or ports changed: if it serves its own log, say so. */
+  private void localDiscoveryChanged() {
     discoveryGeneration.incrementAndGet();
+    if (!isCentralDiscovery()) {
+      announceDiscoveryChange(host -> true);
+    }
   }
 
   public List<PortInfo> ports() {
@@ -80,7 +126,7 @@ public final class TargetCore {
   public boolean addSubsystem(Subsystem s) {
     boolean added = subsystems.putIfAbsent(s.nqn(), s) == null;
     if (added) {
-      discoveryGeneration.incrementAndGet();
+      localDiscoveryChanged();
     }
     return added;
   }
@@ -89,7 +135,7 @@ public final class TargetCore {
   public Subsystem removeSubsystem(String nqn) {
     Subsystem s = subsystems.remove(nqn);
     if (s != null) {
-      discoveryGeneration.incrementAndGet();
+      localDiscoveryChanged();
       s.destroyControllers("subsystem removed");
       for (Namespace ns : s.namespaces()) {
         s.removeNamespace(ns.nsid());
@@ -99,7 +145,7 @@ public final class TargetCore {
   }
 
   public Subsystem subsystem(String nqn) {
-    if (discovery.nqn().equals(nqn)) {
+    if (discovery.nqn().equals(nqn) || nqn.equals(uniqueDiscoveryNqn)) {
       return discovery;
     }
     return subsystems.get(nqn);
@@ -133,6 +179,10 @@ public final class TargetCore {
    * and per port. The generation counter changes whenever that content can change.
    */
   DiscoveryLogPage discoveryLog(String hostNqn) {
+    return discoverySource.logFor(hostNqn);
+  }
+
+  private DiscoveryLogPage localDiscoveryLog(String hostNqn) {
     List<DiscoveryLogEntry> entries = new ArrayList<>();
     List<Subsystem> visible =
         subsystems.values().stream()

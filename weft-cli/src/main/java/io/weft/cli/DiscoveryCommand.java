@@ -1,0 +1,122 @@
+package io.weft.cli;
+
+import io.weft.node.NodeRegistry;
+import io.weft.node.StorageNode;
+import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.store.ClusterStore;
+import io.weft.store.ClusterStores;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.TargetConfig;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code weft discovery}: the cluster's centralized discovery service on its own. Each host's log
+ * lists the volumes it may use, with a path through every node that holds a replica and is up;
+ * hosts that keep a persistent discovery connection hear of changes to their log (the
+ * discovery-log-change notice). It reads the cluster store and holds no lease: start as many as you
+ * like on the same store.
+ */
+@Command(
+    name = "discovery",
+    sortOptions = false,
+    usageHelpAutoWidth = true,
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the cluster's discovery service until SIGTERM or Ctrl-C.",
+      "",
+      "Hosts run 'nvme discover -t tcp -a HOST -s 8009' against it. --listen sets where",
+      "it answers (default 127.0.0.1:8009); the cluster comes from --store (etcd://...),",
+      "or the store embedded in the data dir when no node process holds it.",
+      ""
+    })
+final class DiscoveryCommand extends TargetCommand {
+  static final int DEFAULT_PORT = 8009;
+
+  @Option(
+      names = "--store",
+      paramLabel = "etcd://HOST:PORT[,...]",
+      description = "Cluster store. Default: embedded in the data dir.")
+  String store;
+
+  @Option(
+      names = "--discovery-nqn",
+      paramLabel = "NQN",
+      description = "This service's own discovery NQN. Default: derived from its address.")
+  String discoveryNqn;
+
+  @Override
+  TargetConfig defaults(Path workingDir) {
+    TargetConfig d = super.defaults(workingDir);
+    return new TargetConfig(
+        d.dataDir(),
+        List.of(ListenerConfig.of("127.0.0.1", DEFAULT_PORT)),
+        List.of(),
+        d.adminListen(),
+        d.tuning());
+  }
+
+  @Override
+  boolean requiresSubsystem() {
+    return false;
+  }
+
+  @Override
+  Served serve(TargetConfig config) throws IOException {
+    if (!config.subsystems().isEmpty()) {
+      throw usage("a discovery service exports no subsystem: drop --file/--memory/--nqn");
+    }
+    ClusterStore s = ClusterStores.open(store, config.dataDir());
+    ClusterDiscovery cdc;
+    try {
+      NodeRegistry registry = new NodeRegistry(s, StorageNode.DEFAULT_LEASE_TTL);
+      cdc =
+          ClusterDiscovery.start(
+              s,
+              registry,
+              config.listeners().get(0),
+              config.dataDir().resolve("discovery"),
+              discoveryNqn,
+              config.tuning());
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+    return new Served() {
+      @Override
+      public Target target() {
+        return cdc.target();
+      }
+
+      @Override
+      public void close() {
+        cdc.close();
+        s.close();
+      }
+
+      @Override
+      public List<String> bannerLines() {
+        return List.of(
+            "discovery   " + cdc.nqn(),
+            "store       " + (store != null ? store : "embedded in " + config.dataDir()));
+      }
+    };
+  }
+
+  /** The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}). */
+  static ClusterDiscovery start(String listen, StorageNode node, TargetConfig config)
+      throws IOException {
+    HostPort at = HostPort.parse(listen, "--discovery");
+    return ClusterDiscovery.start(
+        node.store(),
+        node.registry(),
+        ListenerConfig.of(at.host(), at.port()),
+        config.dataDir().resolve("discovery"),
+        null,
+        config.tuning());
+  }
+}

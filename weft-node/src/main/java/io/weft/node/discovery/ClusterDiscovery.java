@@ -1,0 +1,237 @@
+package io.weft.node.discovery;
+
+import io.weft.node.NodeRegistry;
+import io.weft.node.NodeStatus;
+import io.weft.node.volume.VolumeRecord;
+import io.weft.node.volume.VolumeService;
+import io.weft.protocol.discovery.DiscoveryLogEntry;
+import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.store.ClusterStore;
+import io.weft.store.StoreException;
+import io.weft.tgt.DiscoverySource;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A centralized discovery controller over the cluster store: an NVMe/TCP endpoint whose discovery
+ * log lists, for each host, the volumes that host may use (a volume's allowed hosts; a volume open
+ * to all is listed to all) with one entry per node that holds a replica and is up, so a multipath
+ * host finds every path; plus the service's own entry (SUBTYPE 3). Each host's log is kept until
+ * the store changes (a boot storm reads memory, not the store); a change recomputes the cached logs
+ * and sends the discovery-log-change notice to the persistent discovery controllers of the hosts
+ * whose log changed, and only to them.
+ */
+public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ClusterDiscovery.class);
+
+  /** A host's log: the generation it changed at and its entries. */
+  private record View(long generation, List<DiscoveryLogEntry> entries) {}
+
+  /** What the logs are made of: the nodes that are up and every volume. */
+  private record Snapshot(Map<String, NodeStatus> nodes, List<VolumeRecord> volumes) {}
+
+  private final NodeRegistry registry;
+  private final VolumeService volumes;
+  private final Target target;
+  private final String uniqueNqn;
+  private final InetSocketAddress self;
+  private final List<ClusterStore.Watch> watches = new ArrayList<>();
+  private final Map<String, View> views = new ConcurrentHashMap<>();
+  private final AtomicLong generation = new AtomicLong(1);
+  private final ExecutorService refresher =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name("discovery-refresh").unstarted(r));
+  private final AtomicBoolean refreshQueued = new AtomicBoolean();
+  private volatile Snapshot snapshot;
+
+  private ClusterDiscovery(
+      ClusterStore store, NodeRegistry registry, Target target, String uniqueNqn) {
+    this.registry = registry;
+    this.volumes = new VolumeService(store, registry);
+    this.target = target;
+    this.uniqueNqn = uniqueNqn;
+    this.self = target.listenAddresses().get(0);
+    long from = store.revision() + 1;
+    this.snapshot = load();
+    watches.add(store.watch(VolumeService.PREFIX, from, events -> refreshSoon()));
+    watches.add(store.watch("nodes/", from, events -> refreshSoon()));
+    target.serveCentralDiscovery(this, uniqueNqn);
+  }
+
+  /**
+   * Starts a discovery service listening on {@code listen}, serving the cluster in {@code store}.
+   *
+   * @param uniqueNqn its own discovery NQN (answered besides the well-known one); null for {@link
+   *     #defaultNqn} of the address it is bound to
+   */
+  public static ClusterDiscovery start(
+      ClusterStore store,
+      NodeRegistry registry,
+      ListenerConfig listen,
+      Path dataDir,
+      String uniqueNqn,
+      TuningConfig tuning)
+      throws IOException {
+    Target t = Target.start(new TargetConfig(dataDir, List.of(listen), List.of(), null, tuning));
+    try {
+      InetSocketAddress bound = t.listenAddresses().get(0);
+      String nqn =
+          uniqueNqn != null
+              ? uniqueNqn
+              : defaultNqn(bound.getAddress().getHostAddress(), bound.getPort());
+      ClusterDiscovery d = new ClusterDiscovery(store, registry, t, nqn);
+      log.info("discovery service {} on {}", nqn, bound);
+      return d;
+    } catch (RuntimeException e) {
+      t.close();
+      throw e;
+    }
+  }
+
+  /** The default unique NQN of a discovery service at {@code host}:{@code port}. */
+  public static String defaultNqn(String host, int port) {
+    return "nqn.2026-11.io.weft:discovery:" + host + ":" + port;
+  }
+
+  /** The target that answers for this service (its listener, its discovery controllers). */
+  public Target target() {
+    return target;
+  }
+
+  public InetSocketAddress address() {
+    return self;
+  }
+
+  public String nqn() {
+    return uniqueNqn;
+  }
+
+  @Override
+  public DiscoveryLogPage logFor(String hostNqn) {
+    View v = views.computeIfAbsent(hostNqn, h -> new View(generation.get(), entries(h, snapshot)));
+    return new DiscoveryLogPage(v.generation(), v.entries());
+  }
+
+  private void refreshSoon() {
+    if (refreshQueued.compareAndSet(false, true)) {
+      try {
+        refresher.execute(this::refresh);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed
+      }
+    }
+  }
+
+  /** Reads the cluster again, recomputes every cached log and tells the hosts whose log changed. */
+  private void refresh() {
+    refreshQueued.set(false);
+    Snapshot s;
+    try {
+      s = load();
+    } catch (StoreException e) {
+      log.warn(
+          "discovery: the cluster store is unavailable ({}); serving as before", e.getMessage());
+      return;
+    }
+    snapshot = s;
+    Set<String> changed = new HashSet<>();
+    for (Map.Entry<String, View> e : views.entrySet()) {
+      List<DiscoveryLogEntry> now = entries(e.getKey(), s);
+      if (!now.equals(e.getValue().entries())) {
+        views.put(e.getKey(), new View(generation.incrementAndGet(), now));
+        changed.add(e.getKey());
+      }
+    }
+    if (!changed.isEmpty()) {
+      log.info("discovery: the log changed for {} host(s)", changed.size());
+      target.announceDiscoveryChange(changed::contains);
+    }
+  }
+
+  private Snapshot load() {
+    Map<String, NodeStatus> up = new HashMap<>();
+    for (NodeStatus n : registry.nodes()) {
+      if (n.state() == NodeStatus.State.UP) {
+        up.put(n.info().id(), n);
+      }
+    }
+    List<VolumeRecord> all = new ArrayList<>();
+    volumes.list().forEach(v -> all.add(v.volume()));
+    all.sort((a, b) -> a.name().compareTo(b.name()));
+    return new Snapshot(up, all);
+  }
+
+  /**
+   * The entries {@code hostNqn} may see: this service, then every path of every volume it may use.
+   */
+  private List<DiscoveryLogEntry> entries(String hostNqn, Snapshot s) {
+    List<DiscoveryLogEntry> out = new ArrayList<>();
+    out.add(
+        entry(
+            DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY,
+            1,
+            self.getAddress().getHostAddress(),
+            self.getPort(),
+            uniqueNqn));
+    for (VolumeRecord v : s.volumes()) {
+      if (!v.allowedHosts().isEmpty() && !v.allowedHosts().contains(hostNqn)) {
+        continue;
+      }
+      for (int i = 0; i < v.nodes().size(); i++) {
+        NodeStatus n = s.nodes().get(v.nodes().get(i));
+        if (n == null) {
+          continue; // down: no path there until it is back
+        }
+        String address = n.info().nvmeAddress();
+        int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(address.substring(colon + 1));
+        // Each node's port of the one subsystem gets a port ID of its own, as its controllers
+        // get controller IDs of their own.
+        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, host, port, v.nqn()));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static DiscoveryLogEntry entry(
+      int subtype, int portId, String host, int port, String nqn) {
+    return new DiscoveryLogEntry(
+        DiscoveryLogEntry.TRTYPE_TCP,
+        host.contains(":") ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
+        subtype,
+        DiscoveryLogEntry.TREQ_DISABLE_SQFLOW,
+        portId,
+        0xFFFF,
+        32,
+        Integer.toString(port),
+        nqn,
+        host,
+        0);
+  }
+
+  @Override
+  public void close() {
+    watches.forEach(ClusterStore.Watch::close);
+    refresher.shutdownNow();
+    target.close();
+  }
+}
