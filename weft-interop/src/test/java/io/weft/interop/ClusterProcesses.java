@@ -138,6 +138,14 @@ final class ClusterProcesses implements AutoCloseable {
     return "etcd://127.0.0.1:" + etcdPort;
   }
 
+  /** Nodes that also run the discovery service, and its port. */
+  private final Map<String, Integer> discovery = new LinkedHashMap<>();
+
+  /** {@code id} runs the cluster's discovery service too ({@code --discovery}); its port. */
+  int withDiscovery(String id) {
+    return discovery.computeIfAbsent(id, k -> Interop.freePort());
+  }
+
   Node add(String id, String zone, String advertise) {
     int[] ports = Interop.freePorts(2);
     Node n = new Node(id, zone, ports[0], ports[1], advertise);
@@ -180,6 +188,9 @@ final class ClusterProcesses implements AutoCloseable {
             Integer.toString(leaseTtlSeconds),
             "--spin-us",
             "0"));
+    if (discovery.containsKey(id)) {
+      cmd.addAll(List.of("--discovery", "127.0.0.1:" + discovery.get(id)));
+    }
     Process p =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)

@@ -1,0 +1,134 @@
+package io.weft.interop;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The Linux kernel host's nvme-cli against Weft's centralized discovery service (run by node n1 of
+ * a two-node cluster): {@code nvme discover} as host A lists exactly the volumes A may use, each
+ * through both nodes, and the service's own entry; as host B, B's; {@code nvme connect-all} as A
+ * connects both paths of A's volume and nothing of B's. Logs:
+ * weft-interop/target/interop-logs/kernel-discovery-*.
+ */
+@Tag("interop")
+@ExtendWith(LinuxPeerCondition.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KernelDiscoveryInteropTest {
+  static final String HOST_A = "nqn.2014-08.io.weft:discovery-host-a";
+  static final String HOST_B = "nqn.2014-08.io.weft:discovery-host-b";
+  static final String ADDR1 = "10.0.2.100";
+  static final String ADDR2 = "10.0.2.101";
+  static final String DADDR = "10.0.2.102";
+
+  private final LinuxPeer peer = LinuxPeer.locate();
+  private ClusterProcesses cluster;
+  private GuestReport report = new GuestReport();
+
+  @BeforeAll
+  void run() throws Exception {
+    Optional<String> why = peer.whyUnavailable();
+    if (why.isPresent()) {
+      Interop.cannotRun("linux-peer cannot boot a guest: " + why.get());
+    }
+    Path runDir = Interop.newRunLogDir("kernel-discovery");
+    Path share = Interop.createDirectories(runDir.resolve("share"));
+    Path work = Interop.newWorkDir("kernel-discovery");
+    cluster =
+        new ClusterProcesses(
+            java.nio.file.Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, runDir, 3);
+    cluster.startEtcd();
+    ClusterProcesses.Node n1 = cluster.add("n1", "z1", ADDR1 + ":4420");
+    ClusterProcesses.Node n2 = cluster.add("n2", "z2", ADDR2 + ":4420");
+    int discovery = cluster.withDiscovery("n1");
+    cluster.start("n1");
+    cluster.start("n2");
+    cluster.createVolume("n1", "for-a", "16M", 2, "--nodes", "n1,n2", "--allow-host", HOST_A);
+    cluster.createVolume("n1", "for-b", "16M", 2, "--nodes", "n1,n2", "--allow-host", HOST_B);
+    cluster.createVolume("n1", "open", "16M", 2, "--nodes", "n1,n2");
+    Interop.waitFor(
+        "every volume served",
+        Duration.ofSeconds(30),
+        () ->
+            List.of("for-a", "for-b", "open").stream()
+                .allMatch(
+                    v -> {
+                      try {
+                        return cluster
+                            .get("n1", "/v1/volumes/" + v)
+                            .path("state")
+                            .asText()
+                            .equals("healthy");
+                      } catch (Exception e) {
+                        return false;
+                      }
+                    }));
+    System.out.println("kernel discovery: logs in " + runDir);
+    try (LinuxPeer.Guest guest =
+        peer.boot(
+            new LinuxPeer.GuestSpec(
+                    Interop.moduleDir().resolve("src/test/guest/kernel-discovery.sh"))
+                .share(share)
+                .guestForward(ADDR1, 4420, n1.port())
+                .guestForward(ADDR2, 4420, n2.port())
+                .guestForward(DADDR, 8009, discovery)
+                .env("DADDR", DADDR)
+                .env("DPORT", "8009")
+                .env("HOSTNQN_A", HOST_A)
+                .env("HOSTNQN_B", HOST_B)
+                .env("NQN_A", "nqn.2026-11.io.weft:vol:for-a")
+                .env("NQN_B", "nqn.2026-11.io.weft:vol:for-b")
+                .env("NQN_OPEN", "nqn.2026-11.io.weft:vol:open")
+                .env("ADDR1", ADDR1)
+                .env("ADDR2", ADDR2)
+                .memoryMib(1024)
+                .timeout(Duration.ofMinutes(5))
+                .log(runDir.resolve("guest.log")))) {
+      guest.waitFor(Duration.ofMinutes(5));
+    } finally {
+      report = GuestReport.read(share.resolve("steps.txt"));
+      System.out.println("kernel discovery guest steps:");
+      report.lines().forEach(l -> System.out.println("  " + l));
+    }
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private void assertSteps(String... names) {
+    assertAll(
+        java.util.Arrays.stream(names)
+            .map(
+                n ->
+                    () -> {
+                      GuestReport.Step s = report.step(n);
+                      assertTrue(s != null, "the guest never reported " + n);
+                      assertEquals("PASS", s.result(), s.toString());
+                    }));
+  }
+
+  @Test
+  void eachHostDiscoversExactlyWhatItMayUseThroughEveryNode() {
+    assertSteps("discover-host-a", "discover-host-b", "own-entry");
+  }
+
+  @Test
+  void connectAllConnectsEveryPathOfTheHostsVolumesOnly() {
+    assertSteps("connect-all");
+  }
+}
