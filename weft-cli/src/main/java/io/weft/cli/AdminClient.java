@@ -136,6 +136,21 @@ public final class AdminClient implements AutoCloseable {
     }
   }
 
+  /** Foreign targets registered with the cluster's discovery service. */
+  public List<io.weft.node.discovery.DiscoveryResource.TargetView> discoveryTargets() {
+    return read(send("GET", "/v1/discovery/targets", null, 200), new TypeReference<>() {});
+  }
+
+  public io.weft.node.discovery.DiscoveryResource.TargetView registerTarget(
+      io.weft.node.discovery.DiscoveryResource.Registration registration) {
+    return read(
+        send("POST", "/v1/discovery/targets", body(registration), 201), new TypeReference<>() {});
+  }
+
+  public void deregisterTarget(String id) {
+    send("DELETE", "/v1/discovery/targets/" + segment(id), null, 204);
+  }
+
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */
   public List<NodeView> nodes() {
     return read(send("GET", "/v1/nodes", null, 200), new TypeReference<>() {});

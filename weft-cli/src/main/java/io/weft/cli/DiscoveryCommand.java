@@ -23,6 +23,11 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "discovery",
+    subcommands = {
+      DiscoveryTargetCommands.Register.class,
+      DiscoveryTargetCommands.Deregister.class,
+      DiscoveryTargetCommands.ListTargets.class
+    },
     sortOptions = false,
     usageHelpAutoWidth = true,
     mixinStandardHelpOptions = true,
@@ -32,6 +37,8 @@ import picocli.CommandLine.Option;
       "Hosts run 'nvme discover -t tcp -a HOST -s 8009' against it. --listen sets where",
       "it answers (default 127.0.0.1:8009); the cluster comes from --store (etcd://...),",
       "or the store embedded in the data dir when no node process holds it.",
+      "'weft discovery register|deregister|list' manage foreign targets (any node's",
+      "admin API).",
       ""
     })
 final class DiscoveryCommand extends TargetCommand {
@@ -48,6 +55,13 @@ final class DiscoveryCommand extends TargetCommand {
       paramLabel = "NQN",
       description = "This service's own discovery NQN. Default: derived from its address.")
   String discoveryNqn;
+
+  @Option(
+      names = "--health-window",
+      paramLabel = "SECONDS",
+      description =
+          "How long a registered target may not answer before hosts stop seeing it. Default 5.")
+  int healthWindow = 5;
 
   @Override
   TargetConfig defaults(Path workingDir) {
@@ -81,7 +95,8 @@ final class DiscoveryCommand extends TargetCommand {
               config.listeners().get(0),
               config.dataDir().resolve("discovery"),
               discoveryNqn,
-              config.tuning());
+              config.tuning(),
+              java.time.Duration.ofSeconds(healthWindow));
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -108,15 +123,9 @@ final class DiscoveryCommand extends TargetCommand {
   }
 
   /** The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}). */
-  static ClusterDiscovery start(String listen, StorageNode node, TargetConfig config)
+  static ClusterDiscovery start(String listen, StorageNode node, java.time.Duration window)
       throws IOException {
     HostPort at = HostPort.parse(listen, "--discovery");
-    return ClusterDiscovery.start(
-        node.store(),
-        node.registry(),
-        ListenerConfig.of(at.host(), at.port()),
-        config.dataDir().resolve("discovery"),
-        null,
-        config.tuning());
+    return node.startDiscovery(ListenerConfig.of(at.host(), at.port()), window);
   }
 }

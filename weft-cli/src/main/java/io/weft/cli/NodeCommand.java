@@ -118,7 +118,10 @@ final class NodeCommand extends TargetCommand {
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
     ClusterDiscovery cdc;
     try {
-      cdc = discovery == null ? null : DiscoveryCommand.start(discovery, node, config);
+      cdc =
+          discovery == null
+              ? null
+              : DiscoveryCommand.start(discovery, node, java.time.Duration.ofSeconds(5));
     } catch (IOException | RuntimeException e) {
       node.close();
       throw e;
@@ -131,10 +134,7 @@ final class NodeCommand extends TargetCommand {
 
       @Override
       public void close() {
-        if (cdc != null) {
-          cdc.close();
-        }
-        node.close();
+        node.close(); // and the discovery service it runs
       }
 
       @Override

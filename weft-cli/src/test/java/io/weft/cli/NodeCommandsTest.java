@@ -157,6 +157,51 @@ class NodeCommandsTest {
       assertTrue(
           found.out().contains("nqn.2026-11.io.weft:discovery:127.0.0.1:" + discovery),
           found.out());
+
+      // A foreign target nobody serves: registered, listed as down, deregistered.
+      int nobody = freePort();
+      Run registered =
+          weft(
+              "discovery",
+              "register",
+              "--admin",
+              admin,
+              "-a",
+              "127.0.0.1",
+              "--trsvcid",
+              Integer.toString(nobody),
+              "-n",
+              "nqn.2014-08.org.example:elsewhere",
+              "--allow-host",
+              "nqn.2014-08.org.example:host1");
+      assertEquals(0, registered.code(), registered.err());
+      Run listed = weft("discovery", "list", "--admin", admin);
+      assertTrue(
+          listed
+              .out()
+              .matches(
+                  "(?s).*127\\.0\\.0\\.1:"
+                      + nobody
+                      + "\\s+nqn\\.2014-08\\.org\\.example:elsewhere\\s+nqn\\.2014-08\\.org\\.example:host1\\s+operator\\s+(down|unknown).*"),
+          listed.out());
+      Run bad = weft("discovery", "register", "--admin", admin, "-a", "127.0.0.1", "-n", "junk");
+      assertEquals(ExitCodes.FAILED, bad.code());
+      assertTrue(bad.err().contains("invalid --nqn 'junk'"), bad.err());
+      Run gone =
+          weft(
+              "discovery",
+              "deregister",
+              "--admin",
+              admin,
+              "-a",
+              "127.0.0.1",
+              "--trsvcid",
+              Integer.toString(nobody),
+              "-n",
+              "nqn.2014-08.org.example:elsewhere");
+      assertEquals(0, gone.code(), gone.err());
+      assertTrue(
+          weft("discovery", "list", "--admin", admin).out().contains("no registered targets"));
     } finally {
       command.requestStop();
     }

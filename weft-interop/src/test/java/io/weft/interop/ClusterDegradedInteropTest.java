@@ -64,11 +64,16 @@ class ClusterDegradedInteropTest {
     String owner = v.path("owner").asText();
     String victim =
         List.of("n1", "n2", "n3").stream().filter(n -> !n.equals(owner)).findFirst().orElseThrow();
+    // Serving means a write completes: a connection alone may still meet ANA change while the
+    // owner connects to its replicas.
     Interop.waitFor(
         "the owner serving",
         Duration.ofSeconds(30),
         () -> {
           try (HostController c = host(owner)) {
+            NvmeNamespace probe = c.namespace(1);
+            probe.writeBlocking(
+                0, 4096 / probe.blockSize(), Unpooled.wrappedBuffer(new byte[4096]), 0);
             return true;
           } catch (Exception e) {
             return false;

@@ -1,5 +1,8 @@
 package io.weft.node;
 
+import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.discovery.ForeignTargets;
 import io.weft.node.volume.VolumeAgent;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,13 +55,18 @@ public final class StorageNode implements AutoCloseable {
   private final Target target;
   private final VolumeAgent volumes;
 
+  /** The discovery service this node runs, if {@link #startDiscovery} started one. */
+  private final AtomicReference<ClusterDiscovery> discovery;
+
   private StorageNode(
       NodeIdentity identity,
       ClusterStore store,
       boolean ownsStore,
       NodeRegistry registry,
       Target target,
-      VolumeAgent volumes) {
+      VolumeAgent volumes,
+      AtomicReference<ClusterDiscovery> discovery) {
+    this.discovery = discovery;
     this.identity = identity;
     this.store = store;
     this.ownsStore = ownsStore;
@@ -81,6 +90,7 @@ public final class StorageNode implements AutoCloseable {
     ClusterStore store = null;
     Target target = null;
     NodeRegistry registry = null;
+    AtomicReference<ClusterDiscovery> cdc = new AtomicReference<>();
     try {
       store =
           sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
@@ -88,7 +98,16 @@ public final class StorageNode implements AutoCloseable {
       VolumeService volumeService = new VolumeService(store, registry);
       target =
           Target.start(
-              tc, List.of(new NodesResource(registry), new VolumesResource(volumeService)));
+              tc,
+              List.of(
+                  new NodesResource(registry),
+                  new VolumesResource(volumeService),
+                  new DiscoveryResource(
+                      new ForeignTargets(store),
+                      () -> {
+                        ClusterDiscovery d = cdc.get();
+                        return d == null ? java.util.Map.of() : d.foreignHealth();
+                      })));
       long capacity =
           config.capacityBytes() > 0
               ? config.capacityBytes()
@@ -124,7 +143,7 @@ public final class StorageNode implements AutoCloseable {
             }
           });
       agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry);
-      return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0]);
+      return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {
         registry.close();
@@ -193,10 +212,42 @@ public final class StorageNode implements AutoCloseable {
   }
 
   /**
+   * Runs the cluster's discovery service in this node, on {@code listen}, until the node stops.
+   *
+   * @param healthWindow how long a registered foreign target may not answer before it leaves the
+   *     logs
+   */
+  public synchronized ClusterDiscovery startDiscovery(ListenerConfig listen, Duration healthWindow)
+      throws IOException {
+    if (discovery.get() != null) {
+      throw new IllegalStateException("this node runs a discovery service already");
+    }
+    ClusterDiscovery d =
+        ClusterDiscovery.start(
+            store,
+            registry,
+            listen,
+            target.config().dataDir().resolve("discovery"),
+            null,
+            target.config().tuning(),
+            healthWindow);
+    discovery.set(d);
+    return d;
+  }
+
+  private void stopDiscovery() {
+    ClusterDiscovery d = discovery.getAndSet(null);
+    if (d != null) {
+      d.close();
+    }
+  }
+
+  /**
    * Stops as kill -9 would, as far as the cluster can tell: connections drop, nothing is revoked,
    * and the lease expires one TTL later. For tests of failover inside one JVM.
    */
   public void crash() {
+    stopDiscovery();
     registry.abandon();
     volumes.close();
     target.close();
@@ -210,6 +261,7 @@ public final class StorageNode implements AutoCloseable {
   @Override
   public void close() {
     try {
+      stopDiscovery();
       volumes.close();
       registry.close();
     } finally {

@@ -180,6 +180,11 @@ public final class Target implements AutoCloseable {
   }
 
   /** The executor that runs blocking backend work (file I/O); devices made outside share it. */
+  /** The configuration this target started with. */
+  public TargetConfig config() {
+    return config;
+  }
+
   /**
    * Makes this target a centralized discovery controller: its discovery controller answers {@code
    * uniqueNqn} too, reports the CDC type and serves the log {@code source} gives each host.

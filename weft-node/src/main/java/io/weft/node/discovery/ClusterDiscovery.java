@@ -45,11 +45,26 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   /** A host's log: the generation it changed at and its entries. */
   private record View(long generation, List<DiscoveryLogEntry> entries) {}
 
-  /** What the logs are made of: the nodes that are up and every volume. */
-  private record Snapshot(Map<String, NodeStatus> nodes, List<VolumeRecord> volumes) {}
+  /**
+   * What the logs are made of: the nodes that are up, every volume, and the foreign targets that
+   * answered lately.
+   */
+  private record Snapshot(
+      Map<String, NodeStatus> nodes, List<VolumeRecord> volumes, List<ForeignTarget> foreign) {}
 
   private final NodeRegistry registry;
   private final VolumeService volumes;
+  private final ForeignTargets foreignTargets;
+  private final long healthWindowNanos;
+
+  /** When each registered foreign target last accepted a connection (its id to nanoTime). */
+  private final Map<String, Long> lastAnswered = new ConcurrentHashMap<>();
+
+  private volatile List<ForeignTarget> registered = List.of();
+  private volatile Set<String> healthy = Set.of();
+  private final java.util.concurrent.ScheduledExecutorService prober =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> Thread.ofPlatform().daemon().name("discovery-health").unstarted(r));
   private final Target target;
   private final String uniqueNqn;
   private final InetSocketAddress self;
@@ -63,9 +78,15 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   private volatile Snapshot snapshot;
 
   private ClusterDiscovery(
-      ClusterStore store, NodeRegistry registry, Target target, String uniqueNqn) {
+      ClusterStore store,
+      NodeRegistry registry,
+      Target target,
+      String uniqueNqn,
+      java.time.Duration healthWindow) {
     this.registry = registry;
     this.volumes = new VolumeService(store, registry);
+    this.foreignTargets = new ForeignTargets(store);
+    this.healthWindowNanos = healthWindow.toNanos();
     this.target = target;
     this.uniqueNqn = uniqueNqn;
     this.self = target.listenAddresses().get(0);
@@ -73,6 +94,10 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     this.snapshot = load();
     watches.add(store.watch(VolumeService.PREFIX, from, events -> refreshSoon()));
     watches.add(store.watch("nodes/", from, events -> refreshSoon()));
+    watches.add(store.watch(ForeignTargets.PREFIX, from, events -> refreshSoon()));
+    long period = Math.max(100, healthWindow.toMillis() / 4);
+    prober.scheduleWithFixedDelay(
+        this::probe, 0, period, java.util.concurrent.TimeUnit.MILLISECONDS);
     target.serveCentralDiscovery(this, uniqueNqn);
   }
 
@@ -88,7 +113,8 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       ListenerConfig listen,
       Path dataDir,
       String uniqueNqn,
-      TuningConfig tuning)
+      TuningConfig tuning,
+      java.time.Duration healthWindow)
       throws IOException {
     Target t = Target.start(new TargetConfig(dataDir, List.of(listen), List.of(), null, tuning));
     try {
@@ -97,7 +123,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
           uniqueNqn != null
               ? uniqueNqn
               : defaultNqn(bound.getAddress().getHostAddress(), bound.getPort());
-      ClusterDiscovery d = new ClusterDiscovery(store, registry, t, nqn);
+      ClusterDiscovery d = new ClusterDiscovery(store, registry, t, nqn, healthWindow);
       log.info("discovery service {} on {}", nqn, bound);
       return d;
     } catch (RuntimeException e) {
@@ -176,7 +202,51 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     List<VolumeRecord> all = new ArrayList<>();
     volumes.list().forEach(v -> all.add(v.volume()));
     all.sort((a, b) -> a.name().compareTo(b.name()));
-    return new Snapshot(up, all);
+    List<ForeignTarget> foreign = foreignTargets.list();
+    registered = foreign;
+    Set<String> ok = healthy;
+    return new Snapshot(up, all, foreign.stream().filter(f -> ok.contains(f.id())).toList());
+  }
+
+  /**
+   * Tries every registered foreign target (a TCP connection to its address); a target that has not
+   * answered for the health window leaves the logs, and one that answers again comes back.
+   */
+  private void probe() {
+    long now = System.nanoTime();
+    for (ForeignTarget f : registered) {
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(
+            new InetSocketAddress(f.traddr(), f.trsvcid()),
+            (int) Math.max(100, Math.min(1000, healthWindowNanos / 2_000_000)));
+        lastAnswered.put(f.id(), now);
+      } catch (IOException | RuntimeException e) {
+        // no answer: its last answer ages
+      }
+    }
+    Set<String> nowHealthy = new HashSet<>();
+    for (ForeignTarget f : registered) {
+      Long last = lastAnswered.get(f.id());
+      if (last != null && now - last < healthWindowNanos) {
+        nowHealthy.add(f.id());
+      }
+    }
+    if (!nowHealthy.equals(healthy)) {
+      log.info(
+          "discovery: {} of {} registered target(s) answer", nowHealthy.size(), registered.size());
+      healthy = Set.copyOf(nowHealthy);
+      refreshSoon();
+    }
+  }
+
+  /** The foreign targets registered, each with whether it answers now ("up" or "down"). */
+  public Map<String, String> foreignHealth() {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    Set<String> ok = healthy;
+    for (ForeignTarget f : registered) {
+      out.put(f.id(), ok.contains(f.id()) ? "up" : "down");
+    }
+    return out;
   }
 
   /**
@@ -209,6 +279,11 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
         out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, host, port, v.nqn()));
       }
     }
+    for (ForeignTarget f : s.foreign()) {
+      if (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn)) {
+        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, 1, f.traddr(), f.trsvcid(), f.nqn()));
+      }
+    }
     return List.copyOf(out);
   }
 
@@ -231,6 +306,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   @Override
   public void close() {
     watches.forEach(ClusterStore.Watch::close);
+    prober.shutdownNow();
     refresher.shutdownNow();
     target.close();
   }

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ClusterDiscoveryTest {
   static final Duration TTL = Duration.ofSeconds(2);
+  static final Duration HEALTH_WINDOW = Duration.ofSeconds(2);
   static final String HOST_A =
       "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-0000-0000-0000-000000000001";
   static final String HOST_B =
@@ -62,7 +63,8 @@ class ClusterDiscoveryTest {
             ListenerConfig.of("127.0.0.1", 0),
             dir.resolve("discovery"),
             "nqn.2026-11.io.weft:discovery:test",
-            TuningConfig.defaults().withSpinNanos(0));
+            TuningConfig.defaults().withSpinNanos(0),
+            HEALTH_WINDOW);
   }
 
   @AfterEach
@@ -189,6 +191,75 @@ class ClusterDiscoveryTest {
               "nqn.2026-11.io.weft:vol:second@" + port("n1")),
           paths(HOST_A));
     }
+  }
+
+  /**
+   * A foreign target (here a plain Weft target standing in for nvmet) registered by the operator is
+   * listed to the hosts it names while it answers; stopped, it leaves their logs within the health
+   * window (their persistent controllers hear of it); started again, it comes back.
+   */
+  @Test
+  void aRegisteredForeignTargetIsListedWhileItAnswers() throws Exception {
+    String nqn = "nqn.2014-08.org.example:foreign";
+    int port;
+    io.weft.tgt.Target foreign = foreignTarget(0, nqn);
+    port = foreign.listenAddresses().get(0).getPort();
+    ForeignTargets registry = new ForeignTargets(store);
+    registry.register(new ForeignTarget("127.0.0.1", port, nqn, List.of(HOST_A), "operator"));
+    String entry = nqn + "@" + port;
+    await(
+        "the foreign target listed for A",
+        Duration.ofSeconds(10),
+        () -> paths(HOST_A).contains(entry));
+    assertTrue(!paths(HOST_B).contains(entry), "B is not named");
+    LinkedBlockingQueue<Integer> eventsA = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, eventsA)) {
+      foreign.close();
+      long stopped = System.nanoTime();
+      assertEquals(
+          AsyncEvent.DISCOVERY_LOG_CHANGED,
+          eventsA.poll(HEALTH_WINDOW.toSeconds() + 5, TimeUnit.SECONDS),
+          "host A hears that its log lost the target");
+      long tookMs = (System.nanoTime() - stopped) / 1_000_000;
+      assertTrue(!paths(HOST_A).contains(entry), "withdrawn");
+      assertTrue(tookMs >= HEALTH_WINDOW.toMillis() / 2, "withdrawn after " + tookMs + " ms");
+      foreign = foreignTarget(port, nqn);
+      await("the foreign target back", Duration.ofSeconds(10), () -> paths(HOST_A).contains(entry));
+    } finally {
+      foreign.close();
+    }
+    registry.deregister("127.0.0.1:" + port + ":" + nqn);
+    await("deregistered", Duration.ofSeconds(10), () -> !paths(HOST_A).contains(entry));
+    assertThrowsNode(
+        () -> registry.register(new ForeignTarget("127.0.0.1", 0, nqn, List.of(), "operator")));
+    assertThrowsNode(
+        () ->
+            registry.register(
+                new ForeignTarget("127.0.0.1", 4420, "not-an-nqn", List.of(), "operator")));
+    assertThrowsNode(
+        () ->
+            registry.register(new ForeignTarget("bad address!", 4420, nqn, List.of(), "operator")));
+  }
+
+  private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {
+    org.junit.jupiter.api.Assertions.assertThrows(io.weft.node.NodeException.class, e);
+  }
+
+  private io.weft.tgt.Target foreignTarget(int port, String nqn) throws Exception {
+    return io.weft.tgt.Target.start(
+        new TargetConfig(
+            dir.resolve("foreign"),
+            List.of(ListenerConfig.of("127.0.0.1", port)),
+            List.of(
+                new io.weft.tgt.config.SubsystemConfig(
+                    nqn,
+                    null,
+                    null,
+                    null,
+                    List.of(),
+                    List.of(io.weft.tgt.config.NamespaceConfig.memory(1, 1 << 20)))),
+            null,
+            TuningConfig.defaults().withSpinNanos(0)));
   }
 
   /** A persistent discovery controller that reads its log once and reports every event. */

@@ -1,0 +1,46 @@
+package io.weft.node.discovery;
+
+import io.weft.node.NodeException;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A subsystem outside Weft's cluster (a Linux nvmet or SPDK target) that the discovery service
+ * lists: where it answers, its NQN, the hosts that may see it (none named: every host), and who
+ * registered it.
+ */
+public record ForeignTarget(
+    String traddr, int trsvcid, String nqn, List<String> allowedHosts, String source) {
+  private static final Pattern NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
+  private static final Pattern ADDRESS = Pattern.compile("[0-9A-Za-z.:\\-]{1,253}");
+
+  public ForeignTarget {
+    allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+  }
+
+  /** The one name of this registration: address, port and NQN. */
+  public String id() {
+    return traddr + ":" + trsvcid + ":" + nqn;
+  }
+
+  /** This registration, or a refusal that says what is wrong with it. */
+  public ForeignTarget checked() {
+    if (traddr == null || !ADDRESS.matcher(traddr).matches()) {
+      throw new NodeException(
+          "invalid --traddr '" + traddr + "': an IPv4 or IPv6 address or a host name");
+    }
+    if (trsvcid < 1 || trsvcid > 65535) {
+      throw new NodeException("invalid --trsvcid " + trsvcid + ": a TCP port, 1 to 65535");
+    }
+    if (nqn == null || nqn.length() > 223 || !NQN.matcher(nqn).matches()) {
+      throw new NodeException(
+          "invalid --nqn '" + nqn + "': nqn.yyyy-mm.<reverse domain>:..., at most 223 bytes");
+    }
+    for (String h : allowedHosts) {
+      if (h.length() > 223 || !NQN.matcher(h).matches()) {
+        throw new NodeException("invalid --allow-host '" + h + "': not an NQN");
+      }
+    }
+    return this;
+  }
+}
