@@ -1,16 +1,18 @@
 #!/bin/bash
 # kernel-discovery.sh -- runs INSIDE a linux-peer guest. The kernel host's nvme-cli asks Weft's
-# centralized discovery service what it may connect to, as two different hosts; then connects to
-# everything one of them may use (connect-all) and checks both paths of its replicated volume.
+# centralized discovery service what it may connect to, as two different hosts; connects to
+# everything one of them may use (connect-all) and checks both paths of its replicated volume;
+# then keeps persistent discovery controllers for both and checks that a new volume for A sends
+# the discovery-log-change AEN to A's controller only.
 #
 # Output: "STEP <name> PASS|FAIL <detail>", "INFO <key> <value>", last "SUITE DONE failed=<n>".
 #
-# Environment: DADDR DPORT (the discovery service), HOSTNQN_A HOSTNQN_B, NQN_A NQN_B (the volume
+# Environment: DADDR DADDR2 DPORT (the discovery service, at two addresses), HOSTNQN_A HOSTNQN_B, NQN_A NQN_B (the volume
 # only A may use, the one only B may use), NQN_OPEN (open to all), ADDR1 ADDR2 (the nodes).
 set -uo pipefail
 
 : "${LP_SHARED:?needs run-guest --share DIR}"
-: "${DADDR:?}" "${DPORT:?}" "${HOSTNQN_A:?}" "${HOSTNQN_B:?}" "${NQN_A:?}" "${NQN_B:?}"
+: "${DADDR:?}" "${DADDR2:?}" "${DPORT:?}" "${HOSTNQN_A:?}" "${HOSTNQN_B:?}" "${NQN_A:?}" "${NQN_B:?}"
 : "${NQN_OPEN:?}" "${ADDR1:?}" "${ADDR2:?}"
 RESULTS=$LP_SHARED/steps.txt
 FAILED=0
@@ -28,6 +30,21 @@ info() { emit "INFO $1 ${*:2}"; }
 flat() { tr '\n\t' '  ' | tr -s ' ' | cut -c1-900; }
 
 modprobe nvme-tcp 2>/dev/null
+
+ask_host() {
+	local action=$1 n=0 answer
+	rm -f "$LP_SHARED/ack.$action"
+	: >"$LP_SHARED/.req.$action"
+	mv -f "$LP_SHARED/.req.$action" "$LP_SHARED/req.$action"
+	until [ -e "$LP_SHARED/ack.$action" ]; do
+		n=$((n + 1))
+		[ "$n" -gt 600 ] && echo "TIMEOUT $action" && return 1
+		sleep 0.2
+	done
+	answer=$(cat "$LP_SHARED/ack.$action")
+	echo "$answer"
+	[ "${answer%% *}" = OK ]
+}
 
 # "subnqn@traddr:trsvcid" of every NVM subsystem entry HOST sees, sorted.
 paths_for() {
@@ -72,6 +89,63 @@ if [ "${a_paths:-0}" = 2 ] && [ "${b_seen:-0}" = 0 ]; then
 else
 	fail connect-all "paths to A's volume: ${a_paths:-?}, B's volume seen: ${b_seen:-?}"
 fi
+nvme disconnect-all >/dev/null 2>&1
+
+# Persistent discovery controllers for A and B; a new volume allowed for A only. The kernel
+# reports a discovery-log-change AEN as a uevent (NVME_AEN=0x70f002) of the controller that got it.
+# No udev in the guest: listen to the kernel's uevents on netlink directly, one line each.
+/usr/bin/python3 - "$LP_SHARED/uevents.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)  # NETLINK_KOBJECT_UEVENT
+s.bind((0, 1))
+with open(sys.argv[1], "a", buffering=1) as out:
+    while True:
+        fields = [f.decode(errors="replace") for f in s.recv(65536).split(b"\0") if f]
+        out.write(" ".join(fields) + " \n")
+PY
+monitor=$!
+sleep 1
+nvme discover -t tcp -a "$DADDR" -s "$DPORT" -q "$HOSTNQN_A" -p >/dev/null 2>&1
+# Through a second address: nvme-cli reuses a persistent discovery controller of the same address
+# whatever the host NQN.
+nvme discover -t tcp -a "$DADDR2" -s "$DPORT" -q "$HOSTNQN_B" -p >/dev/null 2>&1
+ctrl_of() {
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = nqn.2014-08.org.nvmexpress.discovery ] || continue
+		[ "$(cat "$c/hostnqn" 2>/dev/null)" = "$1" ] && basename "$c"
+	done
+}
+ctrl_a=$(ctrl_of "$HOSTNQN_A")
+ctrl_b=$(ctrl_of "$HOSTNQN_B")
+info persistent "A=$ctrl_a B=$ctrl_b"
+if [ -z "$ctrl_a" ] || [ -z "$ctrl_b" ]; then
+	fail persistent-aen "no persistent discovery controller (A=$ctrl_a B=$ctrl_b)"
+else
+	answer=$(ask_host create-volume-for-a)
+	info create-volume-for-a "$answer"
+	got=""
+	for _ in $(seq 1 50); do
+		if grep -q "NVME_AEN=0x70f002" "$LP_SHARED/uevents.txt"; then
+			got=yes
+			break
+		fi
+		sleep 0.2
+	done
+	sleep 1 # any AEN for B would have come by now
+	events=$(grep "NVME_AEN=0x70f002" "$LP_SHARED/uevents.txt" | grep -o "DEVPATH=[^ ]* ")
+	info aen-uevents "$(echo "$events" | flat)"
+	later=$(paths_for "$HOSTNQN_A" | grep -c ":vol:later@")
+	if [ -n "$got" ] && echo "$events" | grep -q "/$ctrl_a " && ! echo "$events" | grep -q "/$ctrl_b "; then
+		if [ "$later" = 2 ]; then
+			pass persistent-aen "A's controller $ctrl_a got the AEN, B's $ctrl_b did not; A's log lists the new volume"
+		else
+			fail persistent-aen "AEN seen but A's log lists the new volume $later times"
+		fi
+	else
+		fail persistent-aen "AEN seen: ${got:-no}; uevents: $(echo "$events" | flat)"
+	fi
+fi
+kill "$monitor" 2>/dev/null
 nvme disconnect-all >/dev/null 2>&1
 
 dmesg >"$LP_SHARED/dmesg.txt" 2>&1

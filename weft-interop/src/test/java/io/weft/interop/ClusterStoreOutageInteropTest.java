@@ -4,17 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.weft.host.ConnectOptions;
-import io.weft.host.multipath.MultipathNamespace;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -34,7 +27,6 @@ class ClusterStoreOutageInteropTest {
   static final String NQN = "nqn.2026-11.io.weft:vol:" + VOLUME;
   static final int LEASE_TTL = 3;
   static final int BLOCKS = 256;
-  static final int BLOCK = 4096;
 
   private ClusterProcesses cluster;
 
@@ -64,58 +56,17 @@ class ClusterStoreOutageInteropTest {
     }
   }
 
-  private static ByteBuf stamp(long seq, int block) {
-    ByteBuf b = Unpooled.directBuffer(BLOCK, BLOCK);
-    b.writeLong(seq).writeInt(block);
-    while (b.isWritable()) {
-      b.writeByte((int) (seq * 7 + b.writerIndex()));
-    }
-    return b;
-  }
-
   @Test
   void theOwnerServesThroughAShortOutageAndStopsBeforeItsLeaseCanExpire() throws Exception {
-    List<ConnectOptions> paths =
-        List.of("n1", "n2").stream()
-            .map(
-                n ->
-                    ConnectOptions.defaults("127.0.0.1", cluster.port(n), NQN)
-                        .withTimeouts(5, 600, 1, 1)
-                        .withIoTimeout(10))
-            .toList();
-    long[] last = new long[BLOCKS];
-    AtomicLong completed = new AtomicLong();
-    AtomicLong lastCompletionNanos = new AtomicLong(System.nanoTime());
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicReference<Throwable> failure = new AtomicReference<>();
-    try (MultipathNamespace ns =
-        MultipathNamespace.connect(paths, 1, MultipathNamespace.Policy.FAILOVER, 120)) {
-      Thread writer =
-          Thread.ofPlatform()
-              .start(
-                  () -> {
-                    try {
-                      for (long seq = 1; !stop.get(); seq++) {
-                        int block = (int) (seq % BLOCKS);
-                        ByteBuf b = stamp(seq, block);
-                        ns.writeBlocking(block, 1, b, 0);
-                        b.release();
-                        last[block] = seq;
-                        lastCompletionNanos.set(System.nanoTime());
-                        completed.incrementAndGet();
-                      }
-                    } catch (Throwable t) {
-                      failure.set(t);
-                    }
-                  });
-      Interop.waitFor("writes under way", Duration.ofSeconds(30), () -> completed.get() > 200);
+    try (StampedLoad load = new StampedLoad(cluster, NQN, List.of("n1", "n2"), BLOCKS)) {
+      load.awaitProgress("writes under way", 200, Duration.ofSeconds(30));
       long generation = volume().path("generation").asLong();
 
       // Shorter than the lease: writes go on while the store is silent.
       cluster.freezeStore();
-      long before = completed.get();
+      long before = load.completed();
       Thread.sleep(1500);
-      long during = completed.get() - before;
+      long during = load.completed() - before;
       cluster.thawStore();
       assertTrue(during > 50, "only " + during + " writes completed while the store was silent");
       Thread.sleep(1000);
@@ -131,26 +82,15 @@ class ClusterStoreOutageInteropTest {
           cluster.cli("volume", "show", VOLUME, "--admin", cluster.node("n1").admin());
       long showMs = (System.nanoTime() - frozenAt) / 1_000_000;
       Thread.sleep(Math.max(0, (LEASE_TTL + 1) * 1000L - showMs));
-      long lastAckMs = (lastCompletionNanos.get() - frozenAt) / 1_000_000;
+      long lastAckMs = (load.lastCompletionNanos() - frozenAt) / 1_000_000;
       cluster.thawStore();
       assertTrue(
           !show.ok() && show.output().contains("the cluster store is unavailable"), show.output());
       assertTrue(
           lastAckMs < LEASE_TTL * 1000,
           "a write was acknowledged " + lastAckMs + " ms into the outage, past the lease TTL");
-      long resumedFrom = completed.get();
-      Interop.waitFor(
-          "writes again after the store came back",
-          Duration.ofSeconds(60),
-          () -> {
-            if (failure.get() != null) {
-              throw new AssertionError("a write failed", failure.get());
-            }
-            return completed.get() > resumedFrom + 200;
-          });
-      stop.set(true);
-      writer.join(60_000);
-      assertEquals(null, failure.get(), "no write failed");
+      load.awaitProgress("writes again after the store came back", 200, Duration.ofSeconds(60));
+      load.stopAndVerify();
       System.out.println(
           "cluster store outage: "
               + during
@@ -160,13 +100,6 @@ class ClusterStoreOutageInteropTest {
               + show.output().strip()
               + "; owner now "
               + volume().path("owner").asText());
-
-      ByteBuf all = Unpooled.directBuffer(BLOCK * BLOCKS).writerIndex(BLOCK * BLOCKS);
-      ns.readBlocking(0, BLOCKS, all, 0);
-      for (int block = 0; block < BLOCKS; block++) {
-        assertEquals(last[block], all.getLong(block * BLOCK), "block " + block);
-      }
-      all.release();
     }
     Interop.waitFor(
         "both replicas in sync",

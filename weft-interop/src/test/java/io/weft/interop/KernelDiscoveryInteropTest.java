@@ -19,7 +19,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The Linux kernel host's nvme-cli against Weft's centralized discovery service (run by node n1 of
  * a two-node cluster): {@code nvme discover} as host A lists exactly the volumes A may use, each
  * through both nodes, and the service's own entry; as host B, B's; {@code nvme connect-all} as A
- * connects both paths of A's volume and nothing of B's. Logs:
+ * connects both paths of A's volume and nothing of B's; with persistent discovery controllers
+ * ({@code nvme discover -p}) for both, a new volume for A sends the discovery-log-change AEN to A's
+ * controller (a uevent in the guest) and not to B's. Logs:
  * weft-interop/target/interop-logs/kernel-discovery-*.
  */
 @Tag("interop")
@@ -31,6 +33,7 @@ class KernelDiscoveryInteropTest {
   static final String ADDR1 = "10.0.2.100";
   static final String ADDR2 = "10.0.2.101";
   static final String DADDR = "10.0.2.102";
+  static final String DADDR2 = "10.0.2.103";
 
   private final LinuxPeer peer = LinuxPeer.locate();
   private ClusterProcesses cluster;
@@ -83,7 +86,9 @@ class KernelDiscoveryInteropTest {
                 .guestForward(ADDR1, 4420, n1.port())
                 .guestForward(ADDR2, 4420, n2.port())
                 .guestForward(DADDR, 8009, discovery)
+                .guestForward(DADDR2, 8009, discovery)
                 .env("DADDR", DADDR)
+                .env("DADDR2", DADDR2)
                 .env("DPORT", "8009")
                 .env("HOSTNQN_A", HOST_A)
                 .env("HOSTNQN_B", HOST_B)
@@ -95,7 +100,16 @@ class KernelDiscoveryInteropTest {
                 .memoryMib(1024)
                 .timeout(Duration.ofMinutes(5))
                 .log(runDir.resolve("guest.log")))) {
-      guest.waitFor(Duration.ofMinutes(5));
+      new HostAgent(share, runDir.resolve("host-agent.log"))
+          .on(
+              "create-volume-for-a",
+              (payload, seen) ->
+                  "OK "
+                      + cluster
+                          .createVolume(
+                              "n1", "later", "16M", 2, "--nodes", "n1,n2", "--allow-host", HOST_A)
+                          .oneLine())
+          .serve(guest, Duration.ofMinutes(5));
     } finally {
       report = GuestReport.read(share.resolve("steps.txt"));
       System.out.println("kernel discovery guest steps:");
@@ -130,5 +144,10 @@ class KernelDiscoveryInteropTest {
   @Test
   void connectAllConnectsEveryPathOfTheHostsVolumesOnly() {
     assertSteps("connect-all");
+  }
+
+  @Test
+  void aNewVolumeSendsTheChangeNoticeToItsHostsPersistentControllerOnly() {
+    assertSteps("persistent-aen");
   }
 }
