@@ -148,6 +148,36 @@ fi
 kill "$monitor" 2>/dev/null
 nvme disconnect-all >/dev/null 2>&1
 
+# A node killed with SIGKILL leaves every log once its lease expires, and returns with it.
+# "sees WANT within SECONDS": polls host A's view.
+sees() {
+	local want=$1 seconds=$2 n=0 seen
+	while [ "$n" -lt $((seconds * 5)) ]; do
+		seen=$(paths_for "$HOSTNQN_A" | grep -v ":vol:later@")
+		[ "$seen" = "$want" ] && return 0
+		n=$((n + 1))
+		sleep 0.2
+	done
+	echo "$seen" | flat
+	return 1
+}
+only_n1=$(printf '%s\n' "$NQN_A@$ADDR1:4420" "$NQN_OPEN@$ADDR1:4420" | sort)
+answer=$(ask_host kill-n2)
+info kill-n2 "$answer"
+t0=$(date +%s%N)
+if last=$(sees "$only_n1" 20); then
+	pass node-withdrawn "n2's paths left A's log $((($(date +%s%N) - t0) / 1000000)) ms after the host saw its lease expire"
+else
+	fail node-withdrawn "A still sees: $last"
+fi
+answer=$(ask_host restart-n2)
+info restart-n2 "$answer"
+if last=$(sees "$expect_a" 30); then
+	pass node-returns "n2's paths are back in A's log"
+else
+	fail node-returns "A sees: $last"
+fi
+
 dmesg >"$LP_SHARED/dmesg.txt" 2>&1
 emit "SUITE DONE failed=$FAILED"
 exit 0

@@ -109,12 +109,37 @@ class KernelDiscoveryInteropTest {
                           .createVolume(
                               "n1", "later", "16M", 2, "--nodes", "n1,n2", "--allow-host", HOST_A)
                           .oneLine())
+          .on("kill-n2", (payload, seen) -> killN2())
+          .on(
+              "restart-n2",
+              (payload, seen) -> {
+                cluster.start("n2");
+                return "OK n2 started again";
+              })
           .serve(guest, Duration.ofMinutes(5));
     } finally {
       report = GuestReport.read(share.resolve("steps.txt"));
       System.out.println("kernel discovery guest steps:");
       report.lines().forEach(l -> System.out.println("  " + l));
     }
+  }
+
+  /** SIGKILL, then wait until the cluster marks n2 down (its lease expired). */
+  private String killN2() throws Exception {
+    long t0 = System.nanoTime();
+    cluster.kill("n2");
+    Interop.waitFor(
+        "n2 down",
+        Duration.ofSeconds(30),
+        () -> {
+          for (var n : cluster.get("n1", "/v1/nodes")) {
+            if (n.path("id").asText().equals("n2")) {
+              return n.path("state").asText().equals("down");
+            }
+          }
+          return false;
+        });
+    return "OK n2 killed (SIGKILL), down after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
   }
 
   @AfterAll
@@ -149,5 +174,10 @@ class KernelDiscoveryInteropTest {
   @Test
   void aNewVolumeSendsTheChangeNoticeToItsHostsPersistentControllerOnly() {
     assertSteps("persistent-aen");
+  }
+
+  @Test
+  void aKilledNodeLeavesTheLogsAndReturnsWithItsLease() {
+    assertSteps("node-withdrawn", "node-returns");
   }
 }
