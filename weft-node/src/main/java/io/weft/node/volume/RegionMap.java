@@ -46,7 +46,7 @@ final class RegionMap {
     for (int r = first; r <= last; r++) {
       int word = r >>> 6;
       long bit = 1L << (r & 63);
-      bits.getAndUpdate(word, w -> w | bit);
+      bits.getAndAccumulate(word, bit, RegionMap::or);
     }
   }
 
@@ -62,7 +62,7 @@ final class RegionMap {
   /** Clears a region's mark; true if it was marked. */
   boolean clear(int region) {
     long bit = 1L << (region & 63);
-    return (bits.getAndUpdate(region >>> 6, w -> w & ~bit) & bit) != 0;
+    return (bits.getAndAccumulate(region >>> 6, bit, RegionMap::andNot) & bit) != 0;
   }
 
   int countMarked() {
@@ -74,11 +74,11 @@ final class RegionMap {
   }
 
   void begin(long offset, long length) {
-    forEach(offset, length, r -> inFlight.incrementAndGet(r));
+    addInFlight(offset, length, 1);
   }
 
   void end(long offset, long length) {
-    forEach(offset, length, r -> inFlight.decrementAndGet(r));
+    addInFlight(offset, length, -1);
   }
 
   int inFlight(int region) {
@@ -100,18 +100,28 @@ final class RegionMap {
   void addAll(RegionMap other) {
     for (int i = 0; i < bits.length(); i++) {
       long w = other.bits.get(i);
-      bits.getAndUpdate(i, x -> x | w);
+      bits.getAndAccumulate(i, w, RegionMap::or);
     }
   }
 
-  private void forEach(long offset, long length, java.util.function.IntConsumer action) {
+  // Marking and counting run for every write on the owner: plain loops and non-capturing method
+  // references, so nothing is allocated per write.
+  private void addInFlight(long offset, long length, int delta) {
     if (length <= 0) {
       return;
     }
     int first = (int) (offset >>> REGION_SHIFT);
     int last = (int) Math.min(regions - 1, (offset + length - 1) >>> REGION_SHIFT);
     for (int r = first; r <= last; r++) {
-      action.accept(r);
+      inFlight.addAndGet(r, delta);
     }
+  }
+
+  private static long or(long word, long bits) {
+    return word | bits;
+  }
+
+  private static long andNot(long word, long bits) {
+    return word & ~bits;
   }
 }

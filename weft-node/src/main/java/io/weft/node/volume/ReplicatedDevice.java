@@ -53,7 +53,9 @@ final class ReplicatedDevice implements BlockDevice {
   private final RegionMap inFlight;
 
   /** The guards of the copies under way (rebuilds, resyncs): every write marks each of them. */
-  private final List<RegionMap> copyGuards = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile RegionMap[] copyGuards = new RegionMap[0];
+
+  private final Object copyGuardLock = new Object();
 
   private final Map<String, RegionMap> changeMaps = new ConcurrentHashMap<>();
   private final Map<RemoteReplica, Throwable> catchUpFailed = new ConcurrentHashMap<>();
@@ -128,12 +130,19 @@ final class ReplicatedDevice implements BlockDevice {
    */
   RegionMap openCopyGuard() {
     RegionMap g = new RegionMap(local.sizeBytes());
-    copyGuards.add(g);
+    synchronized (copyGuardLock) {
+      RegionMap[] more = java.util.Arrays.copyOf(copyGuards, copyGuards.length + 1);
+      more[more.length - 1] = g;
+      copyGuards = more;
+    }
     return g;
   }
 
   void closeCopyGuard(RegionMap g) {
-    copyGuards.remove(g);
+    synchronized (copyGuardLock) {
+      copyGuards =
+          java.util.Arrays.stream(copyGuards).filter(x -> x != g).toArray(RegionMap[]::new);
+    }
   }
 
   /** Writes in flight to {@code region}. */

@@ -208,7 +208,7 @@ public final class Controller {
 
   void setAsyncEventConfig(int value) {
     asyncEventConfig = value;
-    deliverNamespaceEvent();
+    deliverEvents();
   }
 
   /** Whether the volatile write cache is on; off means every write is made durable. */
@@ -351,7 +351,7 @@ public final class Controller {
       return;
     }
     aers.add(r);
-    deliverNamespaceEvent();
+    deliverEvents();
   }
 
   /** A namespace was added or removed: remember it and tell the host. Any thread. */
@@ -365,7 +365,7 @@ public final class Controller {
     admin.execute(
         () -> {
           anaEventPending = true;
-          deliverNamespaceEvent();
+          deliverEvents();
         });
   }
 
@@ -374,7 +374,7 @@ public final class Controller {
     admin.execute(
         () -> {
           discoveryEventPending = true;
-          deliverNamespaceEvent();
+          deliverEvents();
         });
   }
 
@@ -391,7 +391,7 @@ public final class Controller {
     if (!retainEvent) {
       anaEventPending = false;
       anaEventMasked = false;
-      deliverNamespaceEvent();
+      deliverEvents();
     }
   }
 
@@ -404,11 +404,12 @@ public final class Controller {
             changedNamespacesOverflow = true;
           }
           namespaceEventPending = true;
-          deliverNamespaceEvent();
+          deliverEvents();
         });
   }
 
-  private void deliverNamespaceEvent() {
+  /** Answers waiting event requests with the pending notices the host enabled (admin loop). */
+  private void deliverEvents() {
     if (discoveryEventPending
         && !discoveryEventMasked
         && (asyncEventConfig & (1 << 31)) != 0
@@ -450,7 +451,7 @@ public final class Controller {
       // The host now has every change so far: nothing is left to announce for them.
       namespaceEventPending = false;
       namespaceEventMasked = false;
-      deliverNamespaceEvent();
+      deliverEvents();
     }
     return list;
   }
