@@ -7,7 +7,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.weft.host.tcp.HostQueue;
 import io.weft.host.tcp.QueueConnector;
-import io.weft.protocol.fabrics.ConnectData;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.IdentifyNamespace;
@@ -19,13 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +58,7 @@ public final class HostController implements AutoCloseable {
   private final boolean ownsGroup;
 
   private final QueueConnector connector;
+  private final QueueCommands commands;
   private final ScheduledExecutorService control;
   private final ConcurrentLinkedQueue<Command> pending = new ConcurrentLinkedQueue<>();
   private final Object lock = new Object();
@@ -94,6 +92,7 @@ public final class HostController implements AutoCloseable {
             : EventLoops.group(
                 threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
     this.connector = new QueueConnector(group);
+    this.commands = new QueueCommands(options);
     this.control =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -101,6 +100,7 @@ public final class HostController implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    this.events = new AsyncEvents(new EventPort(), control);
   }
 
   /** Connects (admin queue, enable, identify, I/O queues) and returns a live controller. */
@@ -136,7 +136,7 @@ public final class HostController implements AutoCloseable {
     List<HostQueue> newIo = new ArrayList<>();
     try {
       newAdmin =
-          await(
+          commands.await(
               connector.connect(
                   options.address(),
                   options.port(),
@@ -146,15 +146,17 @@ public final class HostController implements AutoCloseable {
               "connect to " + options.address() + ":" + options.port());
       newAdmin.configure(0, 0, adminTimeoutNanos(), SETUP_LOSS);
       Command conn =
-          fabricsConnect(newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
+          commands.fabricsConnect(
+              newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
       cntlid = (int) (conn.result & 0xFFFF);
-      cap = property(newAdmin, ControllerRegisters.CAP, true);
-      propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
-      propertySet(newAdmin, ControllerRegisters.CC, 0x00460001);
+      cap = commands.property(newAdmin, ControllerRegisters.CAP, true);
+      commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
+      commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460001);
       waitReady(newAdmin);
       identify =
           IdentifyController.decode(
-              Unpooled.wrappedBuffer(identifyBytes(newAdmin, Opcodes.CNS_CONTROLLER, 0)), 0);
+              Unpooled.wrappedBuffer(commands.identifyBytes(newAdmin, Opcodes.CNS_CONTROLLER, 0)),
+              0);
       if (identify.cntlid() != cntlid) {
         throw new IOException(
             "controller ID mismatch: Connect gave "
@@ -170,7 +172,7 @@ public final class HostController implements AutoCloseable {
           && identify.controllerType() != IdentifyController.CONTROLLER_TYPE_DISCOVERY) {
         int n = options.ioQueues() - 1;
         Command nq =
-            adminSync(
+            commands.adminSync(
                 newAdmin,
                 new Command().reset(),
                 Opcodes.ADMIN_SET_FEATURES,
@@ -192,7 +194,7 @@ public final class HostController implements AutoCloseable {
               Math.min(mqes, identify.maxcmd() > 0 ? identify.maxcmd() : mqes));
       for (int qid = 1; qid <= queues; qid++) {
         HostQueue q =
-            await(
+            commands.await(
                 connector.connect(
                     options.address(),
                     options.port(),
@@ -202,7 +204,7 @@ public final class HostController implements AutoCloseable {
                 "connect I/O queue " + qid);
         newIo.add(q);
         q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
-        fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
+        commands.fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
       }
     } catch (IOException | RuntimeException e) {
       for (HostQueue q : newIo) {
@@ -236,7 +238,7 @@ public final class HostController implements AutoCloseable {
     long timeout = (ControllerRegisters.capTimeout(cap) + 1) * 500L;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
     while (true) {
-      long csts = property(q, ControllerRegisters.CSTS, false);
+      long csts = commands.property(q, ControllerRegisters.CSTS, false);
       if ((csts & ControllerRegisters.CSTS_CFS) != 0) {
         throw new IOException(
             "controller fatal status while enabling (CSTS=0x" + Long.toHexString(csts) + ")");
@@ -248,118 +250,6 @@ public final class HostController implements AutoCloseable {
         throw new IOException("controller not ready within " + timeout + " ms");
       }
       sleep(2);
-    }
-  }
-
-  private Command fabricsConnect(HostQueue q, int qid, int sqsize, int cntlidField, int katoMs)
-      throws IOException {
-    ByteBuf data = Unpooled.buffer(ConnectData.SIZE);
-    new ConnectData(options.hostId(), cntlidField, options.subsystemNqn(), options.hostNqn())
-        .encode(data);
-    Command c = new Command();
-    c.opcode = Opcodes.FABRICS;
-    c.fctype = Opcodes.FCTYPE_CONNECT;
-    c.cdw10 = qid << 16;
-    c.cdw11 = sqsize;
-    c.cdw12 = katoMs;
-    c.data = data;
-    c.dataLength = ConnectData.SIZE;
-    try {
-      return run(q, c, "Connect (queue " + qid + ")");
-    } catch (NvmeException e) {
-      if (e.status() == Status.CONNECT_INVALID_HOST) {
-        throw new NvmeException(
-            e.status(),
-            e.opcode(),
-            "Connect: host "
-                + options.hostNqn()
-                + " is not allowed on "
-                + options.subsystemNqn()
-                + "; Connect");
-      }
-      throw e;
-    }
-  }
-
-  private long property(HostQueue q, int offset, boolean eightBytes) throws IOException {
-    Command c = new Command();
-    c.opcode = Opcodes.FABRICS;
-    c.fctype = Opcodes.FCTYPE_PROPERTY_GET;
-    c.cdw10 = eightBytes ? 1 : 0;
-    c.cdw11 = offset;
-    return run(q, c, "Property Get 0x" + Integer.toHexString(offset)).result;
-  }
-
-  private void propertySet(HostQueue q, int offset, int value) throws IOException {
-    Command c = new Command();
-    c.opcode = Opcodes.FABRICS;
-    c.fctype = Opcodes.FCTYPE_PROPERTY_SET;
-    c.cdw11 = offset;
-    c.cdw12 = value;
-    run(q, c, "Property Set 0x" + Integer.toHexString(offset));
-  }
-
-  private byte[] identifyBytes(HostQueue q, int cns, int nsid) throws IOException {
-    ByteBuf buf = Unpooled.buffer(4096);
-    adminSync(
-        q,
-        new Command().reset(),
-        Opcodes.ADMIN_IDENTIFY,
-        nsid,
-        cns,
-        0,
-        buf,
-        4096,
-        "Identify CNS " + cns);
-    byte[] out = new byte[4096];
-    buf.getBytes(0, out);
-    return out;
-  }
-
-  private Command adminSync(
-      HostQueue q,
-      Command c,
-      int opcode,
-      int nsid,
-      int cdw10,
-      int cdw11,
-      ByteBuf data,
-      int length,
-      String what)
-      throws IOException {
-    c.opcode = opcode;
-    c.nsid = nsid;
-    c.cdw10 = cdw10;
-    c.cdw11 = cdw11;
-    c.data = data;
-    c.dataLength = length;
-    return run(q, c, what);
-  }
-
-  /** Sends a command on a specific queue and waits for it. */
-  private Command run(HostQueue q, Command c, String what) throws IOException {
-    CompletableFuture<Command> f = new CompletableFuture<>();
-    c.callback = f::complete;
-    q.submit(c);
-    Command done = await(f, what);
-    if (!HostStatus.isSuccess(done.status)) {
-      throw new NvmeException(done.status, done.opcode, what);
-    }
-    return done;
-  }
-
-  private <T> T await(CompletableFuture<T> f, String what) throws IOException {
-    try {
-      return f.get(Math.max(options.ioTimeoutSec(), 10), TimeUnit.SECONDS);
-    } catch (TimeoutException e) {
-      throw new IOException(
-          what + ": no answer within " + Math.max(options.ioTimeoutSec(), 10) + " s");
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      throw cause instanceof IOException io ? io : new IOException(what + ": " + cause, cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(what + ": interrupted");
     }
   }
 
@@ -405,84 +295,48 @@ public final class HostController implements AutoCloseable {
     default void reconnected() {}
   }
 
-  private final List<EventListener> eventListeners = new CopyOnWriteArrayList<>();
-  private final Command eventRequest = new Command();
-  private volatile boolean eventRequestOutstanding;
-  private volatile boolean eventsConfigured;
+  private final AsyncEvents events;
+
+  /** What {@link AsyncEvents} needs of this controller. */
+  private final class EventPort implements AsyncEvents.Controller {
+    @Override
+    public HostQueue liveAdmin() {
+      HostQueue q = admin;
+      return state == State.LIVE ? q : null;
+    }
+
+    @Override
+    public void configure(HostQueue q, int notices) throws IOException {
+      commands.adminSync(
+          q,
+          new Command(),
+          Opcodes.ADMIN_SET_FEATURES,
+          0,
+          Opcodes.FEAT_ASYNC_EVENT_CONFIG,
+          notices,
+          null,
+          0,
+          "Set Features (asynchronous event configuration)");
+    }
+
+    @Override
+    public IdentifyController identify() {
+      return identify;
+    }
+
+    @Override
+    public int cntlid() {
+      return cntlid;
+    }
+  }
 
   /**
-   * Reports this controller's asynchronous events to {@code listener}: the first listener enables
-   * the notices the controller supports (ANA change, namespace attribute changed, discovery log
-   * changed) and from then on one Asynchronous Event Request stays outstanding, sent again after
-   * each event and after each reconnect, as the Linux host does.
+   * Reports this controller's asynchronous events to {@code listener} (see {@link AsyncEvents}):
+   * the first listener enables the notices the controller supports, and one Asynchronous Event
+   * Request stays outstanding from then on, as the Linux host does.
    */
   public void onAsyncEvent(EventListener listener) {
-    eventListeners.add(listener);
-    control.execute(this::armEvents);
-  }
-
-  /** Sends the Asynchronous Event Request if none is outstanding. Control thread only. */
-  private void armEvents() {
-    HostQueue q = admin;
-    if (eventListeners.isEmpty() || state != State.LIVE || q == null || eventRequestOutstanding) {
-      return;
-    }
-    if (!eventsConfigured) {
-      int wanted =
-          identify.oaes()
-              & (IdentifyController.OAES_NS_ATTRIBUTE
-                  | IdentifyController.OAES_ANA_CHANGE
-                  | IdentifyController.OAES_DISCOVERY_CHANGE);
-      try {
-        adminSync(
-            q,
-            new Command(),
-            Opcodes.ADMIN_SET_FEATURES,
-            0,
-            Opcodes.FEAT_ASYNC_EVENT_CONFIG,
-            wanted,
-            null,
-            0,
-            "Set Features (asynchronous event configuration)");
-      } catch (IOException e) {
-        log.warn("controller {}: asynchronous events not enabled: {}", cntlid, e.getMessage());
-        return;
-      }
-      eventsConfigured = true;
-    }
-    eventRequestOutstanding = true;
-    Command c = eventRequest.reset();
-    c.opcode = Opcodes.ADMIN_ASYNC_EVENT_REQUEST;
-    c.waitsForEvent = true;
-    c.callback = this::eventCompleted;
-    q.submit(c);
-  }
-
-  /** On the event loop: hand the event over and ask for the next one, on the control thread. */
-  private void eventCompleted(Command c) {
-    int status = c.status;
-    int result = (int) c.result;
-    eventRequestOutstanding = false;
-    if (!HostStatus.isSuccess(status)) {
-      // Aborted with its connection (a reconnect sends a new one) or refused: do not loop.
-      log.debug("controller {}: asynchronous event request ended: {}", cntlid, status);
-      return;
-    }
-    try {
-      control.execute(
-          () -> {
-            for (EventListener l : eventListeners) {
-              try {
-                l.asyncEvent(result);
-              } catch (RuntimeException e) {
-                log.warn("controller {}: event listener failed", cntlid, e);
-              }
-            }
-            armEvents();
-          });
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // closed meanwhile
-    }
+    events.listen(listener);
   }
 
   /** A queue's connection ended: start recovery and keep its unfinished commands. */
@@ -508,8 +362,7 @@ public final class HostController implements AutoCloseable {
         keepAliveOutstanding = false;
         continue;
       }
-      if (c == eventRequest) {
-        eventRequestOutstanding = false; // a reconnect sends a new one
+      if (events.dropIfRequest(c)) {
         continue;
       }
       requeue(c);
@@ -637,12 +490,7 @@ public final class HostController implements AutoCloseable {
     while ((c = pending.poll()) != null) {
       submit(c);
     }
-    // A new controller: its events must be enabled again, and those of the gap are gone.
-    eventsConfigured = false;
-    armEvents();
-    for (EventListener l : eventListeners) {
-      l.reconnected();
-    }
+    events.reconnected();
   }
 
   private void drainPending(int status) {
@@ -705,7 +553,7 @@ public final class HostController implements AutoCloseable {
       throw new NvmeException(
           HostStatus.CONTROLLER_LOST, c.opcode, what + " (controller not connected)");
     }
-    return run(q, c, what);
+    return commands.run(q, c, what);
   }
 
   /** Runs an I/O command and waits; throws {@link NvmeException} on failure. */
@@ -734,13 +582,15 @@ public final class HostController implements AutoCloseable {
 
   public IdentifyNamespace identifyNamespace(int nsid) throws IOException {
     return IdentifyNamespace.decode(
-        Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_NAMESPACE, nsid)), 0);
+        Unpooled.wrappedBuffer(commands.identifyBytes(requireAdmin(), Opcodes.CNS_NAMESPACE, nsid)),
+        0);
   }
 
   /** Active namespace IDs (Identify CNS 02h). */
   public List<Integer> activeNamespaces() throws IOException {
     ByteBuf b =
-        Unpooled.wrappedBuffer(identifyBytes(requireAdmin(), Opcodes.CNS_ACTIVE_NAMESPACES, 0));
+        Unpooled.wrappedBuffer(
+            commands.identifyBytes(requireAdmin(), Opcodes.CNS_ACTIVE_NAMESPACES, 0));
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < 1024; i++) {
       int nsid = b.getIntLE(i * 4);
@@ -754,7 +604,7 @@ public final class HostController implements AutoCloseable {
 
   /** Identify Controller as the controller answers it now, all 4096 bytes. */
   public byte[] identifyControllerBytes() throws IOException {
-    return identifyBytes(requireAdmin(), Opcodes.CNS_CONTROLLER, 0);
+    return commands.identifyBytes(requireAdmin(), Opcodes.CNS_CONTROLLER, 0);
   }
 
   /** Reads a log page (whole, from offset 0). */
@@ -841,10 +691,10 @@ public final class HostController implements AutoCloseable {
         q.close();
       }
       try {
-        propertySet(a, ControllerRegisters.CC, 0x00464001);
+        commands.propertySet(a, ControllerRegisters.CC, 0x00464001);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline
-            && (property(a, ControllerRegisters.CSTS, false) & 0xC)
+            && (commands.property(a, ControllerRegisters.CSTS, false) & 0xC)
                 != ControllerRegisters.CSTS_SHST_COMPLETE) {
           sleep(10);
         }
