@@ -48,4 +48,13 @@ public record NodeInfo(
         startedAtMillis,
         millis);
   }
+
+  /** A host and port as the addresses above write them ({@code HOST:PORT}, IPv6 in brackets). */
+  public record Address(String host, int port) {
+    public static Address parse(String hostPort) {
+      int colon = hostPort.lastIndexOf(':');
+      String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+      return new Address(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+  }
 }

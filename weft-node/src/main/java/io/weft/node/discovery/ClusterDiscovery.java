@@ -1,5 +1,6 @@
 package io.weft.node.discovery;
 
+import io.weft.node.NodeInfo;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.node.volume.VolumeRecord;
@@ -270,13 +271,10 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
         if (n == null) {
           continue; // down: no path there until it is back
         }
-        String address = n.info().nvmeAddress();
-        int colon = address.lastIndexOf(':');
-        String host = address.substring(0, colon).replace("[", "").replace("]", "");
-        int port = Integer.parseInt(address.substring(colon + 1));
+        NodeInfo.Address at = NodeInfo.Address.parse(n.info().nvmeAddress());
         // Each node's port of the one subsystem gets a port ID of its own, as its controllers
         // get controller IDs of their own.
-        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, host, port, v.nqn()));
+        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, at.host(), at.port(), v.nqn()));
       }
     }
     for (ForeignTarget f : s.foreign()) {

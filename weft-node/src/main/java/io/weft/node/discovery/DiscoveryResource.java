@@ -33,7 +33,12 @@ public final class DiscoveryResource implements AdminResource {
       String nqn,
       List<String> allowedHosts,
       String source,
-      String health) {}
+      String health) {
+    static TargetView of(ForeignTarget t, String health) {
+      return new TargetView(
+          t.id(), t.traddr(), t.trsvcid(), t.nqn(), t.allowedHosts(), t.source(), health);
+    }
+  }
 
   /** What {@code POST /v1/discovery/targets} takes. */
   public record Registration(
@@ -48,16 +53,7 @@ public final class DiscoveryResource implements AdminResource {
               Map<String, String> h = health.get();
               return AdminResponse.ok(
                   targets.list().stream()
-                      .map(
-                          t ->
-                              new TargetView(
-                                  t.id(),
-                                  t.traddr(),
-                                  t.trsvcid(),
-                                  t.nqn(),
-                                  t.allowedHosts(),
-                                  t.source(),
-                                  h.getOrDefault(t.id(), "unknown")))
+                      .map(t -> TargetView.of(t, h.getOrDefault(t.id(), "unknown")))
                       .toList());
             }));
     router.post(
@@ -74,15 +70,7 @@ public final class DiscoveryResource implements AdminResource {
                             r.nqn(),
                             r.allowedHosts(),
                             "operator"));
-                return AdminResponse.created(
-                    new TargetView(
-                        t.id(),
-                        t.traddr(),
-                        t.trsvcid(),
-                        t.nqn(),
-                        t.allowedHosts(),
-                        t.source(),
-                        "unknown"));
+                return AdminResponse.created(TargetView.of(t, "unknown"));
               } catch (NodeException e) {
                 throw new HttpError(400, e.getMessage());
               }

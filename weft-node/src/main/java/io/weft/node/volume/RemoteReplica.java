@@ -41,12 +41,10 @@ final class RemoteReplica implements AutoCloseable {
   static RemoteReplica connect(
       VolumeRecord v, String node, String address, io.netty.channel.EventLoopGroup loops)
       throws IOException {
-    int colon = address.lastIndexOf(':');
-    String host = address.substring(0, colon).replace("[", "").replace("]", "");
-    int port = Integer.parseInt(address.substring(colon + 1));
+    io.weft.node.NodeInfo.Address at = io.weft.node.NodeInfo.Address.parse(address);
     String hostNqn = v.ownerHostNqn();
     ConnectOptions options =
-        ConnectOptions.defaults(host, port, v.replicaNqn())
+        ConnectOptions.defaults(at.host(), at.port(), v.replicaNqn())
             .withHost(hostNqn, UUID.nameUUIDFromBytes(hostNqn.getBytes()))
             .withQueues(2, 128)
             .withTimeouts(KATO, CTRL_LOSS, RECONNECT_DELAY, FAST_IO_FAIL)
