@@ -3,7 +3,6 @@ package io.weft.host;
 import io.weft.host.tcp.HostQueue;
 import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.Opcodes;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -25,9 +24,6 @@ final class AsyncEvents {
     /** The admin queue while the controller is live, else null. */
     HostQueue liveAdmin();
 
-    /** Sends Set Features (Asynchronous Event Configuration) and waits for it. */
-    void configure(HostQueue admin, int notices) throws IOException;
-
     IdentifyController identify();
 
     int cntlid();
@@ -42,7 +38,9 @@ final class AsyncEvents {
   private final Executor control;
   private final List<HostController.EventListener> listeners = new CopyOnWriteArrayList<>();
   private final Command request = new Command();
+  private final Command configuration = new Command();
   private volatile boolean outstanding;
+  private volatile boolean configuring;
   private volatile boolean configured;
 
   AsyncEvents(Controller controller, Executor control) {
@@ -55,13 +53,20 @@ final class AsyncEvents {
     control.execute(this::arm);
   }
 
-  /** True for this controller's event request: a lost queue drops it (a reconnect sends anew). */
+  /**
+   * True for this controller's event request or its configuration: a lost queue drops them (a
+   * reconnect sends them anew).
+   */
   boolean dropIfRequest(Command c) {
-    if (c != request) {
-      return false;
+    if (c == request) {
+      outstanding = false;
+      return true;
     }
-    outstanding = false;
-    return true;
+    if (c == configuration) {
+      configuring = false;
+      return true;
+    }
+    return false;
   }
 
   /** A new controller after a loss: enable events again and say that those of the gap are gone. */
@@ -73,23 +78,25 @@ final class AsyncEvents {
     }
   }
 
-  /** Sends the Asynchronous Event Request if none is outstanding. Control thread only. */
+  /**
+   * Enables the notices first if this controller has not, then sends the Asynchronous Event Request
+   * if none is outstanding. Control thread only, and never waits: a connection lost meanwhile would
+   * otherwise hold the control thread, and with it the reconnect, until a timeout.
+   */
   private void arm() {
     HostQueue q = controller.liveAdmin();
-    if (listeners.isEmpty() || q == null || outstanding) {
+    if (listeners.isEmpty() || q == null || outstanding || configuring) {
       return;
     }
     if (!configured) {
-      try {
-        controller.configure(q, controller.identify().oaes() & NOTICES);
-      } catch (IOException e) {
-        log.warn(
-            "controller {}: asynchronous events not enabled: {}",
-            controller.cntlid(),
-            e.getMessage());
-        return;
-      }
-      configured = true;
+      configuring = true;
+      Command c = configuration.reset();
+      c.opcode = Opcodes.ADMIN_SET_FEATURES;
+      c.cdw10 = Opcodes.FEAT_ASYNC_EVENT_CONFIG;
+      c.cdw11 = controller.identify().oaes() & NOTICES;
+      c.callback = this::configured;
+      q.submit(c);
+      return;
     }
     outstanding = true;
     Command c = request.reset();
@@ -97,6 +104,23 @@ final class AsyncEvents {
     c.waitsForEvent = true;
     c.callback = this::completed;
     q.submit(c);
+  }
+
+  /** On the event loop: Set Features (Asynchronous Event Configuration) answered. */
+  private void configured(Command c) {
+    int status = c.status;
+    configuring = false;
+    if (!HostStatus.isSuccess(status)) {
+      if (!HostStatus.isHostStatus(status)) {
+        log.warn(
+            "controller {}: asynchronous events not enabled: status 0x{}",
+            controller.cntlid(),
+            Integer.toHexString(status));
+      }
+      return;
+    }
+    configured = true;
+    onControl(this::arm);
   }
 
   /** On the event loop: hand the event over and ask for the next one, on the control thread. */
@@ -109,18 +133,22 @@ final class AsyncEvents {
       log.debug("controller {}: asynchronous event request ended: {}", controller.cntlid(), status);
       return;
     }
-    try {
-      control.execute(
-          () -> {
-            for (HostController.EventListener l : listeners) {
-              try {
-                l.asyncEvent(result);
-              } catch (RuntimeException e) {
-                log.warn("controller {}: event listener failed", controller.cntlid(), e);
-              }
+    onControl(
+        () -> {
+          for (HostController.EventListener l : listeners) {
+            try {
+              l.asyncEvent(result);
+            } catch (RuntimeException e) {
+              log.warn("controller {}: event listener failed", controller.cntlid(), e);
             }
-            arm();
-          });
+          }
+          arm();
+        });
+  }
+
+  private void onControl(Runnable task) {
+    try {
+      control.execute(task);
     } catch (RejectedExecutionException e) {
       // closed meanwhile
     }

@@ -306,20 +306,6 @@ public final class HostController implements AutoCloseable {
     }
 
     @Override
-    public void configure(HostQueue q, int notices) throws IOException {
-      commands.adminSync(
-          q,
-          new Command(),
-          Opcodes.ADMIN_SET_FEATURES,
-          0,
-          Opcodes.FEAT_ASYNC_EVENT_CONFIG,
-          notices,
-          null,
-          0,
-          "Set Features (asynchronous event configuration)");
-    }
-
-    @Override
     public IdentifyController identify() {
       return identify;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.netty.buffer.Unpooled;
+import io.weft.host.testing.CuttingRelay;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.protocol.nvme.AsyncEvent;
 import io.weft.protocol.nvme.Opcodes;
@@ -64,6 +65,10 @@ class AsyncEventHostTest {
     String next() throws InterruptedException {
       return seen.poll(10, TimeUnit.SECONDS);
     }
+
+    String within(int seconds) throws InterruptedException {
+      return seen.poll(seconds, TimeUnit.SECONDS);
+    }
   }
 
   private static String anaState(HostController c) throws Exception {
@@ -115,6 +120,32 @@ class AsyncEventHostTest {
       assertEquals(Integer.toHexString(AsyncEvent.ANA_CHANGE), event);
     } finally {
       t.close();
+    }
+  }
+
+  /**
+   * The connection is lost while the host enables the notices: the control thread must not wait on
+   * that command (it would hold up the reconnect until a timeout), and the reconnect enables them.
+   */
+  @Test
+  void aConnectionLostWhileEnablingEventsStillReconnectsPromptly() throws Exception {
+    try (Target t = start(0);
+        CuttingRelay relay = new CuttingRelay(t.listenAddresses().get(0));
+        HostController c =
+            HostController.connect(
+                ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
+                    .withTimeouts(5, 30, 1, -1)
+                    .withIoTimeout(10))) {
+      relay.cutWhen(
+          sqe ->
+              (sqe.get(0) & 0xFF) == Opcodes.ADMIN_SET_FEATURES
+                  && (sqe.getInt(40) & 0xFF) == Opcodes.FEAT_ASYNC_EVENT_CONFIG);
+      Recorder events = new Recorder();
+      c.onAsyncEvent(events);
+      // The reconnect comes after its 1 s delay, not after the 10 s command timeout.
+      assertEquals("reconnected", events.within(4));
+      t.setAnaState(NQN, 1, 1, "inaccessible");
+      assertEquals(Integer.toHexString(AsyncEvent.ANA_CHANGE), events.within(4));
     }
   }
 }
