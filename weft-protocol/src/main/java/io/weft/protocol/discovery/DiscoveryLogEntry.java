@@ -12,6 +12,8 @@ import io.weft.protocol.fabrics.Strings;
  * @param treq transport requirements (bits 1:0 secure channel, bit 2 SQ flow control disable)
  * @param trsvcid the port, as ASCII
  * @param traddr the address, as text
+ * @param eflags entry flags (TP8010): bit 0 duplicate returned information, bit 1 explicit
+ *     persistent connection support for discovery
  */
 public record DiscoveryLogEntry(
     int trtype,
@@ -24,7 +26,8 @@ public record DiscoveryLogEntry(
     String trsvcid,
     String subsystemNqn,
     String traddr,
-    int secType) {
+    int secType,
+    int eflags) {
 
   public static final int SIZE = 1024;
   public static final int TRTYPE = 0;
@@ -53,6 +56,47 @@ public record DiscoveryLogEntry(
   /** TREQ bit 2: the port accepts SQ flow control disable. */
   public static final int TREQ_DISABLE_SQFLOW = 4;
 
+  /** EFLAGS bit 0: the same information is returned through another entry (skip when following). */
+  public static final int EFLAGS_DUPLICATE_RETURNED_INFORMATION = 1;
+
+  /** EFLAGS bit 1: a persistent connection to this discovery controller is supported. */
+  public static final int EFLAGS_EXPLICIT_PERSISTENT_CONNECTION = 2;
+
+  /** An extended entry (TP8010): this entry, then TEL, NUMEXAT and attributes (none here). */
+  public static final int EXTENDED_SIZE = 1032;
+
+  public static final int TEL = 1024;
+  public static final int NUMEXAT = 1028;
+
+  /** An entry without entry flags. */
+  public DiscoveryLogEntry(
+      int trtype,
+      int adrfam,
+      int subtype,
+      int treq,
+      int portId,
+      int cntlid,
+      int asqsz,
+      String trsvcid,
+      String subsystemNqn,
+      String traddr,
+      int secType) {
+    this(
+        trtype,
+        adrfam,
+        subtype,
+        treq,
+        portId,
+        cntlid,
+        asqsz,
+        trsvcid,
+        subsystemNqn,
+        traddr,
+        secType,
+        0);
+  }
+
+  /** Writes the basic 1024-byte entry at {@code base}. */
   public void encodeAt(ByteBuf page, int base) {
     page.setZero(base, SIZE);
     page.setByte(base + TRTYPE, trtype);
@@ -66,6 +110,15 @@ public record DiscoveryLogEntry(
     Strings.writePadded(page, base + SUBNQN, 256, subsystemNqn, (byte) 0);
     Strings.writePadded(page, base + TRADDR, 256, traddr, (byte) 0);
     page.setByte(base + TSAS, secType);
+    page.setShortLE(base + EFLAGS, eflags);
+  }
+
+  /** Writes the extended entry at {@code base}: the basic one, TEL and no attributes. */
+  public void encodeExtendedAt(ByteBuf page, int base) {
+    page.setZero(base + SIZE, EXTENDED_SIZE - SIZE);
+    encodeAt(page, base);
+    page.setIntLE(base + TEL, EXTENDED_SIZE);
+    page.setShortLE(base + NUMEXAT, 0);
   }
 
   public static DiscoveryLogEntry decode(ByteBuf b, int base) {
@@ -80,6 +133,7 @@ public record DiscoveryLogEntry(
         Strings.readNulTerminated(b, base + TRSVCID, 32).strip(),
         Strings.readNulTerminated(b, base + SUBNQN, 256),
         Strings.readNulTerminated(b, base + TRADDR, 256).strip(),
-        b.getUnsignedByte(base + TSAS));
+        b.getUnsignedByte(base + TSAS),
+        b.getUnsignedShortLE(base + EFLAGS));
   }
 }

@@ -13,6 +13,9 @@ public final class Opcodes {
   public static final int ADMIN_ASYNC_EVENT_REQUEST = 0x0C;
   public static final int ADMIN_KEEP_ALIVE = 0x18;
 
+  /** Discovery Information Management (TP8010): a host or a target registers with a CDC. */
+  public static final int ADMIN_DISCOVERY_INFO_MANAGEMENT = 0x21;
+
   // NVM command set.
   public static final int NVM_FLUSH = 0x00;
   public static final int NVM_WRITE = 0x01;
@@ -36,6 +39,7 @@ public final class Opcodes {
   public static final int CNS_NS_DESCRIPTORS = 0x03;
 
   // Log page identifiers.
+  public static final int LOG_SUPPORTED_PAGES = 0x00;
   public static final int LOG_ERROR = 0x01;
   public static final int LOG_SMART = 0x02;
   public static final int LOG_FIRMWARE_SLOT = 0x03;

@@ -54,6 +54,8 @@ public final class Status {
   public static final int CONNECT_RESTART_DISCOVERY = 0x183;
   public static final int CONNECT_INVALID_HOST = 0x184;
   public static final int AUTHENTICATION_REQUIRED = 0x191;
+  public static final int INVALID_DISCOVERY_INFORMATION = 0x12F;
+  public static final int INSUFFICIENT_DISCOVERY_RESOURCES = 0x132;
 
   // Media and data integrity errors (SCT 2).
   public static final int WRITE_FAULT = 0x280;
@@ -134,6 +136,8 @@ public final class Status {
           case CONNECT_RESTART_DISCOVERY -> "CONNECT_RESTART_DISCOVERY";
           case CONNECT_INVALID_HOST -> "CONNECT_INVALID_HOST";
           case AUTHENTICATION_REQUIRED -> "AUTHENTICATION_REQUIRED";
+          case INVALID_DISCOVERY_INFORMATION -> "INVALID_DISCOVERY_INFORMATION";
+          case INSUFFICIENT_DISCOVERY_RESOURCES -> "INSUFFICIENT_DISCOVERY_RESOURCES";
           case WRITE_FAULT -> "WRITE_FAULT";
           case UNRECOVERED_READ_ERROR -> "UNRECOVERED_READ_ERROR";
           case ACCESS_DENIED -> "ACCESS_DENIED";

@@ -82,6 +82,40 @@ class DiscoveryLogTest {
   }
 
   @Test
+  void extendedPageKnownAnswer() {
+    // TP8010: DLPF bit 0 at 18, TDLPL at 20; each entry gains TEL (1032) and NUMEXAT (0).
+    DiscoveryLogEntry self =
+        new DiscoveryLogEntry(
+            3,
+            1,
+            DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY,
+            0,
+            1,
+            0xFFFF,
+            32,
+            "8009",
+            DiscoveryLogPage.DISCOVERY_NQN,
+            "192.0.2.1",
+            0,
+            DiscoveryLogEntry.EFLAGS_DUPLICATE_RETURNED_INFORMATION
+                | DiscoveryLogEntry.EFLAGS_EXPLICIT_PERSISTENT_CONNECTION);
+    Expected e =
+        new Expected(1024 + 2 * 1032)
+            .at(0, "0700000000000000 0200000000000000 0000 01 00 100c0000")
+            .at(1024, "03 01 03 00 0100 ffff 2000 0300") // EFLAGS 3 at 10
+            .ascii(1024 + 32, 32, "8009", '\0')
+            .ascii(1024 + 256, 256, DiscoveryLogPage.DISCOVERY_NQN, '\0')
+            .ascii(1024 + 512, 256, "192.0.2.1", '\0')
+            .at(2048, "08040000 0000 0000");
+    nvmEntry(e, 2056).at(2056 + 1024, "08040000 0000 0000");
+    DiscoveryLogPage page = new DiscoveryLogPage(7, List.of(self, NVM));
+    assertEquals(1024 + 2 * 1032, page.size(true));
+    ByteBuf b = Unpooled.buffer();
+    page.encode(b, true);
+    assertBytes("extended discovery page", e.bytes(), Hex.readable(b));
+  }
+
+  @Test
   void partialPageKeepsOnlyWholeEntries() {
     ByteBuf b = Unpooled.buffer();
     new DiscoveryLogPage(9, List.of(SELF, NVM)).encode(b);
