@@ -37,8 +37,10 @@ import picocli.CommandLine.Option;
       "Hosts run 'nvme discover -t tcp -a HOST -s 8009' against it. --listen sets where",
       "it answers (default 127.0.0.1:8009); the cluster comes from --store (etcd://...),",
       "or the store embedded in the data dir when no node process holds it.",
-      "'weft discovery register|deregister|list' manage foreign targets (any node's",
-      "admin API).",
+      "--admin HOST:PORT serves its management API. 'weft discovery register|",
+      "deregister|list' manage foreign targets and referrals and list every entry with",
+      "its source and health, through any node's admin API or this one's. Hosts may",
+      "register themselves with 'nvme dim' (Discovery Information Management).",
       ""
     })
 final class DiscoveryCommand extends TargetCommand {
@@ -70,7 +72,7 @@ final class DiscoveryCommand extends TargetCommand {
         d.dataDir(),
         List.of(ListenerConfig.of("127.0.0.1", DEFAULT_PORT)),
         List.of(),
-        d.adminListen(),
+        null, // a management API only when --admin asks for one
         d.tuning());
   }
 
@@ -96,7 +98,8 @@ final class DiscoveryCommand extends TargetCommand {
               config.dataDir().resolve("discovery"),
               discoveryNqn,
               config.tuning(),
-              java.time.Duration.ofSeconds(healthWindow));
+              java.time.Duration.ofSeconds(healthWindow),
+              config.adminListen());
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;

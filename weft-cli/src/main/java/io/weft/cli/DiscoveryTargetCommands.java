@@ -13,7 +13,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code weft discovery register|deregister|list}: foreign targets (a Linux nvmet or SPDK target)
- * that the cluster's discovery service lists, through any node's admin API.
+ * and referrals to other discovery services that the cluster's discovery service lists, and every
+ * entry it knows with its source and health, through any node's admin API (or a standalone
+ * service's).
  */
 final class DiscoveryTargetCommands {
   private DiscoveryTargetCommands() {}
@@ -30,18 +32,36 @@ final class DiscoveryTargetCommands {
     @Option(
         names = "--trsvcid",
         paramLabel = "PORT",
-        description = "Its NVMe/TCP port. Default 4420.")
-    int trsvcid = 4420;
+        description = "Its NVMe/TCP port. Default 4420 (a referral: 8009).")
+    Integer trsvcid;
 
     @Option(
         names = {"-n", "--nqn"},
-        required = true,
         paramLabel = "NQN",
-        description = "The subsystem NQN.")
+        description = "The subsystem NQN (a referral: the well-known discovery NQN if not given).")
     String nqn;
 
+    @Option(
+        names = "--referral",
+        description = "Another discovery service, listed to hosts as a referral (SUBTYPE 1).")
+    boolean referral;
+
+    String nqn() {
+      if (nqn != null) {
+        return nqn;
+      }
+      if (!referral) {
+        throw new CliException(ExitCodes.USAGE, "--nqn is required (or --referral)");
+      }
+      return io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN;
+    }
+
+    int port() {
+      return trsvcid != null ? trsvcid : referral ? 8009 : 4420;
+    }
+
     String id() {
-      return traddr + ":" + trsvcid + ":" + nqn;
+      return traddr + ":" + port() + ":" + nqn();
     }
   }
 
@@ -70,7 +90,7 @@ final class DiscoveryTargetCommands {
         DiscoveryResource.TargetView t =
             client.registerTarget(
                 new DiscoveryResource.Registration(
-                    address.traddr, address.trsvcid, address.nqn, allowHosts));
+                    address.traddr, address.port(), address.nqn(), allowHosts, address.referral));
         spec.commandLine().getOut().println("registered " + t.id());
       }
       return ExitCodes.OK;
@@ -99,7 +119,11 @@ final class DiscoveryTargetCommands {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "List the registered foreign targets with their source and health.")
+      description = {
+        "List every entry the discovery service knows: each path of each volume (source: its",
+        "node), foreign targets and referrals (operator, or dim:NQN for a discovery",
+        "controller's registration) and hosts registered with 'nvme dim', with their health."
+      })
   static final class ListTargets implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin AdminOptions admin;
@@ -109,20 +133,23 @@ final class DiscoveryTargetCommands {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
-        List<DiscoveryResource.TargetView> targets = client.discoveryTargets();
+        List<DiscoveryResource.EntryView> entries = client.discoveryEntries();
         if (output.json()) {
-          out.println(client.toJson(targets));
-        } else if (targets.isEmpty()) {
-          out.println("no registered targets");
+          out.println(client.toJson(entries));
+        } else if (entries.isEmpty()) {
+          out.println("no entries");
         } else {
-          Table table = new Table("ADDRESS", "NQN", "HOSTS", "SOURCE", "HEALTH");
-          for (DiscoveryResource.TargetView t : targets) {
+          Table table = new Table("KIND", "ADDRESS", "NQN", "HOSTS", "SOURCE", "HEALTH");
+          for (DiscoveryResource.EntryView e : entries) {
             table.row(
-                t.traddr() + ":" + t.trsvcid(),
-                t.nqn(),
-                t.allowedHosts().isEmpty() ? "any" : String.join(",", t.allowedHosts()),
-                t.source(),
-                t.health());
+                e.kind(),
+                e.address(),
+                e.nqn(),
+                e.kind().equals("host")
+                    ? "-"
+                    : e.allowedHosts().isEmpty() ? "any" : String.join(",", e.allowedHosts()),
+                e.source(),
+                e.health());
           }
           table.print(out, "");
         }

@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.weft.host.tcp.HostQueue;
 import io.weft.host.tcp.QueueConnector;
+import io.weft.protocol.discovery.DiscoveryInformation;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.IdentifyNamespace;
@@ -608,6 +609,29 @@ public final class HostController implements AutoCloseable {
     byte[] out = new byte[length];
     buf.getBytes(0, out);
     return out;
+  }
+
+  /**
+   * Discovery Information Management (TP8010) on a centralized discovery controller: registers this
+   * host (or what {@code info} names) with it, deregisters, or updates ({@code task}, one of {@code
+   * DiscoveryInformation.TASK_*}). Throws {@link NvmeException} with the status it refused with.
+   */
+  public void manageDiscoveryInformation(int task, DiscoveryInformation info) throws IOException {
+    ByteBuf data = Unpooled.buffer(info.size());
+    info.encode(data);
+    byte[] bytes = new byte[data.readableBytes()];
+    data.getBytes(0, bytes);
+    manageDiscoveryInformation(task, bytes);
+  }
+
+  /** As {@link #manageDiscoveryInformation(int, DiscoveryInformation)}, the data as given. */
+  public void manageDiscoveryInformation(int task, byte[] data) throws IOException {
+    Command c = new Command();
+    c.opcode = Opcodes.ADMIN_DISCOVERY_INFO_MANAGEMENT;
+    c.cdw10 = task;
+    c.data = Unpooled.wrappedBuffer(data);
+    c.dataLength = data.length;
+    admin(c, "Discovery Information Management");
   }
 
   /** A handle for block I/O on one namespace (identifies it once). */

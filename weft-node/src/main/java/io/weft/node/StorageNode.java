@@ -2,7 +2,6 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
-import io.weft.node.discovery.ForeignTargets;
 import io.weft.node.volume.VolumeAgent;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
@@ -103,7 +102,8 @@ public final class StorageNode implements AutoCloseable {
                   new NodesResource(registry),
                   new VolumesResource(volumeService),
                   new DiscoveryResource(
-                      new ForeignTargets(store),
+                      store,
+                      registry,
                       () -> {
                         ClusterDiscovery d = cdc.get();
                         return d == null ? java.util.Map.of() : d.foreignHealth();

@@ -5,8 +5,10 @@ import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
+import io.weft.protocol.discovery.DiscoveryInformation;
 import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.nvme.Status;
 import io.weft.store.ClusterStore;
 import io.weft.store.StoreException;
 import io.weft.tgt.DiscoverySource;
@@ -23,6 +25,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,6 +80,13 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       Executors.newSingleThreadExecutor(
           r -> Thread.ofPlatform().daemon().name("discovery-refresh").unstarted(r));
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
+  private final DiscoveryRegistrations registrations;
+
+  /** Registrations write to the store: on a thread of their own, never on an event loop. */
+  private final ExecutorService registrar =
+      Executors.newSingleThreadExecutor(
+          r -> Thread.ofPlatform().daemon().name("discovery-registrar").unstarted(r));
+
   private volatile Snapshot snapshot;
 
   private ClusterDiscovery(
@@ -87,6 +98,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     this.registry = registry;
     this.volumes = new VolumeService(store, registry);
     this.foreignTargets = new ForeignTargets(store);
+    this.registrations = new DiscoveryRegistrations(store);
     this.healthWindowNanos = healthWindow.toNanos();
     this.target = target;
     this.uniqueNqn = uniqueNqn;
@@ -117,7 +129,38 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       TuningConfig tuning,
       java.time.Duration healthWindow)
       throws IOException {
-    Target t = Target.start(new TargetConfig(dataDir, List.of(listen), List.of(), null, tuning));
+    return start(store, registry, listen, dataDir, uniqueNqn, tuning, healthWindow, null);
+  }
+
+  /**
+   * As above, with a management API on {@code adminListen} ("host:port"; null for none) for its
+   * registrations: foreign targets, referrals, registered hosts, every entry with its health.
+   */
+  public static ClusterDiscovery start(
+      ClusterStore store,
+      NodeRegistry registry,
+      ListenerConfig listen,
+      Path dataDir,
+      String uniqueNqn,
+      TuningConfig tuning,
+      java.time.Duration healthWindow,
+      String adminListen)
+      throws IOException {
+    java.util.concurrent.atomic.AtomicReference<ClusterDiscovery> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Target t =
+        Target.start(
+            new TargetConfig(dataDir, List.of(listen), List.of(), adminListen, tuning),
+            adminListen == null
+                ? List.of()
+                : List.of(
+                    new DiscoveryResource(
+                        store,
+                        registry,
+                        () -> {
+                          ClusterDiscovery d = self.get();
+                          return d == null ? Map.of() : d.foreignHealth();
+                        })));
     try {
       InetSocketAddress bound = t.listenAddresses().get(0);
       String nqn =
@@ -125,6 +168,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
               ? uniqueNqn
               : defaultNqn(bound.getAddress().getHostAddress(), bound.getPort());
       ClusterDiscovery d = new ClusterDiscovery(store, registry, t, nqn, healthWindow);
+      self.set(d);
       log.info("discovery service {} on {}", nqn, bound);
       return d;
     } catch (RuntimeException e) {
@@ -155,6 +199,22 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   public DiscoveryLogPage logFor(String hostNqn) {
     View v = views.computeIfAbsent(hostNqn, h -> new View(generation.get(), entries(h, snapshot)));
     return new DiscoveryLogPage(v.generation(), v.entries());
+  }
+
+  @Override
+  public CompletionStage<Integer> manage(
+      int task, DiscoveryInformation information, Registrant who) {
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> registrations.manage(task, information, who), registrar);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(Status.INTERNAL_ERROR);
+    }
+  }
+
+  /** The hosts that registered themselves with Discovery Information Management. */
+  public DiscoveryRegistrations registrations() {
+    return registrations;
   }
 
   private void refreshSoon() {
@@ -278,8 +338,14 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       }
     }
     for (ForeignTarget f : s.foreign()) {
-      if (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn)) {
+      if (!f.referral() && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
         out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, 1, f.traddr(), f.trsvcid(), f.nqn()));
+      }
+    }
+    // Other discovery services last, as nvmet lists its referrals.
+    for (ForeignTarget f : s.foreign()) {
+      if (f.referral() && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
+        out.add(entry(DiscoveryLogEntry.SUBTYPE_REFERRAL, 1, f.traddr(), f.trsvcid(), f.nqn()));
       }
     }
     return List.copyOf(out);
@@ -287,6 +353,13 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
 
   private static DiscoveryLogEntry entry(
       int subtype, int portId, String host, int port, String nqn) {
+    // This service's own entry: it takes persistent connections, and following it finds nothing
+    // new (nvme-cli's connect-all skips it).
+    int eflags =
+        subtype == DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY
+            ? DiscoveryLogEntry.EFLAGS_DUPLICATE_RETURNED_INFORMATION
+                | DiscoveryLogEntry.EFLAGS_EXPLICIT_PERSISTENT_CONNECTION
+            : 0;
     return new DiscoveryLogEntry(
         DiscoveryLogEntry.TRTYPE_TCP,
         host.contains(":") ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
@@ -298,7 +371,8 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
         Integer.toString(port),
         nqn,
         host,
-        0);
+        0,
+        eflags);
   }
 
   @Override
@@ -306,6 +380,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     watches.forEach(ClusterStore.Watch::close);
     prober.shutdownNow();
     refresher.shutdownNow();
+    registrar.shutdownNow();
     target.close();
   }
 }

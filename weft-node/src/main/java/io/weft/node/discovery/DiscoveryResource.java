@@ -3,27 +3,58 @@ package io.weft.node.discovery;
 import static io.weft.node.StoreUnavailable.guard;
 
 import io.weft.node.NodeException;
+import io.weft.node.NodeRegistry;
+import io.weft.node.NodeStatus;
+import io.weft.node.volume.VolumeRecord;
+import io.weft.node.volume.VolumeService;
+import io.weft.store.ClusterStore;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminResponse;
 import io.weft.tgt.admin.HttpError;
 import io.weft.tgt.admin.Router;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Foreign targets of the discovery service on every node's management API: {@code GET/POST
- * /v1/discovery/targets}, {@code DELETE /v1/discovery/targets/{id}}. Health is this node's
- * discovery service's view, "unknown" where the node runs none.
+ * The discovery service's registrations on every node's management API (and a standalone
+ * service's): {@code GET/POST /v1/discovery/targets}, {@code DELETE /v1/discovery/targets/{id}} for
+ * foreign targets; {@code GET /v1/discovery/hosts}, {@code DELETE /v1/discovery/hosts/{nqn}} for
+ * hosts that registered with Discovery Information Management; {@code GET /v1/discovery/entries}
+ * for everything the service lists, each with its source and health. A foreign target's health is
+ * this process's discovery service's view, "unknown" where it runs none.
  */
 public final class DiscoveryResource implements AdminResource {
   private final ForeignTargets targets;
+  private final DiscoveryRegistrations registrations;
+  private final NodeRegistry nodes;
+  private final VolumeService volumes;
   private final Supplier<Map<String, String>> health;
 
-  public DiscoveryResource(ForeignTargets targets, Supplier<Map<String, String>> health) {
-    this.targets = targets;
+  public DiscoveryResource(
+      ClusterStore store, NodeRegistry nodes, Supplier<Map<String, String>> health) {
+    this.targets = new ForeignTargets(store);
+    this.registrations = new DiscoveryRegistrations(store);
+    this.nodes = nodes;
+    this.volumes = new VolumeService(store, nodes);
     this.health = health;
   }
+
+  /**
+   * One thing the service knows: a path to a subsystem ("subsystem"), another discovery service
+   * ("referral") or a registered host ("host"); where it is, who put it there ("node n1",
+   * "operator", "dim:NQN" for a discovery controller's registration, "dim" for a host's own) and
+   * whether it answers ("up", "down"; "-" for hosts).
+   */
+  public record EntryView(
+      String kind,
+      String address,
+      String nqn,
+      List<String> allowedHosts,
+      String source,
+      String health) {}
 
   /** A registration as the API shows it. */
   public record TargetView(
@@ -34,18 +65,71 @@ public final class DiscoveryResource implements AdminResource {
       List<String> allowedHosts,
       String source,
       String health) {
-    static TargetView of(ForeignTarget t, String health) {
+    public static TargetView of(ForeignTarget t, String health) {
       return new TargetView(
           t.id(), t.traddr(), t.trsvcid(), t.nqn(), t.allowedHosts(), t.source(), health);
     }
   }
 
-  /** What {@code POST /v1/discovery/targets} takes. */
+  /** What {@code POST /v1/discovery/targets} takes; a referral is another discovery service. */
   public record Registration(
-      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts) {}
+      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts, Boolean referral) {
+    public Registration(String traddr, Integer trsvcid, String nqn, List<String> allowedHosts) {
+      this(traddr, trsvcid, nqn, allowedHosts, false);
+    }
+  }
+
+  /** Every entry the discovery service can list, before any host's view is cut from it. */
+  public List<EntryView> entries() {
+    List<EntryView> out = new ArrayList<>();
+    Map<String, NodeStatus> byId = new HashMap<>();
+    nodes.nodes().forEach(n -> byId.put(n.info().id(), n));
+    for (var v : volumes.list()) {
+      VolumeRecord r = v.volume();
+      for (String node : r.nodes()) {
+        NodeStatus n = byId.get(node);
+        out.add(
+            new EntryView(
+                "subsystem",
+                n == null ? "?" : n.info().nvmeAddress(),
+                r.nqn(),
+                r.allowedHosts(),
+                "node " + node,
+                n != null && n.state() == NodeStatus.State.UP ? "up" : "down"));
+      }
+    }
+    Map<String, String> h = health.get();
+    for (ForeignTarget t : targets.list()) {
+      out.add(
+          new EntryView(
+              t.referral() ? "referral" : "subsystem",
+              t.traddr() + ":" + t.trsvcid(),
+              t.nqn(),
+              t.allowedHosts(),
+              t.source(),
+              h.getOrDefault(t.id(), "unknown")));
+    }
+    for (RegisteredHost host : registrations.hosts()) {
+      out.add(new EntryView("host", host.address(), host.nqn(), List.of(), "dim", "-"));
+    }
+    return out;
+  }
 
   @Override
   public void register(Router router) {
+    router.get("/v1/discovery/entries", guard(request -> AdminResponse.ok(entries())));
+    router.get("/v1/discovery/hosts", guard(request -> AdminResponse.ok(registrations.hosts())));
+    router.delete(
+        "/v1/discovery/hosts/{nqn}",
+        guard(
+            request -> {
+              try {
+                registrations.deregisterHost(request.param("nqn"));
+              } catch (NodeException e) {
+                throw new HttpError(404, e.getMessage());
+              }
+              return AdminResponse.noContent();
+            }));
     router.get(
         "/v1/discovery/targets",
         guard(
@@ -62,14 +146,18 @@ public final class DiscoveryResource implements AdminResource {
             request -> {
               Registration r = request.body(Registration.class);
               try {
+                boolean referral = Boolean.TRUE.equals(r.referral());
                 ForeignTarget t =
                     targets.register(
                         new ForeignTarget(
                             r.traddr(),
-                            r.trsvcid() == null ? 4420 : r.trsvcid(),
-                            r.nqn(),
+                            r.trsvcid() != null ? r.trsvcid() : referral ? 8009 : 4420,
+                            r.nqn() != null || !referral
+                                ? r.nqn()
+                                : io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN,
                             r.allowedHosts(),
-                            "operator"));
+                            "operator",
+                            referral));
                 return AdminResponse.created(TargetView.of(t, "unknown"));
               } catch (NodeException e) {
                 throw new HttpError(400, e.getMessage());

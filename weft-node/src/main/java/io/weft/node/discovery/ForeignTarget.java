@@ -7,15 +7,26 @@ import java.util.regex.Pattern;
 /**
  * A subsystem outside Weft's cluster (a Linux nvmet or SPDK target) that the discovery service
  * lists: where it answers, its NQN, the hosts that may see it (none named: every host), and who
- * registered it.
+ * registered it; or, as a referral, another discovery service (listed as SUBTYPE 1).
  */
 public record ForeignTarget(
-    String traddr, int trsvcid, String nqn, List<String> allowedHosts, String source) {
+    String traddr,
+    int trsvcid,
+    String nqn,
+    List<String> allowedHosts,
+    String source,
+    boolean referral) {
   private static final Pattern NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
   private static final Pattern ADDRESS = Pattern.compile("[0-9A-Za-z.:\\-]{1,253}");
 
   public ForeignTarget {
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+  }
+
+  /** A subsystem (not a referral). */
+  public ForeignTarget(
+      String traddr, int trsvcid, String nqn, List<String> allowedHosts, String source) {
+    this(traddr, trsvcid, nqn, allowedHosts, source, false);
   }
 
   /** The one name of this registration: address, port and NQN. */

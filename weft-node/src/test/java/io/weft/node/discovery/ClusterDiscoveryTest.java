@@ -4,17 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.weft.host.ConnectOptions;
 import io.weft.host.Discovery;
 import io.weft.host.HostController;
+import io.weft.host.NvmeException;
 import io.weft.node.StorageNode;
 import io.weft.node.volume.VolumeService;
+import io.weft.protocol.discovery.DiscoveryInformation;
+import io.weft.protocol.discovery.DiscoveryInformationEntry;
 import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.discovery.ExtendedAttribute;
 import io.weft.protocol.nvme.AsyncEvent;
 import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.Opcodes;
+import io.weft.protocol.nvme.Status;
 import io.weft.store.embedded.EmbeddedStore;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
@@ -239,6 +245,182 @@ class ClusterDiscoveryTest {
     assertThrowsNode(
         () ->
             registry.register(new ForeignTarget("bad address!", 4420, nqn, List.of(), "operator")));
+  }
+
+  /** nvme-cli's registration of {@code host}: one extended host entry with its Host ID. */
+  private static DiscoveryInformation hostRegistration(String host) {
+    UUID id = UUID.nameUUIDFromBytes(host.getBytes());
+    byte[] idBytes =
+        java.nio.ByteBuffer.allocate(16)
+            .putLong(id.getMostSignificantBits())
+            .putLong(id.getLeastSignificantBits())
+            .array();
+    return new DiscoveryInformation(
+        DiscoveryInformation.FORMAT_EXTENDED,
+        DiscoveryInformation.ENTITY_HOST,
+        false,
+        DiscoveryInformation.KEY_ADDRESS,
+        host,
+        "gpu-node-1",
+        "Linux 6.1",
+        List.of(
+            new DiscoveryInformationEntry(
+                3,
+                1,
+                0,
+                0,
+                0,
+                0,
+                0,
+                "",
+                host,
+                "",
+                0,
+                List.of(new ExtendedAttribute(ExtendedAttribute.HOST_ID, idBytes)))));
+  }
+
+  private static int refusal(org.junit.jupiter.api.function.Executable e) {
+    // SCT and SC: DNR and More (an error log entry was made) aside.
+    return org.junit.jupiter.api.Assertions.assertThrows(NvmeException.class, e).status() & 0x7FF;
+  }
+
+  /**
+   * A host registers itself with Discovery Information Management and deregisters; it cannot
+   * register another host; malformed data is refused with TP8010's status and changes nothing, the
+   * connection serving on; a plain target's discovery controller does not take the command.
+   */
+  @Test
+  void hostsRegisterThemselvesAndOnlyThemselves() throws Exception {
+    DiscoveryRegistrations registered = discovery.registrations();
+    LinkedBlockingQueue<Integer> ignored = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, ignored);
+        HostController b = persistent(HOST_B, ignored)) {
+      a.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, hostRegistration(HOST_A));
+      List<RegisteredHost> hosts = registered.hosts();
+      assertEquals(1, hosts.size());
+      RegisteredHost h = hosts.get(0);
+      assertEquals(HOST_A, h.nqn());
+      assertEquals(UUID.nameUUIDFromBytes(HOST_A.getBytes()).toString(), h.hostId());
+      assertEquals("127.0.0.1", h.address(), "an empty TRADDR is the connection's address");
+      assertEquals("gpu-node-1", h.name());
+
+      assertEquals(
+          Status.INVALID_DISCOVERY_INFORMATION,
+          refusal(
+              () ->
+                  b.manageDiscoveryInformation(
+                      DiscoveryInformation.TASK_REGISTER, hostRegistration(HOST_A))),
+          "B may not register A");
+      ByteBuf bad = Unpooled.buffer();
+      hostRegistration(HOST_B).encode(bad);
+      bad.setIntLE(DiscoveryInformation.HEADER_SIZE + DiscoveryInformationEntry.TEL, 4000);
+      byte[] badBytes = new byte[bad.readableBytes()];
+      bad.getBytes(0, badBytes);
+      assertEquals(
+          Status.INVALID_DISCOVERY_INFORMATION,
+          refusal(
+              () -> b.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, badBytes)));
+      assertEquals(
+          Status.INVALID_FIELD,
+          refusal(() -> b.manageDiscoveryInformation(7, hostRegistration(HOST_B))),
+          "task 7 is reserved");
+      assertEquals(List.of(h), registered.hosts(), "A's registration is untouched");
+      assertEquals(discovery.nqn(), readLog(b).entries().get(0).subsystemNqn(), "B still served");
+
+      a.manageDiscoveryInformation(DiscoveryInformation.TASK_DEREGISTER, hostRegistration(HOST_A));
+      assertEquals(List.of(), registered.hosts());
+    }
+    io.weft.tgt.Target plain = foreignTarget(0, "nqn.2014-08.org.example:plain");
+    try (HostController c =
+        HostController.connect(
+            ConnectOptions.defaults(
+                    "127.0.0.1",
+                    plain.listenAddresses().get(0).getPort(),
+                    DiscoveryLogPage.DISCOVERY_NQN)
+                .withHost(HOST_A, UUID.nameUUIDFromBytes(HOST_A.getBytes()))
+                .withQueues(0, 32))) {
+      assertEquals(
+          Status.INVALID_OPCODE,
+          refusal(
+              () ->
+                  c.manageDiscoveryInformation(
+                      DiscoveryInformation.TASK_REGISTER, hostRegistration(HOST_A))),
+          "only a centralized discovery controller takes registrations");
+    } finally {
+      plain.close();
+    }
+  }
+
+  /**
+   * A direct discovery controller registers its subsystems: hosts see them while they answer; only
+   * that controller may take them away. An operator's referral is listed last, as SUBTYPE 1.
+   */
+  @Test
+  void aDiscoveryControllerRegistersItsSubsystemsAndReferralsAreListed() throws Exception {
+    String nqn = "nqn.2014-08.org.example:registered-by-ddc";
+    io.weft.tgt.Target foreign = foreignTarget(0, nqn);
+    int port = foreign.listenAddresses().get(0).getPort();
+    DiscoveryInformation ddc =
+        new DiscoveryInformation(
+            DiscoveryInformation.FORMAT_BASIC,
+            DiscoveryInformation.ENTITY_DDC,
+            false,
+            DiscoveryInformation.KEY_PORT_ID,
+            "nqn.2014-08.org.example:ddc-1",
+            "array-1",
+            "1.0",
+            List.of(
+                new DiscoveryInformationEntry(
+                    3, 1, 2, 0, 1, 0xFFFF, 32, "" + port, nqn, "127.0.0.1", 0, List.of())));
+    DiscoveryInformation otherDdc =
+        new DiscoveryInformation(
+            ddc.format(),
+            ddc.entityType(),
+            false,
+            ddc.keyType(),
+            "nqn.2014-08.org.example:ddc-2",
+            "array-2",
+            "1.0",
+            ddc.entries());
+    String entry = nqn + "@" + port;
+    LinkedBlockingQueue<Integer> ignored = new LinkedBlockingQueue<>();
+    try (HostController c = persistent(HOST_B, ignored)) {
+      c.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, ddc);
+      await(
+          "the DDC's subsystem listed",
+          Duration.ofSeconds(10),
+          () -> paths(HOST_A).contains(entry));
+      assertTrue(paths(HOST_B).contains(entry), "no allowed hosts named: every host");
+      ForeignTarget t = new ForeignTargets(store).list().get(0);
+      assertEquals("dim:nqn.2014-08.org.example:ddc-1", t.source());
+      assertEquals(
+          Status.INVALID_DISCOVERY_INFORMATION,
+          refusal(
+              () -> c.manageDiscoveryInformation(DiscoveryInformation.TASK_DEREGISTER, otherDdc)),
+          "another controller may not take it away");
+      new ForeignTargets(store)
+          .register(
+              new ForeignTarget(
+                  "127.0.0.1",
+                  discovery.address().getPort(),
+                  DiscoveryLogPage.DISCOVERY_NQN,
+                  List.of(),
+                  "operator",
+                  true));
+      await(
+          "the referral listed",
+          Duration.ofSeconds(10),
+          () -> {
+            List<DiscoveryLogEntry> es = Discovery.discover(as(HOST_A)).entries();
+            DiscoveryLogEntry last = es.get(es.size() - 1);
+            return last.subtype() == DiscoveryLogEntry.SUBTYPE_REFERRAL
+                && last.subsystemNqn().equals(DiscoveryLogPage.DISCOVERY_NQN);
+          });
+      c.manageDiscoveryInformation(DiscoveryInformation.TASK_DEREGISTER, ddc);
+      await("withdrawn", Duration.ofSeconds(10), () -> !paths(HOST_A).contains(entry));
+    } finally {
+      foreign.close();
+    }
   }
 
   private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {

@@ -6,6 +6,7 @@ import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.IdentifyNamespace;
 import io.weft.protocol.nvme.NamespaceDescriptors;
 import io.weft.protocol.nvme.Opcodes;
+import io.weft.protocol.nvme.Sgl;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
 import java.util.List;
@@ -23,17 +24,20 @@ final class AdminCommands {
 
   private final TargetCore core;
   private final LogPages logPages;
+  private final DiscoveryRegistration registration;
 
   AdminCommands(TargetCore core) {
     this.core = core;
     this.logPages = new LogPages(core);
+    this.registration = new DiscoveryRegistration(core);
   }
 
   int prepare(Controller c, Request r) {
     if (!c.ready()) {
       return CommandDispatcher.error(r, Status.COMMAND_SEQUENCE_ERROR | Status.DNR, Sqe.OPCODE);
     }
-    if (c.isDiscovery() && !allowedOnDiscovery(r.opcode)) {
+    if (c.isDiscovery() && !allowedOnDiscovery(r.opcode)
+        || r.opcode == Opcodes.ADMIN_DISCOVERY_INFO_MANAGEMENT && !core.isCentralDiscovery()) {
       return CommandDispatcher.error(r, Status.INVALID_OPCODE | Status.DNR, Sqe.OPCODE);
     }
     switch (r.opcode) {
@@ -49,6 +53,15 @@ final class AdminCommands {
         }
         r.direction = Request.Direction.CONTROLLER_TO_HOST;
         r.transferLength = (int) bytes;
+      }
+      case Opcodes.ADMIN_DISCOVERY_INFO_MANAGEMENT -> {
+        // The data is the registration: the host says how long (TDL), bounded here.
+        if (r.sglLength > DiscoveryRegistration.MAX_DATA) {
+          return CommandDispatcher.error(
+              r, Status.INSUFFICIENT_DISCOVERY_RESOURCES | Status.DNR, Sqe.DPTR + Sgl.LENGTH);
+        }
+        r.direction = Request.Direction.HOST_TO_CONTROLLER;
+        r.transferLength = (int) r.sglLength;
       }
       case Opcodes.ADMIN_SET_FEATURES,
           Opcodes.ADMIN_GET_FEATURES,
@@ -71,7 +84,8 @@ final class AdminCommands {
           Opcodes.ADMIN_SET_FEATURES,
           Opcodes.ADMIN_GET_FEATURES,
           Opcodes.ADMIN_ASYNC_EVENT_REQUEST,
-          Opcodes.ADMIN_KEEP_ALIVE ->
+          Opcodes.ADMIN_KEEP_ALIVE,
+          Opcodes.ADMIN_DISCOVERY_INFO_MANAGEMENT ->
           true;
       default -> false;
     };
@@ -84,6 +98,7 @@ final class AdminCommands {
       case Opcodes.ADMIN_SET_FEATURES -> Features.set(c, r);
       case Opcodes.ADMIN_GET_FEATURES -> Features.get(c, r);
       case Opcodes.ADMIN_ASYNC_EVENT_REQUEST -> c.submitAsyncEventRequest(r);
+      case Opcodes.ADMIN_DISCOVERY_INFO_MANAGEMENT -> registration.execute(c, r);
       case Opcodes.ADMIN_KEEP_ALIVE -> {
         if (c.katoMillis() == 0) {
           r.fail(Status.KEEP_ALIVE_TIMEOUT_INVALID | Status.DNR, Sqe.OPCODE);

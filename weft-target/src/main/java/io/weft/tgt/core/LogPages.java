@@ -75,8 +75,10 @@ final class LogPages {
         }
         case Opcodes.LOG_DISCOVERY -> {
           DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
-          page.ensureWritable(log.size());
-          log.encode(page);
+          // LSP bit 0 (TP8010): extended entries, as a centralized controller must offer.
+          boolean extended = (r.cdw10 >>> 8 & DiscoveryLogPage.LSP_EXTENDED_ENTRIES) != 0;
+          page.ensureWritable(log.size(extended));
+          log.encode(page, extended);
           c.discoveryLogRead(retainEvent);
         }
         default -> {

@@ -182,6 +182,11 @@ public final class TargetCore {
     return discoverySource.logFor(hostNqn);
   }
 
+  /** Where Discovery Information Management commands go (a centralized controller's source). */
+  io.weft.tgt.DiscoverySource discoverySource() {
+    return discoverySource;
+  }
+
   private DiscoveryLogPage localDiscoveryLog(String hostNqn) {
     List<DiscoveryLogEntry> entries = new ArrayList<>();
     List<Subsystem> visible =
