@@ -145,6 +145,29 @@ else
 		fail persistent-aen "AEN seen: ${got:-no}; uevents: $(echo "$events" | flat)"
 	fi
 fi
+
+# Discovery Information Management (TP8010): host A registers itself through its persistent
+# discovery controller ('nvme dim' needs the controller to report the CDC type), then deregisters.
+# nvme-cli exits 0 even when the controller refuses, so its output and the service's record decide.
+if [ -n "$ctrl_a" ]; then
+	out=$(nvme dim -t register -d "$ctrl_a" 2>&1)
+	answer=$(ask_host dim-registered)
+	if echo "$out" | grep -q "register command success" && [ "${answer%% *}" = OK ]; then
+		pass dim-register "$(echo "$out" | flat); $answer"
+	else
+		fail dim-register "nvme dim: $(echo "$out" | flat); service: $answer"
+	fi
+	out=$(nvme dim -t deregister -d "$ctrl_a" 2>&1)
+	answer=$(ask_host dim-deregistered)
+	if echo "$out" | grep -q "deregister command success" && [ "${answer%% *}" = OK ]; then
+		pass dim-deregister "$(echo "$out" | flat); $answer"
+	else
+		fail dim-deregister "nvme dim: $(echo "$out" | flat); service: $answer"
+	fi
+else
+	fail dim-register "no persistent discovery controller for A"
+fi
+
 kill "$monitor" 2>/dev/null
 nvme disconnect-all >/dev/null 2>&1
 

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * through both nodes, and the service's own entry; as host B, B's; {@code nvme connect-all} as A
  * connects both paths of A's volume and nothing of B's; with persistent discovery controllers
  * ({@code nvme discover -p}) for both, a new volume for A sends the discovery-log-change AEN to A's
- * controller (a uevent in the guest) and not to B's. Logs:
+ * controller (a uevent in the guest) and not to B's; {@code nvme dim} registers host A with the
+ * service through its persistent controller and deregisters it. Logs:
  * weft-interop/target/interop-logs/kernel-discovery-*.
  */
 @Tag("interop")
@@ -109,6 +110,8 @@ class KernelDiscoveryInteropTest {
                           .createVolume(
                               "n1", "later", "16M", 2, "--nodes", "n1,n2", "--allow-host", HOST_A)
                           .oneLine())
+          .on("dim-registered", (payload, seen) -> registeredHosts(true))
+          .on("dim-deregistered", (payload, seen) -> registeredHosts(false))
           .on("kill-n2", (payload, seen) -> killN2())
           .on(
               "restart-n2",
@@ -122,6 +125,22 @@ class KernelDiscoveryInteropTest {
       System.out.println("kernel discovery guest steps:");
       report.lines().forEach(l -> System.out.println("  " + l));
     }
+  }
+
+  /**
+   * Whether host A's registration is in the store (read through n1's API), as {@code nvme dim} left
+   * it: with its Host ID and the address it registered from, or gone.
+   */
+  private String registeredHosts(boolean expected) throws Exception {
+    var hosts = cluster.get("n1", "/v1/discovery/hosts");
+    for (var h : hosts) {
+      if (h.path("nqn").asText().equals(HOST_A)) {
+        return expected && !h.path("hostId").asText().isEmpty()
+            ? "OK registered: " + h
+            : "NO still registered: " + h;
+      }
+    }
+    return expected ? "NO not registered: " + hosts : "OK no registration left";
   }
 
   /** SIGKILL, then wait until the cluster marks n2 down (its lease expired). */
@@ -174,6 +193,11 @@ class KernelDiscoveryInteropTest {
   @Test
   void aNewVolumeSendsTheChangeNoticeToItsHostsPersistentControllerOnly() {
     assertSteps("persistent-aen");
+  }
+
+  @Test
+  void nvmeDimRegistersAndDeregistersTheHost() {
+    assertSteps("dim-register", "dim-deregister");
   }
 
   @Test
