@@ -46,18 +46,33 @@ final class DiscoveryTargetCommands {
         description = "Another discovery service, listed to hosts as a referral (SUBTYPE 1).")
     boolean referral;
 
+    @Option(
+        names = "--pull",
+        description = {
+          "A target's own discovery controller: the service keeps a connection to it and",
+          "serves the subsystems its log lists (TP8010's pull model)."
+        })
+    boolean pull;
+
+    String kind() {
+      if (referral && pull) {
+        throw new CliException(ExitCodes.USAGE, "--referral and --pull exclude each other");
+      }
+      return referral ? "referral" : pull ? "pull" : "subsystem";
+    }
+
     String nqn() {
       if (nqn != null) {
         return nqn;
       }
-      if (!referral) {
-        throw new CliException(ExitCodes.USAGE, "--nqn is required (or --referral)");
+      if (!referral && !pull) {
+        throw new CliException(ExitCodes.USAGE, "--nqn is required (or --referral, --pull)");
       }
       return io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN;
     }
 
     int port() {
-      return trsvcid != null ? trsvcid : referral ? 8009 : 4420;
+      return trsvcid != null ? trsvcid : referral || pull ? 8009 : 4420;
     }
 
     String id() {
@@ -90,7 +105,7 @@ final class DiscoveryTargetCommands {
         DiscoveryResource.TargetView t =
             client.registerTarget(
                 new DiscoveryResource.Registration(
-                    address.traddr, address.port(), address.nqn(), allowHosts, address.referral));
+                    address.traddr, address.port(), address.nqn(), allowHosts, address.kind()));
         spec.commandLine().getOut().println("registered " + t.id());
       }
       return ExitCodes.OK;

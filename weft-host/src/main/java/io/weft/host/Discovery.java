@@ -24,21 +24,30 @@ public final class Discovery {
             .withQueues(0, options.queueSize())
             .withTimeouts(0, 0, options.reconnectDelaySec(), -1);
     try (HostController c = HostController.connect(o)) {
-      for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        byte[] head = c.logPage(Opcodes.LOG_DISCOVERY, 0, DiscoveryLogPage.HEADER_SIZE);
-        long generation = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.GENCTR);
-        long records = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.NUMREC);
-        if (records > 1024) {
-          throw new IOException("discovery log claims " + records + " records");
-        }
-        int size = DiscoveryLogPage.HEADER_SIZE + (int) records * DiscoveryLogEntry.SIZE;
-        byte[] all = c.logPage(Opcodes.LOG_DISCOVERY, 0, size);
-        DiscoveryLogPage page = DiscoveryLogPage.decode(Unpooled.wrappedBuffer(all), 0, size);
-        if (page.generation() == generation) {
-          return page;
-        }
-      }
-      throw new IOException("discovery log kept changing while being read");
+      return readLog(c);
     }
+  }
+
+  /**
+   * Reads the whole log from a connected discovery controller (a persistent one reads again after
+   * each change notice): the header for the record count, then the page, again if the generation
+   * counter moved meanwhile.
+   */
+  public static DiscoveryLogPage readLog(HostController c) throws IOException {
+    for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      byte[] head = c.logPage(Opcodes.LOG_DISCOVERY, 0, DiscoveryLogPage.HEADER_SIZE);
+      long generation = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.GENCTR);
+      long records = Unpooled.wrappedBuffer(head).getLongLE(DiscoveryLogPage.NUMREC);
+      if (records < 0 || records > 1024) {
+        throw new IOException("discovery log claims " + records + " records");
+      }
+      int size = DiscoveryLogPage.HEADER_SIZE + (int) records * DiscoveryLogEntry.SIZE;
+      byte[] all = c.logPage(Opcodes.LOG_DISCOVERY, 0, size);
+      DiscoveryLogPage page = DiscoveryLogPage.decode(Unpooled.wrappedBuffer(all), 0, size);
+      if (page.generation() == generation) {
+        return page;
+      }
+    }
+    throw new IOException("discovery log kept changing while being read");
   }
 }

@@ -81,6 +81,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
           r -> Thread.ofPlatform().daemon().name("discovery-refresh").unstarted(r));
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private final DiscoveryRegistrations registrations;
+  private final DiscoveryPuller puller;
 
   /** Registrations write to the store: on a thread of their own, never on an event loop. */
   private final ExecutorService registrar =
@@ -99,6 +100,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     this.volumes = new VolumeService(store, registry);
     this.foreignTargets = new ForeignTargets(store);
     this.registrations = new DiscoveryRegistrations(store);
+    this.puller = new DiscoveryPuller(uniqueNqn, this::refreshSoon);
     this.healthWindowNanos = healthWindow.toNanos();
     this.target = target;
     this.uniqueNqn = uniqueNqn;
@@ -265,8 +267,15 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     all.sort((a, b) -> a.name().compareTo(b.name()));
     List<ForeignTarget> foreign = foreignTargets.list();
     registered = foreign;
+    puller.update(foreign.stream().filter(f -> f.kind() == ForeignTarget.Kind.PULL).toList());
     Set<String> ok = healthy;
-    return new Snapshot(up, all, foreign.stream().filter(f -> ok.contains(f.id())).toList());
+    // A pulled controller's entries are there while its connection is live (the puller knows).
+    return new Snapshot(
+        up,
+        all,
+        foreign.stream()
+            .filter(f -> f.kind() == ForeignTarget.Kind.PULL || ok.contains(f.id()))
+            .toList());
   }
 
   /**
@@ -275,7 +284,15 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
    */
   private void probe() {
     long now = System.nanoTime();
+    puller.check();
     for (ForeignTarget f : registered) {
+      if (f.kind() == ForeignTarget.Kind.PULL) {
+        // Its persistent connection says whether it answers.
+        if (puller.live(f.id())) {
+          lastAnswered.put(f.id(), now);
+        }
+        continue;
+      }
       try (java.net.Socket s = new java.net.Socket()) {
         s.connect(
             new InetSocketAddress(f.traddr(), f.trsvcid()),
@@ -338,13 +355,20 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       }
     }
     for (ForeignTarget f : s.foreign()) {
-      if (!f.referral() && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
-        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, 1, f.traddr(), f.trsvcid(), f.nqn()));
+      if (!f.allowedHosts().isEmpty() && !f.allowedHosts().contains(hostNqn)) {
+        continue;
+      }
+      switch (f.kind()) {
+        case SUBSYSTEM ->
+            out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, 1, f.traddr(), f.trsvcid(), f.nqn()));
+        case PULL -> out.addAll(puller.entries(f));
+        case REFERRAL -> {} // below
       }
     }
     // Other discovery services last, as nvmet lists its referrals.
     for (ForeignTarget f : s.foreign()) {
-      if (f.referral() && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
+      if (f.kind() == ForeignTarget.Kind.REFERRAL
+          && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
         out.add(entry(DiscoveryLogEntry.SUBTYPE_REFERRAL, 1, f.traddr(), f.trsvcid(), f.nqn()));
       }
     }
@@ -381,6 +405,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     prober.shutdownNow();
     refresher.shutdownNow();
     registrar.shutdownNow();
+    puller.close();
     target.close();
   }
 }

@@ -71,11 +71,15 @@ public final class DiscoveryResource implements AdminResource {
     }
   }
 
-  /** What {@code POST /v1/discovery/targets} takes; a referral is another discovery service. */
+  /**
+   * What {@code POST /v1/discovery/targets} takes: {@code kind} "subsystem" (the default),
+   * "referral" (another discovery service) or "pull" (a target's discovery controller whose log is
+   * served).
+   */
   public record Registration(
-      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts, Boolean referral) {
+      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts, String kind) {
     public Registration(String traddr, Integer trsvcid, String nqn, List<String> allowedHosts) {
-      this(traddr, trsvcid, nqn, allowedHosts, false);
+      this(traddr, trsvcid, nqn, allowedHosts, null);
     }
   }
 
@@ -102,7 +106,7 @@ public final class DiscoveryResource implements AdminResource {
     for (ForeignTarget t : targets.list()) {
       out.add(
           new EntryView(
-              t.referral() ? "referral" : "subsystem",
+              t.kind().name().toLowerCase(java.util.Locale.ROOT),
               t.traddr() + ":" + t.trsvcid(),
               t.nqn(),
               t.allowedHosts(),
@@ -113,6 +117,17 @@ public final class DiscoveryResource implements AdminResource {
       out.add(new EntryView("host", host.address(), host.nqn(), List.of(), "dim", "-"));
     }
     return out;
+  }
+
+  private static ForeignTarget.Kind kind(String kind) {
+    if (kind == null) {
+      return ForeignTarget.Kind.SUBSYSTEM;
+    }
+    try {
+      return ForeignTarget.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new HttpError(400, "kind '" + kind + "': subsystem, referral or pull");
+    }
   }
 
   @Override
@@ -146,18 +161,19 @@ public final class DiscoveryResource implements AdminResource {
             request -> {
               Registration r = request.body(Registration.class);
               try {
-                boolean referral = Boolean.TRUE.equals(r.referral());
+                ForeignTarget.Kind kind = kind(r.kind());
+                boolean discoveryController = kind != ForeignTarget.Kind.SUBSYSTEM;
                 ForeignTarget t =
                     targets.register(
                         new ForeignTarget(
                             r.traddr(),
-                            r.trsvcid() != null ? r.trsvcid() : referral ? 8009 : 4420,
-                            r.nqn() != null || !referral
+                            r.trsvcid() != null ? r.trsvcid() : discoveryController ? 8009 : 4420,
+                            r.nqn() != null || !discoveryController
                                 ? r.nqn()
                                 : io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN,
                             r.allowedHosts(),
                             "operator",
-                            referral));
+                            kind));
                 return AdminResponse.created(TargetView.of(t, "unknown"));
               } catch (NodeException e) {
                 throw new HttpError(400, e.getMessage());

@@ -5,28 +5,34 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * A subsystem outside Weft's cluster (a Linux nvmet or SPDK target) that the discovery service
- * lists: where it answers, its NQN, the hosts that may see it (none named: every host), and who
- * registered it; or, as a referral, another discovery service (listed as SUBTYPE 1).
+ * Something outside Weft's cluster that the discovery service lists: where it answers, its NQN, the
+ * hosts that may see it (none named: every host), who registered it, and what it is: a subsystem (a
+ * Linux nvmet or SPDK target), a referral to another discovery service (listed as SUBTYPE 1), or a
+ * target's own discovery controller whose log the service pulls and serves.
  */
 public record ForeignTarget(
-    String traddr,
-    int trsvcid,
-    String nqn,
-    List<String> allowedHosts,
-    String source,
-    boolean referral) {
+    String traddr, int trsvcid, String nqn, List<String> allowedHosts, String source, Kind kind) {
+
+  /** What a registration is. */
+  public enum Kind {
+    SUBSYSTEM,
+    REFERRAL,
+    /** A direct discovery controller: its log's subsystems are served (TP8010's pull model). */
+    PULL
+  }
+
   private static final Pattern NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
   private static final Pattern ADDRESS = Pattern.compile("[0-9A-Za-z.:\\-]{1,253}");
 
   public ForeignTarget {
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+    kind = kind == null ? Kind.SUBSYSTEM : kind;
   }
 
   /** A subsystem (not a referral). */
   public ForeignTarget(
       String traddr, int trsvcid, String nqn, List<String> allowedHosts, String source) {
-    this(traddr, trsvcid, nqn, allowedHosts, source, false);
+    this(traddr, trsvcid, nqn, allowedHosts, source, Kind.SUBSYSTEM);
   }
 
   /** The one name of this registration: address, port and NQN. */

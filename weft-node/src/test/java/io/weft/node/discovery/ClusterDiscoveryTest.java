@@ -406,7 +406,7 @@ class ClusterDiscoveryTest {
                   DiscoveryLogPage.DISCOVERY_NQN,
                   List.of(),
                   "operator",
-                  true));
+                  ForeignTarget.Kind.REFERRAL));
       await(
           "the referral listed",
           Duration.ofSeconds(10),
@@ -420,6 +420,53 @@ class ClusterDiscoveryTest {
       await("withdrawn", Duration.ofSeconds(10), () -> !paths(HOST_A).contains(entry));
     } finally {
       foreign.close();
+    }
+  }
+
+  /**
+   * The pull model: a target's own discovery controller registered for pulling; the service serves
+   * the subsystems its log lists, hears of a new one through that controller's change notice and
+   * tells the hosts concerned; when the target stops, its subsystems leave the logs.
+   */
+  @Test
+  void aPulledDiscoveryControllersSubsystemsAreServedAndFollowed() throws Exception {
+    String first = "nqn.2014-08.org.example:pulled-1";
+    String second = "nqn.2014-08.org.example:pulled-2";
+    io.weft.tgt.Target ddc = foreignTarget(0, first);
+    int port = ddc.listenAddresses().get(0).getPort();
+    new ForeignTargets(store)
+        .register(
+            new ForeignTarget(
+                "127.0.0.1",
+                port,
+                DiscoveryLogPage.DISCOVERY_NQN,
+                List.of(HOST_A),
+                "operator",
+                ForeignTarget.Kind.PULL));
+    await("pulled", Duration.ofSeconds(10), () -> paths(HOST_A).contains(first + "@" + port));
+    assertTrue(!paths(HOST_B).contains(first + "@" + port), "only the hosts it names");
+    LinkedBlockingQueue<Integer> eventsA = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, eventsA)) {
+      ddc.createSubsystem(
+          new io.weft.tgt.config.SubsystemConfig(
+              second,
+              null,
+              null,
+              null,
+              List.of(),
+              List.of(io.weft.tgt.config.NamespaceConfig.memory(1, 1 << 20))));
+      assertEquals(
+          AsyncEvent.DISCOVERY_LOG_CHANGED,
+          eventsA.poll(5, TimeUnit.SECONDS),
+          "the new subsystem reaches A's persistent controller through the pulled one's notice");
+      assertTrue(paths(HOST_A).contains(second + "@" + port));
+      ddc.close();
+      await(
+          "withdrawn with its controller",
+          Duration.ofSeconds(15),
+          () -> paths(HOST_A).stream().noneMatch(p -> p.startsWith("nqn.2014-08.org.example")));
+    } finally {
+      ddc.close();
     }
   }
 
