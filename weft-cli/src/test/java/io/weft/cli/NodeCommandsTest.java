@@ -200,8 +200,24 @@ class NodeCommandsTest {
               "-n",
               "nqn.2014-08.org.example:elsewhere");
       assertEquals(0, gone.code(), gone.err());
+      Run after = weft("discovery", "list", "--admin", admin);
+      assertTrue(!after.out().contains("elsewhere"), after.out());
+
+      // Another discovery service as a referral: the well-known NQN and port 8009 by default.
+      Run referral =
+          weft("discovery", "register", "--admin", admin, "-a", "127.0.0.1", "--referral");
+      assertEquals(0, referral.code(), referral.err());
+      Run withReferral = weft("discovery", "list", "--admin", admin);
       assertTrue(
-          weft("discovery", "list", "--admin", admin).out().contains("no registered targets"));
+          withReferral
+              .out()
+              .matches(
+                  "(?s).*referral\\s+127\\.0\\.0\\.1:8009\\s+nqn\\.2014-08\\.org\\.nvmexpress\\.discovery\\s+any\\s+operator.*"),
+          withReferral.out());
+      Run both =
+          weft(
+              "discovery", "register", "--admin", admin, "-a", "127.0.0.1", "--referral", "--pull");
+      assertEquals(ExitCodes.USAGE, both.code(), both.err());
     } finally {
       command.requestStop();
     }
