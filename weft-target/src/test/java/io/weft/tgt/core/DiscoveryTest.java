@@ -187,6 +187,59 @@ class DiscoveryTest {
   }
 
   @Test
+  void offsetsTheSpecForbidsAreRefusedAndTheConnectionServesOn() throws IOException {
+    try (RawHost h = adminQueue(target, DISCOVERY)) {
+      // LPO must be a multiple of 4 and within the page.
+      assertStatus(
+          Status.INVALID_FIELD | Status.DNR, h.getLogPage(Opcodes.LOG_DISCOVERY, 0, 1024, 2, true));
+      assertStatus(
+          Status.INVALID_FIELD | Status.DNR,
+          h.getLogPage(Opcodes.LOG_DISCOVERY, 0, 1024, 1L << 32, true));
+      // The window may end anywhere: past the last entry it is zero-filled.
+      byte[] whole = read(h, 7 * 1024, 0, true);
+      byte[] tail = read(h, 2048, 7 * 1024 - 1000, true);
+      assertArrayEquals(
+          Arrays.copyOfRange(whole, 7 * 1024 - 1000, 7 * 1024), Arrays.copyOf(tail, 1000));
+      assertTrue(allZero(tail, 1000, 2048));
+      assertArrayEquals(whole, read(h, 7 * 1024, 0, false), "served on, unchanged");
+    }
+  }
+
+  /** LSP bit 0 (TP8010): extended entries, each the basic one with TEL 1032 and no attributes. */
+  @Test
+  void extendedEntriesWhenTheHostAsksForThem() throws IOException {
+    try (RawHost h = adminQueue(target, DISCOVERY)) {
+      byte[] basic = read(h, 7 * 1024, 0, true);
+      int size = 1024 + 6 * 1032;
+      int numd = size / 4 - 1;
+      byte[] extended =
+          assertSuccess(
+                  h.adminData(
+                      Opcodes.ADMIN_GET_LOG_PAGE,
+                      0,
+                      Opcodes.LOG_DISCOVERY | 1 << 8 | numd << 16,
+                      0,
+                      0,
+                      0,
+                      size))
+              .data();
+      ByteBuf b = wrap(extended);
+      assertEquals(DiscoveryLogPage.DLPF_EXTENDED, b.getByte(DiscoveryLogPage.DLPF));
+      assertEquals(size, b.getIntLE(DiscoveryLogPage.TDLPL));
+      assertEquals(6, b.getLongLE(DiscoveryLogPage.NUMREC));
+      for (int i = 0; i < 6; i++) {
+        int at = 1024 + i * 1032;
+        assertArrayEquals(
+            Arrays.copyOfRange(basic, 1024 + i * 1024, 2048 + i * 1024),
+            Arrays.copyOfRange(extended, at, at + 1024),
+            "entry " + i);
+        assertEquals(1032, b.getIntLE(at + DiscoveryLogEntry.TEL));
+        assertEquals(0, b.getShortLE(at + DiscoveryLogEntry.NUMEXAT));
+      }
+    }
+  }
+
+  @Test
   void nvmOnlyAdminCommandsAreRefused() throws IOException {
     try (RawHost h = adminQueue(target, DISCOVERY)) {
       // Abort, Format NVM, Namespace Management: not part of the discovery service.

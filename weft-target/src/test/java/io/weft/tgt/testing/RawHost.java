@@ -188,7 +188,7 @@ public final class RawHost implements AutoCloseable {
         0);
   }
 
-  private Completion adminData(
+  public Completion adminData(
       int opcode, int nsid, int cdw10, int cdw11, int cdw12, int cdw13, int bytes)
       throws IOException {
     return command(
