@@ -470,6 +470,43 @@ class ClusterDiscoveryTest {
     }
   }
 
+  /**
+   * A host that connects and disconnects as fast as it can, half the time dropping the TCP
+   * connection in the middle of its Connect: the service frees every controller it made, a
+   * persistent host hears nothing of it, and every view stays as it was.
+   */
+  @Test
+  void aHostFloodingConnectAndDisconnectChangesNothingForOthers() throws Exception {
+    createVolume("for-a", List.of(HOST_A));
+    await("A's volume listed", Duration.ofSeconds(10), () -> paths(HOST_A).size() == 2);
+    List<String> before = paths(HOST_A);
+    String flooder = "nqn.2014-08.org.example:flooder";
+    LinkedBlockingQueue<Integer> eventsA = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, eventsA)) {
+      int port = discovery.address().getPort();
+      for (int i = 0; i < 200; i++) {
+        if (i % 2 == 0) {
+          assertEquals(1, Discovery.discover(as(flooder)).entries().size(), "only the service");
+        } else {
+          // An ICReq's first bytes, then gone.
+          try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(new byte[] {0, 0, (byte) 128, 0});
+          }
+        }
+      }
+      await(
+          "the flooder's controllers freed",
+          Duration.ofSeconds(10),
+          () ->
+              discovery.target().controllers().stream()
+                  .noneMatch(c -> c.hostNqn().equals(flooder)));
+      assertEquals(1, discovery.target().controllers().size(), "A's persistent controller only");
+      assertNull(eventsA.poll(500, TimeUnit.MILLISECONDS), "A heard of nothing");
+      assertEquals(before, paths(HOST_A));
+      assertTrue(a.isLive());
+    }
+  }
+
   private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {
     org.junit.jupiter.api.Assertions.assertThrows(io.weft.node.NodeException.class, e);
   }
