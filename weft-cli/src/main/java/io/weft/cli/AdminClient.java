@@ -128,6 +128,13 @@ public final class AdminClient implements AutoCloseable {
         send("POST", path, body(java.util.Map.of("to", to)), 200), new TypeReference<>() {});
   }
 
+  public VolumeView setVolumeHosts(String name, List<String> hosts) {
+    String path = "/v1/volumes/" + segment(name) + "/hosts";
+    return read(
+        send("PUT", path, body(java.util.Map.of("allowedHosts", hosts)), 200),
+        new TypeReference<>() {});
+  }
+
   private byte[] body(Object value) {
     try {
       return json.writeValueAsBytes(value);

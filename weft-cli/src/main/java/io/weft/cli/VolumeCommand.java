@@ -13,7 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code weft volume create|list|show|delete|move-owner}: the cluster's replicated volumes. */
+/**
+ * {@code weft volume create|list|show|delete|move-owner|set-hosts}: the cluster's replicated
+ * volumes.
+ */
 @Command(
     name = "volume",
     mixinStandardHelpOptions = true,
@@ -23,7 +26,8 @@ import picocli.CommandLine.Spec;
       VolumeCommand.ListVolumes.class,
       VolumeCommand.Show.class,
       VolumeCommand.Delete.class,
-      VolumeCommand.MoveOwner.class
+      VolumeCommand.MoveOwner.class,
+      VolumeCommand.SetHosts.class
     })
 final class VolumeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -258,6 +262,44 @@ final class VolumeCommand implements Callable<Integer> {
       spec.commandLine()
           .getOut()
           .println("volume " + name + ": owner " + v.owner() + ", generation " + v.generation());
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "set-hosts",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Change which hosts may use a volume (zoning): --allow-host, repeatable; none: every",
+        "host. Hosts no longer allowed are disconnected, and the discovery service tells",
+        "the hosts whose log changed at once."
+      })
+  static final class SetHosts implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Option(names = "--allow-host", paramLabel = "HOSTNQN", description = "A host; repeatable.")
+    List<String> hosts = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() {
+      VolumeView v;
+      try (AdminClient client = admin.client()) {
+        v = client.setVolumeHosts(name, hosts);
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "volume "
+                  + name
+                  + ": "
+                  + (v.allowedHosts().isEmpty()
+                      ? "every host"
+                      : String.join(",", v.allowedHosts())));
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }

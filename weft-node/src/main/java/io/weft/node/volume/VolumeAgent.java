@@ -73,6 +73,7 @@ public final class VolumeAgent implements AutoCloseable {
     long servedGeneration;
     final Map<String, Long> rebuilding = new java.util.concurrent.ConcurrentHashMap<>();
     String allowedOwner;
+    List<String> allowedHosts;
     int anaState = -1;
   }
 
@@ -214,6 +215,16 @@ public final class VolumeAgent implements AutoCloseable {
       local.put(r.name(), lv);
     }
     lv.record = r;
+    if (!r.allowedHosts().equals(lv.allowedHosts)) {
+      // Zoning changed: hosts no longer allowed are disconnected at once.
+      try {
+        target.setAllowedHosts(
+            r.nqn(), Set.copyOf(r.allowedHosts()), "no longer allowed on volume " + r.name());
+        lv.allowedHosts = r.allowedHosts();
+      } catch (TargetException e) {
+        log.error("volume {}: cannot change its hosts: {}", r.name(), e.getMessage());
+      }
+    }
     // Fencing: only the current owner's generation may reach this replica.
     String owner = r.ownerHostNqn();
     if (!owner.equals(lv.allowedOwner)) {
@@ -638,6 +649,7 @@ public final class VolumeAgent implements AutoCloseable {
       target.createSubsystem(
           new SubsystemConfig(
               r.nqn(), null, "Weft volume " + r.name(), null, r.allowedHosts(), List.of()));
+      lv.allowedHosts = r.allowedHosts();
       // One NVM subsystem spans nodes: each node's controllers get IDs of their own.
       int index = r.nodes().indexOf(me);
       target.setCntlidRange(r.nqn(), 1 + index * CNTLIDS_PER_NODE, (index + 1) * CNTLIDS_PER_NODE);

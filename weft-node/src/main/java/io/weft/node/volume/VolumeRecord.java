@@ -110,4 +110,21 @@ public record VolumeRecord(
         allowedHosts,
         createdAtMillis);
   }
+
+  /** The same volume with other hosts allowed (none: every host); same generation. */
+  public VolumeRecord withAllowedHosts(List<String> hosts) {
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        hosts,
+        createdAtMillis);
+  }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +25,9 @@ import java.util.regex.Pattern;
  * can never both believe they own a volume.
  */
 public final class VolumeService {
+  private static final java.util.regex.Pattern HOST_NQN =
+      java.util.regex.Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
+
   public static final String PREFIX = "volumes/";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
@@ -95,6 +99,28 @@ public final class VolumeService {
       throw new NodeException("volume '" + v.name() + "' exists");
     }
     return v;
+  }
+
+  /**
+   * Changes which hosts may use a volume (none named: every host). Each node's subsystem follows (a
+   * connected host no longer allowed is disconnected), and the discovery service tells the hosts
+   * whose log changed.
+   */
+  public VolumeRecord setAllowedHosts(String name, List<String> hosts) {
+    List<String> checked = hosts == null ? List.of() : List.copyOf(new LinkedHashSet<>(hosts));
+    for (String h : checked) {
+      if (h.length() > 223 || !HOST_NQN.matcher(h).matches()) {
+        throw new NodeException("invalid host NQN '" + h + "'");
+      }
+    }
+    for (int attempt = 0; attempt < 10; attempt++) {
+      Versioned v = require(name);
+      VolumeRecord next = v.volume().withAllowedHosts(checked);
+      if (replace(v, next)) {
+        return next;
+      }
+    }
+    throw new NodeException("volume '" + name + "' keeps changing; try again");
   }
 
   public List<Versioned> list() {

@@ -24,6 +24,9 @@ public final class VolumesResource implements AdminResource {
   /** The body of a move-owner request. */
   record MoveOwner(String to) {}
 
+  /** What {@code PUT /v1/volumes/{name}/hosts} takes: the hosts allowed (empty: every host). */
+  public record AllowedHosts(List<String> allowedHosts) {}
+
   @Override
   public void register(Router router) {
     router.get("/v1/volumes", guard(request -> AdminResponse.ok(views(volumes.list()))));
@@ -60,6 +63,16 @@ public final class VolumesResource implements AdminResource {
                     return null;
                   });
               return AdminResponse.noContent();
+            }));
+    router.put(
+        "/v1/volumes/{name}/hosts",
+        guard(
+            request -> {
+              AllowedHosts h = request.body(AllowedHosts.class);
+              return AdminResponse.ok(
+                  VolumeView.of(
+                      refusing(
+                          () -> volumes.setAllowedHosts(request.param("name"), h.allowedHosts()))));
             }));
     router.post(
         "/v1/volumes/{name}/move-owner",

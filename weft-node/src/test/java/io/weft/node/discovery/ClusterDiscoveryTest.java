@@ -507,6 +507,58 @@ class ClusterDiscoveryTest {
     }
   }
 
+  /**
+   * Zoning changed on a volume in use: the hosts whose log changed (the one that lost it, the one
+   * that gained it) hear of it at once, the one that lost it is disconnected from the volume, and
+   * the one that gained it can connect.
+   */
+  @Test
+  void aZoningChangeTakesEffectAtOnceForConnectedHosts() throws Exception {
+    createVolume("zoned", List.of(HOST_A));
+    String nqn = "nqn.2026-11.io.weft:vol:zoned";
+    await("listed for A", Duration.ofSeconds(10), () -> paths(HOST_A).size() == 2);
+    await(
+        "served",
+        Duration.ofSeconds(15),
+        () -> {
+          try (HostController c =
+              HostController.connect(
+                  ConnectOptions.defaults("127.0.0.1", Integer.parseInt(port("n1")), nqn)
+                      .withHost(HOST_A, UUID.nameUUIDFromBytes(HOST_A.getBytes())))) {
+            return true;
+          } catch (java.io.IOException e) {
+            return false;
+          }
+        });
+    LinkedBlockingQueue<Integer> eventsA = new LinkedBlockingQueue<>();
+    LinkedBlockingQueue<Integer> eventsB = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, eventsA);
+        HostController b = persistent(HOST_B, eventsB);
+        HostController volumeA =
+            HostController.connect(
+                ConnectOptions.defaults("127.0.0.1", Integer.parseInt(port("n1")), nqn)
+                    .withHost(HOST_A, UUID.nameUUIDFromBytes(HOST_A.getBytes()))
+                    .withTimeouts(30, 2, 1, -1))) {
+      new VolumeService(store, nodes.get("n1").registry())
+          .setAllowedHosts("zoned", List.of(HOST_B));
+      assertEquals(AsyncEvent.DISCOVERY_LOG_CHANGED, eventsA.poll(5, TimeUnit.SECONDS), "A told");
+      assertEquals(AsyncEvent.DISCOVERY_LOG_CHANGED, eventsB.poll(5, TimeUnit.SECONDS), "B told");
+      assertEquals(List.of(), paths(HOST_A));
+      assertEquals(2, paths(HOST_B).size());
+      await("A disconnected from the volume", Duration.ofSeconds(10), () -> !volumeA.isLive());
+      try (HostController volumeB =
+          HostController.connect(
+              ConnectOptions.defaults("127.0.0.1", Integer.parseInt(port("n1")), nqn)
+                  .withHost(HOST_B, UUID.nameUUIDFromBytes(HOST_B.getBytes())))) {
+        assertTrue(volumeB.isLive());
+      }
+    }
+    assertThrowsNode(
+        () ->
+            new VolumeService(store, nodes.get("n1").registry())
+                .setAllowedHosts("zoned", List.of("not a host")));
+  }
+
   private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {
     org.junit.jupiter.api.Assertions.assertThrows(io.weft.node.NodeException.class, e);
   }
