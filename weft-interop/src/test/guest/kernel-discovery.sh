@@ -149,21 +149,20 @@ fi
 # Discovery Information Management (TP8010): host A registers itself through its persistent
 # discovery controller ('nvme dim' needs the controller to report the CDC type), then deregisters.
 # nvme-cli exits 0 even when the controller refuses, so its output and the service's record decide.
+# "dim_step TASK CHECK": runs the task through A's controller, asks the host to CHECK the store.
+dim_step() {
+	local out answer
+	out=$(nvme dim -t "$1" -d "$ctrl_a" 2>&1)
+	answer=$(ask_host "$2")
+	if echo "$out" | grep -q "$1 command success" && [ "${answer%% *}" = OK ]; then
+		pass "dim-$1" "$(echo "$out" | flat); $answer"
+	else
+		fail "dim-$1" "nvme dim: $(echo "$out" | flat); service: $answer"
+	fi
+}
 if [ -n "$ctrl_a" ]; then
-	out=$(nvme dim -t register -d "$ctrl_a" 2>&1)
-	answer=$(ask_host dim-registered)
-	if echo "$out" | grep -q "register command success" && [ "${answer%% *}" = OK ]; then
-		pass dim-register "$(echo "$out" | flat); $answer"
-	else
-		fail dim-register "nvme dim: $(echo "$out" | flat); service: $answer"
-	fi
-	out=$(nvme dim -t deregister -d "$ctrl_a" 2>&1)
-	answer=$(ask_host dim-deregistered)
-	if echo "$out" | grep -q "deregister command success" && [ "${answer%% *}" = OK ]; then
-		pass dim-deregister "$(echo "$out" | flat); $answer"
-	else
-		fail dim-deregister "nvme dim: $(echo "$out" | flat); service: $answer"
-	fi
+	dim_step register dim-registered
+	dim_step deregister dim-deregistered
 else
 	fail dim-register "no persistent discovery controller for A"
 fi
