@@ -65,6 +65,14 @@ final class DiscoveryCommand extends TargetCommand {
           "How long a registered target may not answer before hosts stop seeing it. Default 5.")
   int healthWindow = 5;
 
+  @Option(
+      names = "--dim-subsystems",
+      description = {
+        "Take the subsystems discovery controllers register with Discovery Information",
+        "Management (off: only operators register subsystems; hosts register themselves)."
+      })
+  boolean dimSubsystems;
+
   @Override
   TargetConfig defaults(Path workingDir) {
     TargetConfig d = super.defaults(workingDir);
@@ -100,6 +108,7 @@ final class DiscoveryCommand extends TargetCommand {
               config.tuning(),
               java.time.Duration.ofSeconds(healthWindow),
               config.adminListen());
+      cdc.registrations().acceptSubsystems(dimSubsystems);
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;

@@ -23,8 +23,10 @@ import org.slf4j.LoggerFactory;
  * What Discovery Information Management commands register, kept in the store so every discovery
  * instance serves it: hosts under {@code discovery/hosts/<nqn>}, and the NVM subsystems a direct
  * discovery controller registers as foreign targets whose source names that controller. A host
- * registers only itself (the NQN it connected with); a discovery controller's subsystems can be
- * removed by that controller or an operator, never by a host.
+ * registers only itself (the NQN it connected with), and what a host registered for itself no other
+ * registrant replaces; a discovery controller's subsystems are taken only when the service is told
+ * to (they would point every host at an address of the sender's choosing), and can be removed by
+ * that controller or an operator, never by another.
  */
 public final class DiscoveryRegistrations {
   private static final Logger log = LoggerFactory.getLogger(DiscoveryRegistrations.class);
@@ -43,10 +45,19 @@ public final class DiscoveryRegistrations {
 
   private final ClusterStore store;
   private final ForeignTargets targets;
+  private volatile boolean acceptSubsystems;
 
   public DiscoveryRegistrations(ClusterStore store) {
     this.store = store;
     this.targets = new ForeignTargets(store);
+  }
+
+  /**
+   * Whether discovery controllers may register subsystems (off by default: an operator registers
+   * them, or allows this where the fabric's senders are trusted).
+   */
+  public void acceptSubsystems(boolean accept) {
+    this.acceptSubsystems = accept;
   }
 
   /** Carries out one task; returns the NVMe status to answer. Blocks on the store. */
@@ -73,18 +84,16 @@ public final class DiscoveryRegistrations {
   }
 
   private int hosts(int task, DiscoveryInformation info, DiscoverySource.Registrant who) {
+    for (DiscoveryInformationEntry e : info.entries()) {
+      if (!mayActFor(info, e.nqn(), who)) {
+        return Status.INVALID_DISCOVERY_INFORMATION | Status.DNR;
+      }
+    }
     List<DiscoveryInformationEntry> entries = info.entries();
     if (task == DiscoveryInformation.TASK_UPDATE && entries.size() == 2) {
       // The old entry's key, then the new entry.
+      store.delete(HOSTS + entries.get(0).nqn());
       entries = List.of(entries.get(1));
-      store.delete(HOSTS + info.entries().get(0).nqn());
-    }
-    for (DiscoveryInformationEntry e : entries) {
-      // A host speaks for itself; a centralized controller (ETYPE 3) for the hosts it knows.
-      if (info.entityType() == DiscoveryInformation.ENTITY_HOST && !e.nqn().equals(who.hostNqn())) {
-        log.warn("host {} tried to register another host, {}", who.hostNqn(), e.nqn());
-        return Status.INVALID_DISCOVERY_INFORMATION | Status.DNR;
-      }
     }
     if (task == DiscoveryInformation.TASK_DEREGISTER) {
       entries.forEach(e -> store.delete(HOSTS + e.nqn()));
@@ -108,7 +117,35 @@ public final class DiscoveryRegistrations {
     return Status.SUCCESS;
   }
 
+  /**
+   * A host speaks only for itself; a centralized controller (ETYPE 3) for the hosts it knows, but
+   * never over a host's own registration.
+   */
+  private boolean mayActFor(
+      DiscoveryInformation info, String host, DiscoverySource.Registrant who) {
+    if (who.hostNqn().equals(host)) {
+      return true;
+    }
+    if (info.entityType() == DiscoveryInformation.ENTITY_HOST) {
+      log.warn("host {} tried to register another host, {}", who.hostNqn(), host);
+      return false;
+    }
+    RegisteredHost own = host(host);
+    if (own != null && own.registeredBy().equals(own.nqn())) {
+      log.warn("{} tried to change host {}'s own registration", who.hostNqn(), host);
+      return false;
+    }
+    return true;
+  }
+
   private int subsystems(int task, DiscoveryInformation info) {
+    if (!acceptSubsystems) {
+      log.warn(
+          "subsystems from discovery controller {} refused: this service takes none"
+              + " (--dim-subsystems)",
+          info.entityId());
+      return Status.INVALID_DISCOVERY_INFORMATION | Status.DNR;
+    }
     String source = DIM_SOURCE + info.entityId();
     List<DiscoveryInformationEntry> entries = info.entries();
     if (task == DiscoveryInformation.TASK_UPDATE && entries.size() == 2) {
@@ -173,6 +210,20 @@ public final class DiscoveryRegistrations {
     }
     out.sort((a, b) -> a.nqn().compareTo(b.nqn()));
     return out;
+  }
+
+  private RegisteredHost host(String nqn) {
+    return store
+        .get(HOSTS + nqn)
+        .map(
+            kv -> {
+              try {
+                return JSON.readValue(kv.value(), RegisteredHost.class);
+              } catch (IOException e) {
+                return null;
+              }
+            })
+        .orElse(null);
   }
 
   /** An operator removes a host's registration; refused if there is none. */

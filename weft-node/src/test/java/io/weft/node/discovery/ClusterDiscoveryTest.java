@@ -311,6 +311,21 @@ class ClusterDiscoveryTest {
                   b.manageDiscoveryInformation(
                       DiscoveryInformation.TASK_REGISTER, hostRegistration(HOST_A))),
           "B may not register A");
+      DiscoveryInformation a1 = hostRegistration(HOST_A);
+      DiscoveryInformation asCdc =
+          new DiscoveryInformation(
+              a1.format(),
+              DiscoveryInformation.ENTITY_CDC,
+              false,
+              a1.keyType(),
+              "nqn.2014-08.org.example:other-cdc",
+              "cdc",
+              "1",
+              a1.entries());
+      assertEquals(
+          Status.INVALID_DISCOVERY_INFORMATION,
+          refusal(() -> b.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, asCdc)),
+          "nor, as a centralized controller, replace A's own registration");
       ByteBuf bad = Unpooled.buffer();
       hostRegistration(HOST_B).encode(bad);
       bad.setIntLE(DiscoveryInformation.HEADER_SIZE + DiscoveryInformationEntry.TEL, 4000);
@@ -385,6 +400,11 @@ class ClusterDiscoveryTest {
     String entry = nqn + "@" + port;
     LinkedBlockingQueue<Integer> ignored = new LinkedBlockingQueue<>();
     try (HostController c = persistent(HOST_B, ignored)) {
+      assertEquals(
+          Status.INVALID_DISCOVERY_INFORMATION,
+          refusal(() -> c.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, ddc)),
+          "subsystems from a discovery controller only where the service takes them");
+      discovery.registrations().acceptSubsystems(true);
       c.manageDiscoveryInformation(DiscoveryInformation.TASK_REGISTER, ddc);
       await(
           "the DDC's subsystem listed",
