@@ -3,6 +3,7 @@ package io.weft.cli;
 import io.weft.node.NodeRegistry;
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.node.discovery.MdnsAdvertiser;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
 import io.weft.tgt.Target;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,7 +40,8 @@ import picocli.CommandLine.Option;
       "it answers (default 127.0.0.1:8009); the cluster comes from --store (etcd://...),",
       "or the store embedded in the data dir when no node process holds it.",
       "'weft discovery register|deregister|list' manage foreign targets (any node's",
-      "admin API).",
+      "admin API). --mdns advertises the service over mDNS (TP8009): hosts on the",
+      "link find it with 'weft discover --mdns' or nvme-stas.",
       ""
     })
 final class DiscoveryCommand extends TargetCommand {
@@ -63,6 +66,8 @@ final class DiscoveryCommand extends TargetCommand {
           "How long a registered target may not answer before hosts stop seeing it. Default 5.")
   int healthWindow = 5;
 
+  @Mixin MdnsAdvertiseOptions mdns;
+
   @Override
   TargetConfig defaults(Path workingDir) {
     TargetConfig d = super.defaults(workingDir);
@@ -72,6 +77,11 @@ final class DiscoveryCommand extends TargetCommand {
         List.of(),
         d.adminListen(),
         d.tuning());
+  }
+
+  @Override
+  void checkCommandFlags() {
+    mdns.check(spec);
   }
 
   @Override
@@ -101,6 +111,14 @@ final class DiscoveryCommand extends TargetCommand {
       s.close();
       throw e;
     }
+    MdnsAdvertiser advertised;
+    try {
+      advertised = mdns.advertise(cdc);
+    } catch (IOException | RuntimeException e) {
+      cdc.close();
+      s.close();
+      throw e;
+    }
     return new Served() {
       @Override
       public Target target() {
@@ -115,17 +133,27 @@ final class DiscoveryCommand extends TargetCommand {
 
       @Override
       public List<String> bannerLines() {
-        return List.of(
-            "discovery   " + cdc.nqn(),
-            "store       " + (store != null ? store : "embedded in " + config.dataDir()));
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("discovery   " + cdc.nqn());
+        lines.add("store       " + (store != null ? store : "embedded in " + config.dataDir()));
+        if (advertised != null) {
+          lines.add("mdns        " + advertised.describe());
+        }
+        return lines;
       }
     };
   }
 
-  /** The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}). */
-  static ClusterDiscovery start(String listen, StorageNode node, java.time.Duration window)
+  /**
+   * The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}),
+   * advertised over mDNS when {@code mdns} asks for it.
+   */
+  static ClusterDiscovery start(
+      String listen, StorageNode node, java.time.Duration window, MdnsAdvertiseOptions mdns)
       throws IOException {
     HostPort at = HostPort.parse(listen, "--discovery");
-    return node.startDiscovery(ListenerConfig.of(at.host(), at.port()), window);
+    ClusterDiscovery cdc = node.startDiscovery(ListenerConfig.of(at.host(), at.port()), window);
+    mdns.advertise(cdc); // the node closes the service, and the service its advertisement
+    return cdc;
   }
 }
