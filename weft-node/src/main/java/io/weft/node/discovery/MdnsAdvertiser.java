@@ -2,12 +2,14 @@ package io.weft.node.discovery;
 
 import io.weft.protocol.discovery.MdnsService;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.jmdns.JmDNS;
 import javax.jmdns.ServiceInfo;
+import javax.jmdns.impl.ServiceInfoImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +29,9 @@ import org.slf4j.LoggerFactory;
 public final class MdnsAdvertiser implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MdnsAdvertiser.class);
 
+  /** How long {@link #start} waits for jmdns to probe the names and start answering. */
+  private static final long ANNOUNCE_TIMEOUT_MS = 10_000;
+
   private final JmDNS jmdns;
   private final ServiceInfo service;
   private final InetAddress address;
@@ -39,8 +44,8 @@ public final class MdnsAdvertiser implements AutoCloseable {
 
   /**
    * Starts advertising the discovery controller that answers at {@code address}:{@code port} as
-   * {@code nqn}. Returns at once: probing and announcing go on in jmdns's threads for about a
-   * second.
+   * {@code nqn}, and returns once jmdns answers for it (about three seconds: mDNS first probes that
+   * no other host on the link holds the names).
    *
    * @param address an address of this host; the advertisement goes out on its interface and names
    *     it as the controller's address
@@ -62,13 +67,45 @@ public final class MdnsAdvertiser implements AutoCloseable {
           ServiceInfo.create(
               MdnsService.SERVICE_TYPE, instanceName(address, port), port, 0, 0, txt);
       jmdns.registerService(info);
+      boolean announced = awaitAnswering(info);
       MdnsAdvertiser a = new MdnsAdvertiser(jmdns, info, address);
-      log.info("mdns: advertising {}", a.describe());
+      if (announced) {
+        log.info("mdns: advertising {}", a.describe());
+      } else {
+        log.warn("mdns: {} not announced yet; it will be when jmdns gets to it", a.describe());
+      }
       return a;
     } catch (IOException | RuntimeException e) {
       jmdns.close();
       throw e;
     }
+  }
+
+  /**
+   * Waits until jmdns answers for the service. registerService returns at once, and jmdns first
+   * probes that no other host holds the names (three probes a second apart) and answers no one
+   * meanwhile; a service reported running should be one hosts can find. Its first announcement goes
+   * out as it starts answering; jmdns's own wait would also sit through the second one.
+   *
+   * @return false if it still probes after {@link #ANNOUNCE_TIMEOUT_MS}
+   */
+  private static boolean awaitAnswering(ServiceInfo info) throws InterruptedIOException {
+    if (!(info instanceof ServiceInfoImpl impl)) {
+      return false; // jmdns always hands out its implementation
+    }
+    long deadline = System.nanoTime() + ANNOUNCE_TIMEOUT_MS * 1_000_000;
+    while (!impl.isAnnouncing() && !impl.isAnnounced()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while advertising over mDNS");
+      }
+    }
+    return true;
   }
 
   /**
