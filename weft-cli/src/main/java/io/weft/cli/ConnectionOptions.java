@@ -36,8 +36,7 @@ final class ConnectionOptions {
   @Option(
       names = {"-a", "--traddr"},
       paramLabel = "ADDR",
-      required = true,
-      description = "Target address (IPv4, IPv6 or host name).")
+      description = "Target address (IPv4, IPv6 or host name). Required, but for discover --mdns.")
   String traddr;
 
   @Option(
@@ -136,10 +135,9 @@ final class ConnectionOptions {
       int defaultIoQueues,
       int defaultQueueSize,
       long spinMicros) {
-    if (!"tcp".equalsIgnoreCase(transport.strip())) {
-      throw usage(
-          spec,
-          "--transport '" + transport + "' is not supported: weft speaks NVMe/TCP only (tcp)");
+    checkTransport(spec);
+    if (traddr == null) {
+      throw usage(spec, "Missing required option: '--traddr=ADDR'");
     }
     if (traddr.isBlank()) {
       throw usage(spec, "--traddr must not be empty");
@@ -148,6 +146,23 @@ final class ConnectionOptions {
     if (port < 1 || port > 65535) {
       throw usage(spec, "--trsvcid must be a port from 1 to 65535, not " + port);
     }
+    return toConnectOptions(
+        spec, traddr.strip(), port, subsystemNqn, defaultIoQueues, defaultQueueSize, spinMicros);
+  }
+
+  /**
+   * The library's options for a controller found some other way than {@code --traddr} (over mDNS),
+   * checked as {@link #toConnectOptions(CommandSpec, String, int, int, int, long)} checks them.
+   */
+  ConnectOptions toConnectOptions(
+      CommandSpec spec,
+      String address,
+      int port,
+      String subsystemNqn,
+      int defaultIoQueues,
+      int defaultQueueSize,
+      long spinMicros) {
+    checkTransport(spec);
     if (subsystemNqn != null) {
       checkNqn(spec, "--nqn", subsystemNqn);
     }
@@ -182,7 +197,7 @@ final class ConnectionOptions {
       id = id != null ? id : persisted.hostId();
     }
     return new ConnectOptions(
-        traddr.strip(),
+        address,
         port,
         subsystemNqn,
         nqn,
@@ -197,6 +212,14 @@ final class ConnectionOptions {
         fastIoFailTmo,
         IO_TIMEOUT_SEC,
         spinMicros);
+  }
+
+  private void checkTransport(CommandSpec spec) {
+    if (!"tcp".equalsIgnoreCase(transport.strip())) {
+      throw usage(
+          spec,
+          "--transport '" + transport + "' is not supported: weft speaks NVMe/TCP only (tcp)");
+    }
   }
 
   private static void checkNqn(CommandSpec spec, String option, String nqn) {

@@ -2,19 +2,30 @@ package io.weft.cli;
 
 import io.weft.host.ConnectOptions;
 import io.weft.host.Discovery;
+import io.weft.host.MdnsBrowser;
 import io.weft.host.NvmeException;
 import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.discovery.MdnsService;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code weft discover}: a discovery controller's log page, as {@code nvme discover} prints it. */
+/**
+ * {@code weft discover}: a discovery controller's log page, as {@code nvme discover} prints it;
+ * with {@code --mdns}, the log of every NVMe/TCP discovery controller advertised over mDNS on this
+ * host's links (TP8009), each after a line that says which it is.
+ */
 @Command(
     name = "discover",
     mixinStandardHelpOptions = true,
@@ -24,16 +35,47 @@ import picocli.CommandLine.Mixin;
       "Print the discovery log of an NVMe/TCP discovery controller.",
       "Port 8009 by default; the entries as nvme discover prints them.",
       "",
+      "--mdns finds the discovery controllers instead of --traddr: it listens for",
+      "_nvme-disc._tcp advertisements (NVMe TP8009) with p=tcp, then prints each",
+      "one's log, connecting to the discovery NQN its advertisement names.",
+      "",
       "The queue, keep-alive and reconnect options are accepted, as nvme-cli",
       "accepts them; a one-shot discovery uses no I/O queues, no keep-alive",
       "and no reconnects.",
       ""
     })
 final class DiscoverCommand extends HostCommand {
+  static final int DEFAULT_MDNS_WAIT_SECONDS = 5;
+
   @Mixin OutputOption output;
+
+  @Option(
+      names = "--mdns",
+      description = "Find discovery controllers over mDNS/DNS-SD (TP8009) instead of --traddr.")
+  boolean mdns;
+
+  @Option(
+      names = "--mdns-address",
+      paramLabel = "ADDR",
+      description =
+          "A local address whose link to listen on; repeatable. Default: every interface that"
+              + " is up and not loopback.")
+  List<String> mdnsAddresses = new ArrayList<>();
+
+  @Option(
+      names = "--mdns-wait",
+      paramLabel = "SECONDS",
+      description = "How long to listen for advertisements. Default 5.")
+  Integer mdnsWait;
 
   @Override
   int run() throws IOException {
+    if (mdns) {
+      return runMdns();
+    }
+    if (!mdnsAddresses.isEmpty() || mdnsWait != null) {
+      throw usage("--mdns-address and --mdns-wait go with --mdns");
+    }
     ConnectOptions options =
         connection.toConnectOptions(
             spec,
@@ -52,17 +94,152 @@ final class DiscoverCommand extends HostCommand {
       throw new CliException(
           ExitCodes.FAILED, "discovery at " + where(options) + " failed: " + connectError(e), e);
     }
-    List<Fields> entries = page.entries().stream().map(DiscoverCommand::fields).toList();
     if (output.json()) {
-      Map<String, Object> json = new LinkedHashMap<>();
-      json.put("genctr", page.generation());
-      List<Map<String, Object>> records = new ArrayList<>();
-      entries.forEach(f -> records.add(f.json()));
-      json.put("records", records);
-      printJson(json);
-      return ExitCodes.OK;
+      printJson(json(page));
+    } else {
+      print(out(), page);
+      out().flush();
     }
-    PrintWriter out = out();
+    return ExitCodes.OK;
+  }
+
+  /**
+   * Browses, then reads the log of each controller found; one that cannot be read is an error line
+   * on stderr and the exit code 1, after the others are printed.
+   */
+  private int runMdns() throws IOException {
+    if (connection.traddr != null || connection.trsvcid != null) {
+      throw usage("--mdns finds the controllers' addresses: drop --traddr and --trsvcid");
+    }
+    int wait = mdnsWait != null ? mdnsWait : DEFAULT_MDNS_WAIT_SECONDS;
+    if (wait < 1 || wait > 3600) {
+      throw usage("--mdns-wait must be from 1 to 3600 seconds, not " + wait);
+    }
+    List<InetAddress> on = mdnsAddresses();
+    List<MdnsBrowser.Found> found = MdnsBrowser.browse(on, Duration.ofSeconds(wait));
+    if (found.isEmpty()) {
+      throw new CliException(
+          ExitCodes.FAILED,
+          "no NVMe/TCP discovery controller advertised over mDNS ("
+              + MdnsService.SERVICE_TYPE
+              + ") within "
+              + wait
+              + " s on "
+              + describe(on));
+    }
+    int failed = 0;
+    int printed = 0;
+    List<Map<String, Object>> controllers = new ArrayList<>();
+    for (MdnsBrowser.Found f : found) {
+      ConnectOptions options =
+          connection.toConnectOptions(
+              spec,
+              f.address().getHostAddress(),
+              f.port(),
+              f.nqn(),
+              1,
+              ConnectionOptions.DEFAULT_QUEUE_SIZE,
+              0);
+      String what = "discovery at " + where(options) + " (" + f.nqn() + ", found over mDNS)";
+      DiscoveryLogPage page;
+      try {
+        page = read(options, f.nqn());
+      } catch (NvmeException e) {
+        err().println(spec.qualifiedName() + ": " + what + " failed: " + describe(e));
+        failed++;
+        continue;
+      } catch (IOException e) {
+        err().println(spec.qualifiedName() + ": " + what + " failed: " + connectError(e));
+        failed++;
+        continue;
+      }
+      if (output.json()) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("instance", f.instance());
+        c.put("traddr", f.address().getHostAddress());
+        c.put("trsvcid", Integer.toString(f.port()));
+        c.put("subnqn", f.nqn());
+        c.put("via", f.via().getHostAddress());
+        c.putAll(json(page));
+        controllers.add(c);
+      } else {
+        PrintWriter out = out();
+        if (printed++ > 0) {
+          out.println(); // a blank line between controllers
+        }
+        out.println(
+            "Discovery controller '"
+                + f.instance()
+                + "' at "
+                + where(options)
+                + ", subnqn "
+                + f.nqn()
+                + " (mDNS on "
+                + f.via().getHostAddress()
+                + ")");
+        print(out, page);
+        out.flush();
+      }
+    }
+    if (output.json()) {
+      printJson(Map.of("controllers", controllers));
+    }
+    err().flush();
+    return failed == 0 ? ExitCodes.OK : ExitCodes.FAILED;
+  }
+
+  /**
+   * The log at {@code options}' address through {@code nqn}; a controller that refuses a unique NQN
+   * (one that predates TP8013) is asked again through the well-known one.
+   */
+  private static DiscoveryLogPage read(ConnectOptions options, String nqn) throws IOException {
+    try {
+      return Discovery.discover(options, nqn);
+    } catch (NvmeException e) {
+      if (!e.isNvmeStatus() || nqn.equals(DiscoveryLogPage.DISCOVERY_NQN)) {
+        throw e;
+      }
+      return Discovery.discover(options, DiscoveryLogPage.DISCOVERY_NQN);
+    }
+  }
+
+  private List<InetAddress> mdnsAddresses() throws IOException {
+    if (mdnsAddresses.isEmpty()) {
+      List<InetAddress> all = MdnsBrowser.localAddresses();
+      if (all.isEmpty()) {
+        throw new CliException(
+            ExitCodes.FAILED,
+            "no interface to listen for mDNS on (up, not loopback, multicast): give"
+                + " --mdns-address");
+      }
+      return all;
+    }
+    List<InetAddress> out = new ArrayList<>();
+    for (String text : mdnsAddresses) {
+      String a = text.strip();
+      if (a.startsWith("[") && a.endsWith("]")) {
+        a = a.substring(1, a.length() - 1);
+      }
+      InetAddress address;
+      try {
+        address = InetAddress.getByName(a);
+      } catch (UnknownHostException e) {
+        throw usage("--mdns-address '" + text + "' is not an address");
+      }
+      if (NetworkInterface.getByInetAddress(address) == null) {
+        throw usage("--mdns-address " + address.getHostAddress() + " is not an address here");
+      }
+      out.add(address);
+    }
+    return out;
+  }
+
+  private static String describe(List<InetAddress> addresses) {
+    return String.join(", ", addresses.stream().map(InetAddress::getHostAddress).toList());
+  }
+
+  private static void print(PrintWriter out, DiscoveryLogPage page) {
+    List<Fields> entries = page.entries().stream().map(DiscoverCommand::fields).toList();
     out.println(
         "Discovery Log Number of Records "
             + entries.size()
@@ -72,8 +249,15 @@ final class DiscoverCommand extends HostCommand {
       out.println("=====Discovery Log Entry " + i + "======");
       entries.get(i).printCompact(out);
     }
-    out.flush();
-    return ExitCodes.OK;
+  }
+
+  private static Map<String, Object> json(DiscoveryLogPage page) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("genctr", page.generation());
+    List<Map<String, Object>> records = new ArrayList<>();
+    page.entries().forEach(e -> records.add(fields(e).json()));
+    json.put("records", records);
+    return json;
   }
 
   private static String where(ConnectOptions o) {

@@ -3,6 +3,7 @@ package io.weft.cli;
 import io.weft.node.NodeRegistry;
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.node.discovery.MdnsAdvertiser;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
 import io.weft.tgt.Target;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -41,6 +43,8 @@ import picocli.CommandLine.Option;
       "deregister|list' manage foreign targets and referrals and list every entry with",
       "its source and health, through any node's admin API or this one's. Hosts may",
       "register themselves with 'nvme dim' (Discovery Information Management).",
+      "--mdns advertises the service over mDNS (TP8009): hosts on the link find it",
+      "with 'weft discover --mdns' or nvme-stas.",
       ""
     })
 final class DiscoveryCommand extends TargetCommand {
@@ -73,6 +77,8 @@ final class DiscoveryCommand extends TargetCommand {
       })
   boolean dimSubsystems;
 
+  @Mixin MdnsAdvertiseOptions mdns;
+
   @Override
   TargetConfig defaults(Path workingDir) {
     TargetConfig d = super.defaults(workingDir);
@@ -82,6 +88,11 @@ final class DiscoveryCommand extends TargetCommand {
         List.of(),
         null, // a management API only when --admin asks for one
         d.tuning());
+  }
+
+  @Override
+  void checkCommandFlags() {
+    mdns.check(spec);
   }
 
   @Override
@@ -113,6 +124,14 @@ final class DiscoveryCommand extends TargetCommand {
       s.close();
       throw e;
     }
+    MdnsAdvertiser advertised;
+    try {
+      advertised = mdns.advertise(cdc);
+    } catch (IOException | RuntimeException e) {
+      cdc.close();
+      s.close();
+      throw e;
+    }
     return new Served() {
       @Override
       public Target target() {
@@ -127,17 +146,27 @@ final class DiscoveryCommand extends TargetCommand {
 
       @Override
       public List<String> bannerLines() {
-        return List.of(
-            "discovery   " + cdc.nqn(),
-            "store       " + (store != null ? store : "embedded in " + config.dataDir()));
+        List<String> lines = new java.util.ArrayList<>();
+        lines.add("discovery   " + cdc.nqn());
+        lines.add("store       " + (store != null ? store : "embedded in " + config.dataDir()));
+        if (advertised != null) {
+          lines.add("mdns        " + advertised.describe());
+        }
+        return lines;
       }
     };
   }
 
-  /** The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}). */
-  static ClusterDiscovery start(String listen, StorageNode node, java.time.Duration window)
+  /**
+   * The discovery service inside a storage node ({@code weft node --discovery HOST:PORT}),
+   * advertised over mDNS when {@code mdns} asks for it.
+   */
+  static ClusterDiscovery start(
+      String listen, StorageNode node, java.time.Duration window, MdnsAdvertiseOptions mdns)
       throws IOException {
     HostPort at = HostPort.parse(listen, "--discovery");
-    return node.startDiscovery(ListenerConfig.of(at.host(), at.port()), window);
+    ClusterDiscovery cdc = node.startDiscovery(ListenerConfig.of(at.host(), at.port()), window);
+    mdns.advertise(cdc); // the node closes the service, and the service its advertisement
+    return cdc;
   }
 }

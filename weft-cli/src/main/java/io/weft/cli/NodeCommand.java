@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,6 +78,8 @@ final class NodeCommand extends TargetCommand {
               + " discovery usually listens on 8009).")
   String discovery;
 
+  @Mixin MdnsAdvertiseOptions mdns;
+
   @Option(
       names = "--lease-ttl",
       paramLabel = "SECONDS",
@@ -87,6 +90,14 @@ final class NodeCommand extends TargetCommand {
   TargetConfig defaults(Path workingDir) {
     TargetConfig d = super.defaults(workingDir);
     return new TargetConfig(d.dataDir(), d.listeners(), List.of(), d.adminListen(), d.tuning());
+  }
+
+  @Override
+  void checkCommandFlags() {
+    mdns.check(spec);
+    if (mdns.enabled && discovery == null) {
+      throw usage("--mdns advertises the discovery service: it goes with --discovery");
+    }
   }
 
   @Override
@@ -121,7 +132,7 @@ final class NodeCommand extends TargetCommand {
       cdc =
           discovery == null
               ? null
-              : DiscoveryCommand.start(discovery, node, java.time.Duration.ofSeconds(5));
+              : DiscoveryCommand.start(discovery, node, java.time.Duration.ofSeconds(5), mdns);
     } catch (IOException | RuntimeException e) {
       node.close();
       throw e;
@@ -144,6 +155,7 @@ final class NodeCommand extends TargetCommand {
         lines.add("store       " + storeText);
         if (cdc != null) {
           lines.add("discovery   " + HostPort.of(cdc.address()) + " (" + cdc.nqn() + ")");
+          cdc.mdns().ifPresent(m -> lines.add("mdns        " + m.describe()));
         }
         return lines;
       }

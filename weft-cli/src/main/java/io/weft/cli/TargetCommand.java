@@ -329,7 +329,14 @@ class TargetCommand implements Callable<Integer> {
     if (ioThreads != null && ioThreads < 1) {
       throw usage("--io-threads must be at least 1, not " + ioThreads);
     }
+    checkCommandFlags();
   }
+
+  /**
+   * A subclass's checks of its own flags, made before anything starts, so that a usage error is
+   * reported as one (exit 2).
+   */
+  void checkCommandFlags() {}
 
   private boolean hasSubsystemFlags() {
     return nqn != null

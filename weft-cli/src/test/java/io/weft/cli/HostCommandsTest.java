@@ -397,6 +397,30 @@ class HostCommandsTest {
   }
 
   @Test
+  void discoverTakesAnAddressOrMdnsNotBoth() {
+    Run none = weft(new byte[0], "discover");
+    assertEquals(ExitCodes.USAGE, none.code());
+    assertTrue(none.err().contains("Missing required option: '--traddr=ADDR'"), none.err());
+    Run idCtrl = weft(new byte[0], "id-ctrl", "--nqn", NQN);
+    assertEquals(ExitCodes.USAGE, idCtrl.code());
+    assertTrue(idCtrl.err().contains("'--traddr=ADDR'"), idCtrl.err());
+
+    Run both = host("discover", "--mdns");
+    assertEquals(ExitCodes.USAGE, both.code());
+    assertTrue(both.err().contains("drop --traddr and --trsvcid"), both.err());
+    Run waitAlone = host("discover", "--mdns-wait", "2");
+    assertEquals(ExitCodes.USAGE, waitAlone.code());
+    assertTrue(waitAlone.err().contains("go with --mdns"), waitAlone.err());
+    // Checked before any mDNS socket opens.
+    Run notHere = weft(new byte[0], "discover", "--mdns", "--mdns-address", "198.51.100.7");
+    assertEquals(ExitCodes.USAGE, notHere.code());
+    assertTrue(notHere.err().contains("198.51.100.7 is not an address here"), notHere.err());
+    Run noWait = weft(new byte[0], "discover", "--mdns", "--mdns-wait", "0");
+    assertEquals(ExitCodes.USAGE, noWait.code());
+    assertTrue(noWait.err().contains("--mdns-wait must be from 1"), noWait.err());
+  }
+
+  @Test
   void onlyTcpIsATransport() {
     Run run = on("id-ctrl", "--transport", "rdma");
     assertEquals(ExitCodes.USAGE, run.code());

@@ -225,6 +225,33 @@ class NodeCommandsTest {
   }
 
   @Test
+  void mdnsAdvertisesADiscoveryServiceOnlyAndOnlyWhereItListens() {
+    Run noDiscovery = weft("node", "--id", "n1", "--mdns", "--data-dir", dir.toString());
+    assertEquals(ExitCodes.USAGE, noDiscovery.code());
+    assertTrue(noDiscovery.err().contains("goes with --discovery"), noDiscovery.err());
+
+    Run addressAlone =
+        weft("discovery", "--mdns-address", "127.0.0.1", "--data-dir", dir.toString());
+    assertEquals(ExitCodes.USAGE, addressAlone.code());
+    assertTrue(addressAlone.err().contains("--mdns-address goes with --mdns"), addressAlone.err());
+
+    // Refused before any mDNS socket opens: hosts would be sent where nothing listens.
+    Run elsewhere =
+        weft(
+            "discovery",
+            "--listen",
+            "127.0.0.1:0",
+            "--mdns",
+            "--mdns-address",
+            "127.0.0.2",
+            "--data-dir",
+            dir.toString());
+    assertEquals(ExitCodes.FAILED, elsewhere.code());
+    assertTrue(
+        elsewhere.err().contains("cannot be advertised over mDNS as 127.0.0.2"), elsewhere.err());
+  }
+
+  @Test
   void aNodeNeedsAnId() {
     Run run = weft("node", "--data-dir", dir.toString());
     assertEquals(ExitCodes.USAGE, run.code());

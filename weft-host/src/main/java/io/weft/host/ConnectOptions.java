@@ -104,6 +104,14 @@ public record ConnectOptions(
     return edit(b -> b.spinMicros = micros);
   }
 
+  public ConnectOptions withAddress(String address, int port) {
+    return edit(
+        b -> {
+          b.address = address;
+          b.port = port;
+        });
+  }
+
   public ConnectOptions withSubsystem(String nqn) {
     return edit(b -> b.subsystemNqn = nqn);
   }

@@ -16,11 +16,24 @@ public final class Discovery {
 
   private static final int MAX_ATTEMPTS = 5;
 
-  /** {@code options} name the discovery controller's address; its subsystem NQN is replaced. */
+  /**
+   * Reads the log of the discovery controller at {@code options}' address, connecting to the
+   * well-known discovery NQN (the subsystem NQN in {@code options} is not used).
+   */
   public static DiscoveryLogPage discover(ConnectOptions options) throws IOException {
+    return discover(options, DiscoveryLogPage.DISCOVERY_NQN);
+  }
+
+  /**
+   * Reads the log of the discovery controller at {@code options}' address, connecting to {@code
+   * discoveryNqn}: the well-known discovery NQN or the controller's own unique one (TP8013), as an
+   * mDNS advertisement names it.
+   */
+  public static DiscoveryLogPage discover(ConnectOptions options, String discoveryNqn)
+      throws IOException {
     ConnectOptions o =
         options
-            .withSubsystem(DiscoveryLogPage.DISCOVERY_NQN)
+            .withSubsystem(discoveryNqn)
             .withQueues(0, options.queueSize())
             .withTimeouts(0, 0, options.reconnectDelaySec(), -1);
     try (HostController c = HostController.connect(o)) {

@@ -17,6 +17,7 @@ import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,6 +90,9 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
           r -> Thread.ofPlatform().daemon().name("discovery-registrar").unstarted(r));
 
   private volatile Snapshot snapshot;
+
+  /** The mDNS advertisement of this service, once {@link #advertiseOverMdns} started one. */
+  private MdnsAdvertiser mdns;
 
   private ClusterDiscovery(
       ClusterStore store,
@@ -195,6 +199,32 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
 
   public String nqn() {
     return uniqueNqn;
+  }
+
+  /**
+   * Advertises this service over mDNS/DNS-SD (TP8009) until it closes, so hosts on the link find it
+   * with no address configured.
+   *
+   * @param on the interface address to advertise on; null for the address the service listens on (a
+   *     service listening on a wildcard address needs one)
+   * @throws IllegalArgumentException when {@code on} does not fit the listen address (see {@link
+   *     MdnsAdvertiser#advertiseAddress})
+   * @throws IOException when the advertisement cannot start (not an address of this host, no
+   *     multicast socket)
+   */
+  public synchronized MdnsAdvertiser advertiseOverMdns(InetAddress on) throws IOException {
+    if (mdns != null) {
+      throw new IllegalStateException("this discovery service is advertised already");
+    }
+    mdns =
+        MdnsAdvertiser.start(
+            MdnsAdvertiser.advertiseAddress(self.getAddress(), on), self.getPort(), uniqueNqn);
+    return mdns;
+  }
+
+  /** Its mDNS advertisement, when {@link #advertiseOverMdns} started one. */
+  public synchronized java.util.Optional<MdnsAdvertiser> mdns() {
+    return java.util.Optional.ofNullable(mdns);
   }
 
   @Override
@@ -401,6 +431,12 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (mdns != null) {
+        mdns.close(); // the goodbye goes out while the service still answers
+        mdns = null;
+      }
+    }
     watches.forEach(ClusterStore.Watch::close);
     prober.shutdownNow();
     refresher.shutdownNow();

@@ -579,6 +579,22 @@ class ClusterDiscoveryTest {
                 .setAllowedHosts("zoned", List.of("not a host")));
   }
 
+  @Test
+  void theLogIsReadThroughTheUniqueNqnAnMdnsAdvertisementNames() throws Exception {
+    DiscoveryLogPage page = Discovery.discover(as(HOST_A), discovery.nqn());
+    assertEquals(discovery.nqn(), page.entries().get(0).subsystemNqn());
+    io.weft.host.NvmeException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.weft.host.NvmeException.class,
+            () -> Discovery.discover(as(HOST_A), "nqn.2026-11.io.weft:discovery:another"));
+    assertTrue(refused.isNvmeStatus(), refused.toString());
+    // Advertising an address the service does not listen on would send hosts nowhere.
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class,
+        () -> discovery.advertiseOverMdns(java.net.InetAddress.getByName("127.0.0.2")));
+    assertTrue(discovery.mdns().isEmpty());
+  }
+
   private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {
     org.junit.jupiter.api.Assertions.assertThrows(io.weft.node.NodeException.class, e);
   }
