@@ -2,6 +2,7 @@ package io.weft.cli;
 
 import io.weft.host.ConnectOptions;
 import io.weft.host.Discovery;
+import io.weft.host.HostController;
 import io.weft.host.MdnsBrowser;
 import io.weft.host.NvmeException;
 import io.weft.protocol.discovery.DiscoveryLogEntry;
@@ -39,6 +40,9 @@ import picocli.CommandLine.Option;
       "_nvme-disc._tcp advertisements (NVMe TP8009) with p=tcp, then prints each",
       "one's log, connecting to the discovery NQN its advertisement names.",
       "",
+      "--persistent keeps the connection and prints the log again on every change",
+      "notice (the discovery-log-change AEN).",
+      "",
       "The queue, keep-alive and reconnect options are accepted, as nvme-cli",
       "accepts them; a one-shot discovery uses no I/O queues, no keep-alive",
       "and no reconnects.",
@@ -68,8 +72,31 @@ final class DiscoverCommand extends HostCommand {
       description = "How long to listen for advertisements. Default 5.")
   Integer mdnsWait;
 
+  @Option(
+      names = {"-p", "--persistent"},
+      description = {
+        "Keep the discovery connection (keep-alive, reconnects) and print the log again",
+        "each time the controller says it changed, until interrupted or --changes."
+      })
+  boolean persistent;
+
+  @Option(
+      names = "--changes",
+      paramLabel = "N",
+      description = "With --persistent: stop after the log changed N times. Default: never.")
+  int changes;
+
   @Override
   int run() throws IOException {
+    if (mdns && persistent) {
+      throw usage("--persistent keeps one controller: give it with --traddr, not --mdns");
+    }
+    if (changes != 0 && !persistent) {
+      throw usage("--changes goes with --persistent");
+    }
+    if (changes < 0) {
+      throw usage("--changes must be 0 (never stop) or more, not " + changes);
+    }
     if (mdns) {
       return runMdns();
     }
@@ -84,6 +111,9 @@ final class DiscoverCommand extends HostCommand {
             1,
             ConnectionOptions.DEFAULT_QUEUE_SIZE,
             0);
+    if (persistent) {
+      return runPersistent(options);
+    }
     DiscoveryLogPage page;
     try {
       page = Discovery.discover(options);
@@ -101,6 +131,73 @@ final class DiscoverCommand extends HostCommand {
       out().flush();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * A persistent discovery controller, as {@code nvme discover -p} keeps one: keep-alive on (30 s
+   * unless --keep-alive-tmo), reconnecting as configured; the log is printed, then printed again
+   * after each discovery-log-change notice (and after a reconnect, since notices sent while the
+   * connection was down are lost).
+   */
+  private int runPersistent(ConnectOptions options) throws IOException {
+    ConnectOptions o =
+        options
+            .withSubsystem(DiscoveryLogPage.DISCOVERY_NQN)
+            .withQueues(0, options.queueSize())
+            .withTimeouts(
+                options.keepAliveTimeoutSec() > 0 ? options.keepAliveTimeoutSec() : 30,
+                options.ctrlLossTimeoutSec(),
+                options.reconnectDelaySec(),
+                -1);
+    java.util.concurrent.LinkedBlockingQueue<String> notices =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    try (HostController c = HostController.connect(o)) {
+      c.onAsyncEvent(
+          new HostController.EventListener() {
+            @Override
+            public void asyncEvent(int result) {
+              notices.add("the log changed");
+            }
+
+            @Override
+            public void reconnected() {
+              notices.add("reconnected");
+            }
+          });
+      show(Discovery.readLog(c));
+      for (int seen = 0; changes == 0 || seen < changes; ) {
+        String why = notices.take();
+        if (!c.isLive()) {
+          continue; // reconnecting: "reconnected" follows
+        }
+        if (why.equals("the log changed")) {
+          seen++;
+        }
+        if (!output.json()) {
+          out().println("# " + why + " at " + java.time.Instant.now());
+        }
+        show(Discovery.readLog(c));
+      }
+      return ExitCodes.OK;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return ExitCodes.OK;
+    } catch (NvmeException e) {
+      throw new CliException(
+          ExitCodes.FAILED, "discovery at " + where(o) + " failed: " + describe(e), e);
+    } catch (IOException e) {
+      throw new CliException(
+          ExitCodes.FAILED, "discovery at " + where(o) + " failed: " + connectError(e), e);
+    }
+  }
+
+  private void show(DiscoveryLogPage page) {
+    if (output.json()) {
+      printJson(json(page));
+    } else {
+      print(out(), page);
+    }
+    out().flush();
   }
 
   /**

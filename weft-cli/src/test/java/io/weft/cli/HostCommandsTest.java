@@ -396,6 +396,63 @@ class HostCommandsTest {
         refused.err().strip());
   }
 
+  /**
+   * {@code discover --persistent}: the log, then the log again when the target says it changed (a
+   * subsystem added), until --changes; and the combinations that make no sense are usage errors.
+   */
+  @Test
+  void persistentDiscoveryPrintsTheLogAgainOnEachChange() throws Exception {
+    String added = "nqn.2026-11.io.weft.test:added-later";
+    ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    StringWriter err = new StringWriter();
+    java.util.concurrent.CompletableFuture<Integer> code =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                WeftCli.run(
+                    new String[] {
+                      "discover",
+                      "--traddr",
+                      "127.0.0.1",
+                      "--trsvcid",
+                      Integer.toString(port),
+                      "--hostnqn",
+                      HOST,
+                      "--hostid",
+                      HOST_ID,
+                      "--persistent",
+                      "--changes",
+                      "1"
+                    },
+                    new ByteArrayInputStream(new byte[0]),
+                    stdout,
+                    new PrintWriter(err, true)));
+    try {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while (!stdout.toString(StandardCharsets.UTF_8).contains("Discovery Log Number of Records")) {
+        assertTrue(System.nanoTime() < deadline, "no first log; stderr: " + err);
+        Thread.sleep(20);
+      }
+      Thread.sleep(300); // its event request is out
+      target.createSubsystem(
+          new SubsystemConfig(
+              added, null, null, null, List.of(), List.of(NamespaceConfig.memory(1, 1 << 20))));
+      assertEquals(0, code.get(10, java.util.concurrent.TimeUnit.SECONDS), err.toString());
+    } finally {
+      target.removeSubsystem(added);
+    }
+    String out = stdout.toString(StandardCharsets.UTF_8);
+    int first = out.indexOf("Discovery Log Number of Records");
+    int change = out.indexOf("# the log changed");
+    assertTrue(first >= 0 && change > first, out);
+    assertFalse(out.substring(0, change).contains(added), "not in the first log: " + out);
+    assertTrue(out.substring(change).contains("subnqn:  " + added), out);
+
+    Run withMdns = host("discover", "--persistent", "--mdns");
+    assertEquals(ExitCodes.USAGE, withMdns.code(), withMdns.err());
+    Run changesAlone = host("discover", "--changes", "2");
+    assertEquals(ExitCodes.USAGE, changesAlone.code(), changesAlone.err());
+  }
+
   @Test
   void discoverTakesAnAddressOrMdnsNotBoth() {
     Run none = weft(new byte[0], "discover");
