@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
       "Hosts run 'nvme discover -t tcp -a HOST -s 8009' against it. --listen sets where",
       "it answers (default 127.0.0.1:8009); the cluster comes from --store (etcd://...),",
       "or the store embedded in the data dir when no node process holds it.",
-      "'weft discovery register|deregister|list' manage foreign targets (any node's",
-      "admin API).",
+      "'weft discovery register|deregister|list' manage foreign targets through any",
+      "node's admin API, or this service's: it has one only with --admin HOST:PORT",
+      "(default off, so it never takes a node's port).",
       ""
     })
 final class DiscoveryCommand extends TargetCommand {
@@ -70,7 +71,7 @@ final class DiscoveryCommand extends TargetCommand {
         d.dataDir(),
         List.of(ListenerConfig.of("127.0.0.1", DEFAULT_PORT)),
         List.of(),
-        d.adminListen(),
+        null,
         d.tuning());
   }
 
@@ -93,6 +94,7 @@ final class DiscoveryCommand extends TargetCommand {
               s,
               registry,
               config.listeners().get(0),
+              config.adminListen(),
               config.dataDir().resolve("discovery"),
               discoveryNqn,
               config.tuning(),

@@ -227,6 +227,7 @@ public final class StorageNode implements AutoCloseable {
             store,
             registry,
             listen,
+            null,
             target.config().dataDir().resolve("discovery"),
             null,
             target.config().tuning(),

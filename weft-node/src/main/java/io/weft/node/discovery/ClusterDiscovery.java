@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,6 +106,9 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   /**
    * Starts a discovery service listening on {@code listen}, serving the cluster in {@code store}.
    *
+   * @param admin where its own management API answers ({@code HOST:PORT}), so operators can
+   *     register foreign targets through any instance; null for none (a node's discovery service
+   *     uses the node's)
    * @param uniqueNqn its own discovery NQN (answered besides the well-known one); null for {@link
    *     #defaultNqn} of the address it is bound to
    */
@@ -112,12 +116,22 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       ClusterStore store,
       NodeRegistry registry,
       ListenerConfig listen,
+      String admin,
       Path dataDir,
       String uniqueNqn,
       TuningConfig tuning,
       java.time.Duration healthWindow)
       throws IOException {
-    Target t = Target.start(new TargetConfig(dataDir, List.of(listen), List.of(), null, tuning));
+    // The API's health column is this instance's view, known once the instance exists.
+    AtomicReference<ClusterDiscovery> started = new AtomicReference<>();
+    DiscoveryResource registrations =
+        new DiscoveryResource(
+            new ForeignTargets(store),
+            () -> started.get() == null ? Map.of() : started.get().foreignHealth());
+    Target t =
+        Target.start(
+            new TargetConfig(dataDir, List.of(listen), List.of(), admin, tuning),
+            List.of(registrations));
     try {
       InetSocketAddress bound = t.listenAddresses().get(0);
       String nqn =
@@ -125,6 +139,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
               ? uniqueNqn
               : defaultNqn(bound.getAddress().getHostAddress(), bound.getPort());
       ClusterDiscovery d = new ClusterDiscovery(store, registry, t, nqn, healthWindow);
+      started.set(d);
       log.info("discovery service {} on {}", nqn, bound);
       return d;
     } catch (RuntimeException e) {

@@ -61,6 +61,7 @@ class ClusterDiscoveryTest {
             store,
             nodes.get("n1").registry(),
             ListenerConfig.of("127.0.0.1", 0),
+            null,
             dir.resolve("discovery"),
             "nqn.2026-11.io.weft:discovery:test",
             TuningConfig.defaults().withSpinNanos(0),
