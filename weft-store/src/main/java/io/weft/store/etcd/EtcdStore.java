@@ -36,6 +36,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster store on a real etcd v3 cluster, through the jetcd client (which fails over between
@@ -43,6 +45,8 @@ import java.util.concurrent.TimeoutException;
  * is kept under a namespace ({@code /weft/} by default) so Weft can share an etcd with others.
  */
 public final class EtcdStore implements ClusterStore {
+  private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
+
   /** How long one call waits before it reports the store unavailable. */
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
@@ -123,7 +127,12 @@ public final class EtcdStore implements ClusterStore {
   @Override
   public Watch watch(String prefix, long fromRevision, WatchListener listener) {
     WatchOption option =
-        WatchOption.builder().isPrefix(true).withRevision(Math.max(1, fromRevision)).build();
+        WatchOption.builder()
+            .isPrefix(true)
+            .withRevision(Math.max(1, fromRevision))
+            // etcd's answer to each (re)creation of the watch, so a resumed watch is noticed
+            .withCreateNotify(true)
+            .build();
     WatchAdapter adapter = new WatchAdapter(prefix, listener);
     io.etcd.jetcd.Watch.Watcher watcher =
         client.getWatchClient().watch(bytes(prefix), option, adapter);
@@ -152,7 +161,11 @@ public final class EtcdStore implements ClusterStore {
 
     @Override
     public void onNext(WatchResponse response) {
-      lastError = null;
+      Throwable interrupted = lastError;
+      if (interrupted != null) {
+        lastError = null;
+        log.info("watch {} resumed after its stream failed ({})", prefix, interrupted.toString());
+      }
       deliver(response, listener);
     }
 
