@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * @param queueSize entries per I/O queue (queue-size); the controller may cap it
  * @param keepAliveTimeoutSec KATO in seconds (keep-alive-tmo); 0 disables keep-alive
  * @param ctrlLossTimeoutSec how long to keep reconnecting before giving up (ctrl-loss-tmo); -1
- *     reconnects forever
+ *     reconnects forever, 0 gives up at once (no reconnect)
  * @param reconnectDelaySec delay between reconnect attempts (reconnect-delay)
  * @param fastIoFailTimeoutSec after this long without a connection, pending and new I/O fail
  *     (fast-io-fail-tmo); -1 means only ctrl-loss-tmo ends them

@@ -336,12 +336,14 @@ public final class HostController implements AutoCloseable {
         fastFailed = false;
         startRecovery = true;
         log.warn(
-            "controller {} at {}:{} lost ({}); reconnecting every {} s",
+            "controller {} at {}:{} lost ({}); {}",
             cntlid,
             options.address(),
             options.port(),
             cause.getMessage(),
-            options.reconnectDelaySec());
+            options.ctrlLossTimeoutSec() == 0
+                ? "no reconnect (ctrl-loss-tmo 0)"
+                : "reconnecting every " + options.reconnectDelaySec() + " s");
       }
     }
     for (Command c : unfinished) {
@@ -356,9 +358,22 @@ public final class HostController implements AutoCloseable {
     }
     if (startRecovery) {
       closeQueues();
+      if (options.ctrlLossTimeoutSec() == 0) {
+        // ctrl-loss-tmo 0 allows no reconnect (the Linux host's budget is then 0 reconnects):
+        // what waits fails now, not after a reconnect delay spent for nothing. A one-shot
+        // discovery connects so, and its host can ask the next discovery controller at once.
+        giveUp();
+        return;
+      }
       scheduleReconnect();
       scheduleFastIoFail();
     }
+  }
+
+  /** ctrl-loss-tmo expired: the controller is gone for good, and so is what waited for it. */
+  private void giveUp() {
+    state = State.DELETED;
+    drainPending(HostStatus.CONTROLLER_LOST);
   }
 
   private void requeue(Command c) {
@@ -445,8 +460,7 @@ public final class HostController implements AutoCloseable {
             options.address(),
             options.port(),
             loss);
-        state = State.DELETED;
-        drainPending(HostStatus.CONTROLLER_LOST);
+        giveUp();
         return;
       }
       if (e instanceof NvmeException refused

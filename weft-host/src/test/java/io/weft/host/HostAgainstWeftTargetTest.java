@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.weft.host.testing.CuttingRelay;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Status;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.ListenerConfig;
@@ -127,6 +129,28 @@ class HostAgainstWeftTargetTest {
       assertEquals(NQN, page.entries().get(0).subsystemNqn());
       assertEquals(
           Integer.toString(t.listenAddresses().get(0).getPort()), page.entries().get(0).trsvcid());
+    }
+  }
+
+  /**
+   * A discovery read whose connection drops mid-command (the discovery controller died) fails at
+   * once: it connects with ctrl-loss-tmo 0, which allows no reconnect, so a host with several
+   * discovery controllers asks the next one now rather than after the 10 s reconnect delay.
+   */
+  @Test
+  void aDiscoveryReadCutMidCommandFailsAtOnce() throws Exception {
+    try (Target t = start(List.of());
+        CuttingRelay relay = new CuttingRelay(t.listenAddresses().get(0))) {
+      relay.cutWhen(sqe -> (sqe.get(0) & 0xFF) == Opcodes.ADMIN_GET_LOG_PAGE);
+      ConnectOptions viaRelay =
+          ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
+              .withHost(HOST, UUID.fromString("11111111-2222-3333-4444-555555555555"));
+      assertEquals(10, viaRelay.reconnectDelaySec());
+      long start = System.nanoTime();
+      NvmeException e = assertThrows(NvmeException.class, () -> Discovery.discover(viaRelay));
+      long tookMillis = (System.nanoTime() - start) / 1_000_000;
+      assertEquals(HostStatus.CONTROLLER_LOST, e.status(), e.getMessage());
+      assertTrue(tookMillis < 5_000, "gave up after " + tookMillis + " ms");
     }
   }
 }

@@ -20,9 +20,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Weft cluster as real processes on loopback: one etcd member (Debian's etcd-server) and storage
- * nodes ({@code java -jar weft.jar node ...}) that can be killed with SIGKILL and started again on
- * the same data directory. Logs go to the run directory.
+ * A Weft cluster as real processes on loopback: one etcd member (Debian's etcd-server), or the
+ * members of {@link EtcdMembers}, and storage nodes ({@code java -jar weft.jar node ...}) that can
+ * be killed with SIGKILL and started again on the same data directory. Logs go to the run
+ * directory.
  */
 final class ClusterProcesses implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +46,9 @@ final class ClusterProcesses implements AutoCloseable {
   private final Map<String, Process> running = new LinkedHashMap<>();
   private final Map<String, Integer> starts = new LinkedHashMap<>();
   private Process etcd;
+
+  /** The store when the cluster runs on etcd members started elsewhere ({@link EtcdMembers}). */
+  private String externalStore;
 
   ClusterProcesses(Path jar, Path work, Path logs, int leaseTtlSeconds) {
     this.jar = jar;
@@ -75,6 +79,29 @@ final class ClusterProcesses implements AutoCloseable {
       throw e;
     }
     return c;
+  }
+
+  /**
+   * A cluster named {@code name} with no node yet ({@link #add}, {@link #start}), on an etcd
+   * cluster that runs already ({@code storeSpec}, e.g. {@link EtcdMembers#storeSpec}).
+   */
+  static ClusterProcesses onStore(String storeSpec, String name, Path logs, int leaseTtlSeconds)
+      throws Exception {
+    Path work = Interop.newWorkDir(name);
+    ClusterProcesses c =
+        new ClusterProcesses(
+            Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, logs, leaseTtlSeconds);
+    c.externalStore = storeSpec;
+    return c;
+  }
+
+  /** The copy of the Weft jar this cluster's processes run. */
+  Path jar() {
+    return jar;
+  }
+
+  Path workDir() {
+    return work;
   }
 
   /**
@@ -135,7 +162,7 @@ final class ClusterProcesses implements AutoCloseable {
   }
 
   String storeSpec() {
-    return "etcd://127.0.0.1:" + etcdPort;
+    return externalStore != null ? externalStore : "etcd://127.0.0.1:" + etcdPort;
   }
 
   /** Nodes that also run the discovery service, and its port. */
@@ -269,7 +296,7 @@ final class ClusterProcesses implements AutoCloseable {
     return JSON.readTree(r.body());
   }
 
-  private static void awaitPort(int port, Duration limit, Process p, String what) throws Exception {
+  static void awaitPort(int port, Duration limit, Process p, String what) throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       try (Socket s = new Socket()) {

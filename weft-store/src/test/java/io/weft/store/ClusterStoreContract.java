@@ -217,8 +217,10 @@ public abstract class ClusterStoreContract {
 
   /** Collects watch batches for assertions. */
   protected static final class Collector implements WatchListener {
-    final BlockingQueue<List<WatchEvent>> batches = new LinkedBlockingQueue<>();
-    final BlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
+    public Collector() {}
+
+    public final BlockingQueue<List<WatchEvent>> batches = new LinkedBlockingQueue<>();
+    public final BlockingQueue<StoreException> errors = new LinkedBlockingQueue<>();
 
     @Override
     public void onEvents(List<WatchEvent> events) {
@@ -231,7 +233,7 @@ public abstract class ClusterStoreContract {
     }
 
     /** The next {@code n} events, failing after 10 s. */
-    List<WatchEvent> next(int n) throws InterruptedException {
+    public List<WatchEvent> next(int n) throws InterruptedException {
       List<WatchEvent> events = new ArrayList<>();
       while (events.size() < n) {
         List<WatchEvent> batch = batches.poll(10, TimeUnit.SECONDS);

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -121,7 +122,8 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   }
 
   /**
-   * Starts a discovery service listening on {@code listen}, serving the cluster in {@code store}.
+   * Starts a discovery service listening on {@code listen}, serving the cluster in {@code store},
+   * with no management API of its own (a node's discovery service uses the node's).
    *
    * @param uniqueNqn its own discovery NQN (answered besides the well-known one); null for {@link
    *     #defaultNqn} of the address it is bound to
@@ -139,8 +141,9 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   }
 
   /**
-   * As above, with a management API on {@code adminListen} ("host:port"; null for none) for its
-   * registrations: foreign targets, referrals, registered hosts, every entry with its health.
+   * As above, with a management API on {@code adminListen} ("host:port"; null for none), so
+   * operators can register through any instance: foreign targets, referrals, pulls; registered
+   * hosts; every entry with its health.
    */
   public static ClusterDiscovery start(
       ClusterStore store,
@@ -152,8 +155,8 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       java.time.Duration healthWindow,
       String adminListen)
       throws IOException {
-    java.util.concurrent.atomic.AtomicReference<ClusterDiscovery> self =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    // The API's health column is this instance's view, known once the instance exists.
+    AtomicReference<ClusterDiscovery> self = new AtomicReference<>();
     Target t =
         Target.start(
             new TargetConfig(dataDir, List.of(listen), List.of(), adminListen, tuning),

@@ -36,6 +36,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster store on a real etcd v3 cluster, through the jetcd client (which fails over between
@@ -43,12 +45,17 @@ import java.util.concurrent.TimeoutException;
  * is kept under a namespace ({@code /weft/} by default) so Weft can share an etcd with others.
  */
 public final class EtcdStore implements ClusterStore {
+  private static final Logger log = LoggerFactory.getLogger(EtcdStore.class);
+
   /** How long one call waits before it reports the store unavailable. */
   static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
 
   private final Client client;
   private final KV kv;
   private final List<URI> endpoints;
+
+  /** Set when the store is closed: the watches jetcd then completes end with CLOSED. */
+  private volatile boolean closed;
 
   private EtcdStore(List<URI> endpoints, String namespace) {
     this.endpoints = List.copyOf(endpoints);
@@ -120,17 +127,70 @@ public final class EtcdStore implements ClusterStore {
   @Override
   public Watch watch(String prefix, long fromRevision, WatchListener listener) {
     WatchOption option =
-        WatchOption.builder().isPrefix(true).withRevision(Math.max(1, fromRevision)).build();
+        WatchOption.builder()
+            .isPrefix(true)
+            .withRevision(Math.max(1, fromRevision))
+            // etcd's answer to each (re)creation of the watch, so a resumed watch is noticed
+            .withCreateNotify(true)
+            .build();
+    WatchAdapter adapter = new WatchAdapter(prefix, listener);
     io.etcd.jetcd.Watch.Watcher watcher =
-        client
-            .getWatchClient()
-            .watch(
-                bytes(prefix),
-                option,
-                io.etcd.jetcd.Watch.listener(
-                    response -> deliver(response, listener),
-                    error -> listener.onError(translate(error, "watch " + prefix))));
-    return watcher::close;
+        client.getWatchClient().watch(bytes(prefix), option, adapter);
+    return () -> {
+      adapter.closedByOwner = true;
+      watcher.close();
+    };
+  }
+
+  /**
+   * One watch's listener as the contract wants it. jetcd reports every error of a watch's stream,
+   * also those it recovers from by resuming on another member from the next revision (the member
+   * died); the contract's onError ends the watch, so only the error that made jetcd give up, after
+   * which it completes the watch, is passed on.
+   */
+  private final class WatchAdapter implements io.etcd.jetcd.Watch.Listener {
+    private final String prefix;
+    private final WatchListener listener;
+    private volatile Throwable lastError;
+    volatile boolean closedByOwner;
+
+    WatchAdapter(String prefix, WatchListener listener) {
+      this.prefix = prefix;
+      this.listener = listener;
+    }
+
+    @Override
+    public void onNext(WatchResponse response) {
+      Throwable interrupted = lastError;
+      if (interrupted != null) {
+        lastError = null;
+        log.info("watch {} resumed after its stream failed ({})", prefix, interrupted.toString());
+      }
+      deliver(response, listener);
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      lastError = error; // jetcd resumes unless it completes the watch next
+    }
+
+    @Override
+    public void onCompleted() {
+      if (closedByOwner) {
+        return;
+      }
+      Throwable error = lastError;
+      if (closed) {
+        listener.onError(
+            new StoreException(StoreException.Kind.CLOSED, "watch " + prefix + ": store closed"));
+      } else if (error != null) {
+        listener.onError(translate(error, "watch " + prefix));
+      } else {
+        listener.onError(
+            new StoreException(
+                StoreException.Kind.UNAVAILABLE, "watch " + prefix + ": etcd ended the watch"));
+      }
+    }
   }
 
   /** Splits a response into one batch per revision, as the contract promises. */
@@ -190,6 +250,7 @@ public final class EtcdStore implements ClusterStore {
 
   @Override
   public void close() {
+    closed = true;
     client.close();
   }
 

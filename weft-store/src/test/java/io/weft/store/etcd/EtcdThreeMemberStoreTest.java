@@ -1,6 +1,7 @@
 package io.weft.store.etcd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.weft.store.ClusterStore;
@@ -8,9 +9,12 @@ import io.weft.store.ClusterStoreContract;
 import io.weft.store.Compare;
 import io.weft.store.Op;
 import io.weft.store.TxnResult;
+import io.weft.store.WatchEvent;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,6 +69,49 @@ class EtcdThreeMemberStoreTest extends ClusterStoreContract {
   @Override
   protected ClusterStore store() {
     return store;
+  }
+
+  /**
+   * A watch opened with every member up goes on while each member in turn is killed and restarted,
+   * so whichever member carries its stream dies once: every write is delivered, each event once and
+   * in revision order, and no error is reported, since the watch never ended.
+   */
+  @Test
+  void aWatchGoesOnWhileEachMemberInTurnIsKilled() throws Exception {
+    for (int m = 0; m < 3; m++) {
+      if (!etcd.isAlive(m)) {
+        etcd.startMember(m);
+        etcd.awaitHealthy(m, Duration.ofSeconds(30));
+      }
+    }
+    Collector c = new Collector();
+    List<String> written = new ArrayList<>();
+    try (ClusterStore.Watch w = store.watch(p, store.revision() + 1, c)) {
+      for (int m = 0; m < 3; m++) {
+        etcd.kill(m);
+        for (int other = 0; other < 3; other++) {
+          if (other != m) {
+            etcd.awaitHealthy(other, Duration.ofSeconds(30));
+          }
+        }
+        for (int i = 0; i < 3; i++) {
+          String value = "m" + m + "-" + i;
+          store.put(p + "k", value);
+          written.add(value);
+        }
+        etcd.startMember(m);
+        etcd.awaitHealthy(m, Duration.ofSeconds(30));
+      }
+      List<WatchEvent> events = c.next(written.size());
+      assertNull(c.batches.poll(500, TimeUnit.MILLISECONDS), "no event delivered twice");
+      for (int i = 1; i < events.size(); i++) {
+        assertTrue(
+            events.get(i).revision() > events.get(i - 1).revision(),
+            "each revision once, in order: " + events);
+      }
+      assertEquals(written, events.stream().map(e -> e.kv().valueAsString()).toList());
+      assertTrue(c.errors.isEmpty(), "errors from a watch that went on: " + c.errors);
+    }
   }
 
   /** Writes go on while a member is down, and after it restarts and rejoins. */
