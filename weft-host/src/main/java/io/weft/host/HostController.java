@@ -328,6 +328,7 @@ public final class HostController implements AutoCloseable {
 
   /** A queue's connection ended: start recovery and keep its unfinished commands. */
   private void queueLost(HostQueue q, List<Command> unfinished, Throwable cause) {
+    boolean adminQueue = q == admin;
     boolean startRecovery = false;
     synchronized (lock) {
       if (state == State.LIVE && (q == admin || contains(io, q))) {
@@ -352,6 +353,13 @@ public final class HostController implements AutoCloseable {
         continue;
       }
       if (events.dropIfRequest(c)) {
+        continue;
+      }
+      if (adminQueue) {
+        // An admin command belongs to the controller that is gone (the Linux host aborts them
+        // too); sent again it would go out on an I/O queue, where its opcode means another
+        // command altogether (Get Log Page's is Read's, Set Features' Dataset Management's).
+        fail(c, HostStatus.CONTROLLER_LOST);
         continue;
       }
       requeue(c);

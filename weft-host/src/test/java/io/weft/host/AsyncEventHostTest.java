@@ -148,4 +148,39 @@ class AsyncEventHostTest {
       assertEquals(Integer.toHexString(AsyncEvent.ANA_CHANGE), events.within(4));
     }
   }
+
+  /**
+   * An admin command in flight when its connection drops fails as "controller lost" (the Linux host
+   * aborts them too) and is never sent again, where it would go out on an I/O queue as another
+   * command; the controller comes back and serves on.
+   */
+  @Test
+  void anAdminCommandCutOffByALossFailsAndIsNeverSentAgain() throws Exception {
+    try (Target t = start(0);
+        CuttingRelay relay = new CuttingRelay(t.listenAddresses().get(0));
+        HostController c =
+            HostController.connect(
+                ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
+                    .withTimeouts(5, 30, 1, -1)
+                    .withIoTimeout(10))) {
+      relay.cutWhen(
+          sqe ->
+              (sqe.get(0) & 0xFF) == Opcodes.ADMIN_GET_LOG_PAGE
+                  && (sqe.getInt(40) & 0xFF) == Opcodes.LOG_SMART);
+      NvmeException lost =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              NvmeException.class, () -> c.logPage(Opcodes.LOG_SMART, 0xFFFFFFFF, 512));
+      assertEquals(HostStatus.CONTROLLER_LOST, lost.status(), lost.toString());
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!c.isLive()) {
+        org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < deadline, "back");
+        Thread.sleep(20);
+      }
+      assertEquals(1, c.reconnects());
+      assertEquals(512, c.logPage(Opcodes.LOG_SMART, 0xFFFFFFFF, 512).length);
+      // Nothing reached the namespace as a stray Read: no read command was counted.
+      byte[] smart = c.logPage(Opcodes.LOG_SMART, 0xFFFFFFFF, 512);
+      assertEquals(0, Unpooled.wrappedBuffer(smart).getLongLE(64), "host read commands");
+    }
+  }
 }
