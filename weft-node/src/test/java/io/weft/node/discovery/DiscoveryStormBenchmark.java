@@ -54,6 +54,10 @@ class DiscoveryStormBenchmark {
   static final int HOSTS = Integer.getInteger("weft.bench.hosts", DEFAULT_HOSTS);
   static final int ROUNDS = Integer.getInteger("weft.bench.rounds", 5);
   static final int WARMUP = Integer.getInteger("weft.bench.warmup", 2);
+
+  /** False leaves the floors out (for profiling Weft alone); a recorded run measures them. */
+  static final boolean FLOORS = !"false".equals(System.getProperty("weft.bench.floors"));
+
   static final String HOST_PREFIX = "nqn.2014-08.org.example:storm-host-";
 
   /** Volumes every host sees, one per group of ten "racks", one per "application" of 20 hosts. */
@@ -96,8 +100,10 @@ class DiscoveryStormBenchmark {
                     .collect(Collectors.joining(","));
             for (int round = 0; round < WARMUP + ROUNDS; round++) {
               String tag = instances + "\t" + (round < WARMUP ? "warmup" : round - WARMUP + 1);
-              floorRound(fleet, floor, "floor-1", tag, "72:24");
-              floorRound(fleet, floor, "floor-9", tag, discoveryShapedExchanges(logEntries));
+              if (FLOORS) {
+                floorRound(fleet, floor, "floor-1", tag, "72:24");
+                floorRound(fleet, floor, "floor-9", tag, discoveryShapedExchanges(logEntries));
+              }
               weftRound(fleet, volumes, ports, tag, logEntries);
             }
           } finally {
@@ -118,15 +124,18 @@ class DiscoveryStormBenchmark {
   /** The floor: connect and exchange, then one push to every connection; recorded like Weft. */
   private void floorRound(Fleet fleet, FloorServer floor, String name, String tag, String exchanges)
       throws Exception {
+    long cpu = HostFleet.cpuNanos();
     String[] a = fleet.call("floor " + HOSTS + " " + floor.port() + " " + exchanges);
+    cpu = HostFleet.cpuNanos() - cpu;
     long start = Long.parseLong(a[1]);
     long[] ends = longs(a[2]);
+    long hostCpu = Long.parseLong(a[3]);
     Thread.sleep(200);
     long pushed = System.nanoTime();
     floor.pushAll();
     long[] arrived = longs(fleet.call("pushes 30")[1]);
     fleet.call("close");
-    record(name, tag, start, ends, pushed, arrived, null, 0);
+    record(name, tag, start, ends, pushed, arrived, null, 0, cpu, hostCpu);
   }
 
   /** Weft: the storm, the memory it holds, one change to every host's log, the notices. */
@@ -134,10 +143,13 @@ class DiscoveryStormBenchmark {
       Fleet fleet, VolumeService volumes, String ports, String tag, int logEntries)
       throws Exception {
     Memory before = Memory.measure();
+    long cpu = HostFleet.cpuNanos();
     String[] a = fleet.call("hosts " + HOSTS + " " + ports + " " + HOST_PREFIX);
+    cpu = HostFleet.cpuNanos() - cpu;
     long start = Long.parseLong(a[1]);
     long[] ends = longs(a[2]);
-    for (long entries : longs(a[3])) {
+    long hostCpu = Long.parseLong(a[3]);
+    for (long entries : longs(a[4])) {
       assertTrue(entries >= 1 + 2 * (OPEN + 1), "a host's log has " + entries + " entries");
     }
     Thread.sleep(1000); // every host's event request is out
@@ -155,7 +167,7 @@ class DiscoveryStormBenchmark {
     fleet.call("close");
     volumes.delete(CHANGE);
     Thread.sleep(500); // the services drop the volume from their logs (nobody to notify)
-    record("weft", tag, start, ends, changed, heard, reread, written);
+    record("weft", tag, start, ends, changed, heard, reread, written, cpu, hostCpu);
     results.add("memory\t" + tag + "\t" + connected.perConnection(before, HOSTS));
     System.out.println("memory " + tag.replace('\t', ' ') + ": " + connected.describe(before));
   }
@@ -168,7 +180,9 @@ class DiscoveryStormBenchmark {
       long noticeStart,
       long[] notices,
       long[] rereads,
-      long writeNanos) {
+      long writeNanos,
+      long serviceCpu,
+      long hostCpu) {
     long[] latency = Arrays.stream(ends).map(e -> e - start).sorted().toArray();
     long[] notice = Arrays.stream(notices).map(t -> t - noticeStart).sorted().toArray();
     long rereadLast =
@@ -184,7 +198,9 @@ class DiscoveryStormBenchmark {
             us(notice[notice.length - 1]),
             us(percentile(notice, 50)),
             us(rereadLast),
-            us(writeNanos));
+            us(writeNanos),
+            us(serviceCpu),
+            us(hostCpu));
     results.add("run\t" + line);
     System.out.println(line);
   }

@@ -44,7 +44,7 @@ import java.util.stream.Collectors;
  *       the comma-separated list, round robin) start together; each connects a persistent discovery
  *       controller (keep-alive 30 s) with the Java host library, reads its log (header, then the
  *       whole page) and listens for asynchronous events. Answers the start and when each host had
- *       its log.
+ *       its log, and the CPU time this process used meanwhile.
  *   <li>{@code aens SECONDS}: waits until every host heard a discovery-log-change notice and read
  *       its log again; answers when each heard it and when each had read it again.
  *   <li>{@code floor N PORT EXCHANGES}: the floor: N plain TCP connections start together, each
@@ -123,15 +123,24 @@ final class HostFleet {
               });
     }
     Thread.sleep(200); // every thread waits at the latch
+    long cpu = cpuNanos();
     long start = System.nanoTime();
     go.countDown();
     if (!done.await(120, TimeUnit.SECONDS)) {
       throw new IOException("not every host finished within 120 s");
     }
+    cpu = cpuNanos() - cpu;
     if (failure.get() != null) {
       throw new IOException("a host failed: " + failure.get(), failure.get());
     }
-    return start + " " + csv(ends);
+    return start + " " + csv(ends) + " " + cpu;
+  }
+
+  /** CPU time this process has used, all threads. */
+  static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private interface Task {
