@@ -1,6 +1,7 @@
 package io.weft.protocol.discovery;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,13 +23,48 @@ public record DiscoveryLogPage(long generation, List<DiscoveryLogEntry> entries)
 
   /** Writes the whole page at the writer index. */
   public void encode(ByteBuf out) {
+    encodeWindow(out, 0, size());
+  }
+
+  /**
+   * Writes bytes [{@code offset}, {@code offset + length}) of the page at the writer index, zero
+   * past its end: what a Get Log Page at that offset returns. Only the records in the window are
+   * encoded, so a host reading the header first (as nvme-cli and the Linux host do) costs one
+   * header, not the whole page.
+   */
+  public void encodeWindow(ByteBuf out, long offset, int length) {
     int base = out.writerIndex();
-    out.writeZero(size());
-    out.setLongLE(base + GENCTR, generation);
-    out.setLongLE(base + NUMREC, entries.size());
-    out.setShortLE(base + RECFMT, 0);
-    for (int i = 0; i < entries.size(); i++) {
-      entries.get(i).encodeAt(out, base + HEADER_SIZE + i * DiscoveryLogEntry.SIZE);
+    out.writeZero(length);
+    long end = offset + length;
+    // The header and the entries are all 1024-byte records: record 0 is the header.
+    int records = entries.size() + 1;
+    ByteBuf partial = null;
+    for (long r = offset / HEADER_SIZE; r < records && r * HEADER_SIZE < end; r++) {
+      long start = r * HEADER_SIZE;
+      if (start >= offset && start + HEADER_SIZE <= end) {
+        encodeRecord((int) r, out, base + (int) (start - offset));
+        continue;
+      }
+      // A record cut by the window: encode it aside and copy the part inside.
+      if (partial == null) {
+        partial = Unpooled.buffer(HEADER_SIZE, HEADER_SIZE);
+      }
+      partial.setZero(0, HEADER_SIZE);
+      encodeRecord((int) r, partial, 0);
+      long from = Math.max(offset, start);
+      long to = Math.min(end, start + HEADER_SIZE);
+      out.setBytes(base + (int) (from - offset), partial, (int) (from - start), (int) (to - from));
+    }
+  }
+
+  /** Record 0 (the header) or entry r - 1 at {@code at}, over zeroes. */
+  private void encodeRecord(int r, ByteBuf b, int at) {
+    if (r == 0) {
+      b.setLongLE(at + GENCTR, generation);
+      b.setLongLE(at + NUMREC, entries.size());
+      b.setShortLE(at + RECFMT, 0);
+    } else {
+      entries.get(r - 1).encodeAt(b, at);
     }
   }
 

@@ -41,6 +41,10 @@ final class LogPages {
       r.fail(Status.INVALID_LOG_PAGE | Status.DNR, Sqe.CDW10);
       return;
     }
+    if (lid == Opcodes.LOG_DISCOVERY) {
+      discoveryLog(c, r, offset, retainEvent);
+      return;
+    }
     ByteBuf page = r.queue().alloc().heapBuffer(4096);
     try {
       switch (lid) {
@@ -73,12 +77,6 @@ final class LogPages {
           log.encode(page, groupsOnly);
           c.anaLogRead(retainEvent);
         }
-        case Opcodes.LOG_DISCOVERY -> {
-          DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
-          page.ensureWritable(log.size());
-          log.encode(page);
-          c.discoveryLogRead(retainEvent);
-        }
         default -> {
           r.fail(Status.INVALID_LOG_PAGE | Status.DNR, Sqe.CDW10);
           return;
@@ -95,6 +93,21 @@ final class LogPages {
     } finally {
       page.release();
     }
+  }
+
+  /**
+   * The discovery log, encoded straight into the answer and only the part asked for: a discovery
+   * service answers every host of a boot storm, each reading the header and then the whole page.
+   */
+  private void discoveryLog(Controller c, Request r, long offset, boolean retainEvent) {
+    DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
+    if (offset > log.size()) {
+      r.fail(Status.INVALID_FIELD | Status.DNR, Sqe.CDW12);
+      return;
+    }
+    log.encodeWindow(r.data, offset, r.transferLength);
+    c.discoveryLogRead(retainEvent);
+    r.complete(Status.SUCCESS, 0);
   }
 
   /**
