@@ -40,16 +40,17 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>{@code now}: this process's clock.
- *   <li>{@code hosts N PORTS PREFIX}: N hosts (NQN {@code PREFIX<i>}, host i on the i-th port of
- *       the comma-separated list, round robin) start together; each connects a persistent discovery
- *       controller (keep-alive 30 s) with the Java host library, reads its log (header, then the
- *       whole page) and listens for asynchronous events. Answers the start and when each host had
- *       its log, and the CPU time this process used meanwhile.
+ *   <li>{@code hosts N PORTS PREFIX}: N hosts (NQN {@code PREFIX<i>}; host i on port i mod k of the
+ *       k comma-separated PORTS) start together; each connects a persistent discovery controller
+ *       (keep-alive 30 s) with the Java host library, reads its log (header, then the whole page)
+ *       and listens for asynchronous events. Answers the start and when each host had its log, and
+ *       the CPU time this process used meanwhile.
  *   <li>{@code aens SECONDS}: waits until every host heard a discovery-log-change notice and read
  *       its log again; answers when each heard it and when each had read it again.
  *   <li>{@code floor N PORT EXCHANGES}: the floor: N plain TCP connections start together, each
  *       sends the requests of EXCHANGES ({@code request:response} byte counts, comma-separated) one
  *       after the other to {@link FloorServer}, waiting for each answer, and stays connected.
+ *       Answers as {@code hosts} does.
  *   <li>{@code pushes SECONDS}: waits until every floor connection received one unsolicited message
  *       (the floor of a notice sent to every host).
  *   <li>{@code close}: closes every host and connection; {@code exit} ends the process.
