@@ -94,13 +94,13 @@ public final class HostController implements AutoCloseable {
                 threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
     this.connector = new QueueConnector(group);
     this.commands = new QueueCommands(options);
+    // A virtual thread: a controller's control work (keep-alive every KATO/2, reconnects, event
+    // delivery) is almost all waiting, and a platform thread per controller made a process with
+    // a thousand of them (a discovery boot storm) pay a kernel thread start per connect and a
+    // kernel wake-up per event.
     this.control =
         Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "weft-host-control");
-              t.setDaemon(true);
-              return t;
-            });
+            Thread.ofVirtual().name("weft-host-control").factory());
     this.events = new AsyncEvents(new EventPort(), control);
   }
 

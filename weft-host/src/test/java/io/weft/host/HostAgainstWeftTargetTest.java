@@ -2,25 +2,30 @@ package io.weft.host;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
 import io.weft.host.testing.CuttingRelay;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Status;
+import io.weft.protocol.tcp.EventLoops;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -93,6 +98,31 @@ class HostAgainstWeftTargetTest {
       byte[] back = new byte[total];
       dst.getBytes(0, back);
       assertArrayEquals(pattern, back);
+    }
+  }
+
+  /**
+   * A controller on event loops its caller lends (a target that is also a host; a process running
+   * many hosts) leaves nothing behind on them once closed: connecting and closing again and again
+   * must not pile up work or memory on loops that stay up.
+   */
+  @Test
+  void aClosedControllerLeavesNothingOnLentLoops() throws Exception {
+    EventLoopGroup loops = EventLoops.group(1, "lent", 0);
+    try (Target t = start(List.of())) {
+      HostController c = HostController.connect(options(t), loops);
+      c.namespace(1);
+      c.close();
+      WeakReference<HostController> closed = new WeakReference<>(c);
+      c = null;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (closed.get() != null && System.nanoTime() < deadline) {
+        System.gc();
+        Thread.sleep(50);
+      }
+      assertNull(closed.get(), "the lent loops still hold the closed controller");
+    } finally {
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 

@@ -24,6 +24,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,6 +65,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private int freeCount;
   private final ArrayDeque<Command> backlog = new ArrayDeque<>();
   private long ioTimeoutNanos = TimeUnit.SECONDS.toNanos(30);
+
+  /** The once-a-second timeout check; ended with the queue, as its loop may outlive it. */
+  private ScheduledFuture<?> timeoutChecks;
+
   private LossListener lossListener;
   private boolean lost;
 
@@ -133,7 +138,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     ByteBuf out = ctx.alloc().buffer(IcReq.SIZE);
     new IcReq(0, 0, wantHeaderDigest, wantDataDigest, 0).encode(out);
     ctx.writeAndFlush(out);
-    ctx.executor().scheduleAtFixedRate(this::checkTimeouts, 1, 1, TimeUnit.SECONDS);
+    timeoutChecks = ctx.executor().scheduleAtFixedRate(this::checkTimeouts, 1, 1, TimeUnit.SECONDS);
   }
 
   @Override
@@ -194,6 +199,9 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       return;
     }
     lost = true;
+    if (timeoutChecks != null) {
+      timeoutChecks.cancel(false);
+    }
     if (!initialized.isDone()) {
       initialized.completeExceptionally(cause);
     }

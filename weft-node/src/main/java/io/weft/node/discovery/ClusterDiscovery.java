@@ -54,10 +54,21 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
 
   /**
    * What the logs are made of: the nodes that are up, every volume, and the foreign targets that
-   * answered lately.
+   * answered lately; and each volume as the logs list it ({@link Listing}, in name order), built
+   * once per change rather than once per host.
    */
   private record Snapshot(
-      Map<String, NodeStatus> nodes, List<VolumeRecord> volumes, List<ForeignTarget> foreign) {}
+      Map<String, NodeStatus> nodes,
+      List<VolumeRecord> volumes,
+      List<ForeignTarget> foreign,
+      List<Listing> listings) {}
+
+  /**
+   * One volume in the logs: the hosts that may see it (empty: every host), as a set since every
+   * host's log is computed at each change, and its entries, one per node that holds a replica and
+   * is up.
+   */
+  private record Listing(Set<String> allowedHosts, List<DiscoveryLogEntry> paths) {}
 
   private final NodeRegistry registry;
   private final VolumeService volumes;
@@ -302,13 +313,34 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     registered = foreign;
     puller.update(foreign.stream().filter(f -> f.kind() == ForeignTarget.Kind.PULL).toList());
     Set<String> ok = healthy;
+    List<Listing> listings = new ArrayList<>();
+    for (VolumeRecord v : all) {
+      listings.add(new Listing(Set.copyOf(v.allowedHosts()), paths(v, up)));
+    }
     // A pulled controller's entries are there while its connection is live (the puller knows).
     return new Snapshot(
         up,
         all,
         foreign.stream()
             .filter(f -> f.kind() == ForeignTarget.Kind.PULL || ok.contains(f.id()))
-            .toList());
+            .toList(),
+        listings);
+  }
+
+  /** A volume's entries: one per node that holds a replica and is up. */
+  private static List<DiscoveryLogEntry> paths(VolumeRecord v, Map<String, NodeStatus> up) {
+    List<DiscoveryLogEntry> out = new ArrayList<>();
+    for (int i = 0; i < v.nodes().size(); i++) {
+      NodeStatus n = up.get(v.nodes().get(i));
+      if (n == null) {
+        continue; // down: no path there until it is back
+      }
+      NodeInfo.Address at = NodeInfo.Address.parse(n.info().nvmeAddress());
+      // Each node's port of the one subsystem gets a port ID of its own, as its controllers
+      // get controller IDs of their own.
+      out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, at.host(), at.port(), v.nqn()));
+    }
+    return List.copyOf(out);
   }
 
   /**
@@ -372,19 +404,9 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
             self.getAddress().getHostAddress(),
             self.getPort(),
             uniqueNqn));
-    for (VolumeRecord v : s.volumes()) {
-      if (!v.allowedHosts().isEmpty() && !v.allowedHosts().contains(hostNqn)) {
-        continue;
-      }
-      for (int i = 0; i < v.nodes().size(); i++) {
-        NodeStatus n = s.nodes().get(v.nodes().get(i));
-        if (n == null) {
-          continue; // down: no path there until it is back
-        }
-        NodeInfo.Address at = NodeInfo.Address.parse(n.info().nvmeAddress());
-        // Each node's port of the one subsystem gets a port ID of its own, as its controllers
-        // get controller IDs of their own.
-        out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, at.host(), at.port(), v.nqn()));
+    for (Listing v : s.listings()) {
+      if (v.allowedHosts().isEmpty() || v.allowedHosts().contains(hostNqn)) {
+        out.addAll(v.paths());
       }
     }
     for (ForeignTarget f : s.foreign()) {

@@ -1,6 +1,7 @@
 package io.weft.protocol.discovery;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,30 +38,72 @@ public record DiscoveryLogPage(long generation, List<DiscoveryLogEntry> entries)
 
   /** Writes the whole page, basic entries, at the writer index. */
   public void encode(ByteBuf out) {
-    encode(out, false);
+    encodeWindow(out, 0, size());
   }
 
-  /** Writes the whole page at the writer index, with extended entries if asked. */
+  /**
+   * Writes the whole page at the writer index, with extended entries if asked (TP8010: each entry
+   * followed by TEL and NUMEXAT, the header's flags and total length set).
+   */
   public void encode(ByteBuf out, boolean extended) {
+    if (!extended) {
+      encode(out);
+      return;
+    }
     int base = out.writerIndex();
-    int size = size(extended);
+    int size = size(true);
     out.writeZero(size);
     out.setLongLE(base + GENCTR, generation);
     out.setLongLE(base + NUMREC, entries.size());
     out.setShortLE(base + RECFMT, 0);
-    if (extended) {
-      out.setByte(base + DLPF, DLPF_EXTENDED);
-      out.setIntLE(base + TDLPL, size);
-    }
+    out.setByte(base + DLPF, DLPF_EXTENDED);
+    out.setIntLE(base + TDLPL, size);
     int at = base + HEADER_SIZE;
     for (DiscoveryLogEntry e : entries) {
-      if (extended) {
-        e.encodeExtendedAt(out, at);
-        at += DiscoveryLogEntry.EXTENDED_SIZE;
-      } else {
-        e.encodeAt(out, at);
-        at += DiscoveryLogEntry.SIZE;
+      e.encodeExtendedAt(out, at);
+      at += DiscoveryLogEntry.EXTENDED_SIZE;
+    }
+  }
+
+  /**
+   * Writes bytes [{@code offset}, {@code offset + length}) of the page at the writer index, zero
+   * past its end: what a Get Log Page at that offset returns. Only the records in the window are
+   * encoded, so a host reading the header first (as nvme-cli and the Linux host do) costs one
+   * header, not the whole page.
+   */
+  public void encodeWindow(ByteBuf out, long offset, int length) {
+    int base = out.writerIndex();
+    out.writeZero(length);
+    long end = offset + length;
+    // The header and the entries are all 1024-byte records: record 0 is the header.
+    int records = entries.size() + 1;
+    ByteBuf partial = null;
+    for (long r = offset / HEADER_SIZE; r < records && r * HEADER_SIZE < end; r++) {
+      long start = r * HEADER_SIZE;
+      if (start >= offset && start + HEADER_SIZE <= end) {
+        encodeRecord((int) r, out, base + (int) (start - offset));
+        continue;
       }
+      // A record cut by the window: encode it aside and copy the part inside.
+      if (partial == null) {
+        partial = Unpooled.buffer(HEADER_SIZE, HEADER_SIZE);
+      }
+      partial.setZero(0, HEADER_SIZE);
+      encodeRecord((int) r, partial, 0);
+      long from = Math.max(offset, start);
+      long to = Math.min(end, start + HEADER_SIZE);
+      out.setBytes(base + (int) (from - offset), partial, (int) (from - start), (int) (to - from));
+    }
+  }
+
+  /** Record 0 (the header) or entry r - 1 at {@code at}, over zeroes. */
+  private void encodeRecord(int r, ByteBuf b, int at) {
+    if (r == 0) {
+      b.setLongLE(at + GENCTR, generation);
+      b.setLongLE(at + NUMREC, entries.size());
+      b.setShortLE(at + RECFMT, 0);
+    } else {
+      entries.get(r - 1).encodeAt(b, at);
     }
   }
 

@@ -30,6 +30,12 @@ public final class Strings {
     byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
     int n = Math.min(bytes.length, width);
     b.setBytes(index, bytes, 0, n);
+    if (pad == 0) {
+      // One bulk fill: NQN and address fields are mostly padding, and a discovery log page writes
+      // three of them per entry (byte by byte this was most of a boot storm's CPU time).
+      b.setZero(index + n, width - n);
+      return;
+    }
     for (int i = n; i < width; i++) {
       b.setByte(index + i, pad);
     }

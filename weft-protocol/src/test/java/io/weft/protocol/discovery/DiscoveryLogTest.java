@@ -125,6 +125,41 @@ class DiscoveryLogTest {
     assertEquals(9, DiscoveryLogPage.decode(b, 0, 1024).generation());
   }
 
+  /**
+   * A window of the page is the same bytes as the whole page encoded and cut there, zero past its
+   * end: the header alone, whole entries, records cut at dword offsets, a window past the end.
+   */
+  @Test
+  void aWindowIsTheSameBytesAsThePageCutThere() {
+    DiscoveryLogPage page = new DiscoveryLogPage(7, List.of(SELF, NVM, NVM));
+    ByteBuf whole = Unpooled.buffer();
+    page.encode(whole);
+    byte[] full = Hex.readable(whole);
+    long[][] windows = {
+      {0, 1024},
+      {0, 4096},
+      {1024, 2048},
+      {4, 16},
+      {1020, 8},
+      {1500, 2000},
+      {3072, 1024},
+      {2048, 4096},
+      {4096, 512}
+    };
+    for (long[] w : windows) {
+      int offset = (int) w[0];
+      int length = (int) w[1];
+      byte[] expected = new byte[length];
+      if (offset < full.length) {
+        System.arraycopy(full, offset, expected, 0, Math.min(length, full.length - offset));
+      }
+      ByteBuf b = Unpooled.buffer().writeBytes(new byte[] {9, 9});
+      b.readerIndex(2);
+      page.encodeWindow(b, offset, length);
+      assertBytes("window " + offset + "+" + length, expected, Hex.readable(b));
+    }
+  }
+
   @Test
   void nvmetDiscoveryLogAsCaptured() {
     // "nvme discover" against the 6.1 nvmet: the second Get Log Page 70h read 3072 bytes.

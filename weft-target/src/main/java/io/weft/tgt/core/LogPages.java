@@ -41,6 +41,10 @@ final class LogPages {
       r.fail(Status.INVALID_LOG_PAGE | Status.DNR, Sqe.CDW10);
       return;
     }
+    if (lid == Opcodes.LOG_DISCOVERY) {
+      discoveryLog(c, r, offset, retainEvent);
+      return;
+    }
     ByteBuf page = r.queue().alloc().heapBuffer(4096);
     try {
       switch (lid) {
@@ -73,14 +77,6 @@ final class LogPages {
           log.encode(page, groupsOnly);
           c.anaLogRead(retainEvent);
         }
-        case Opcodes.LOG_DISCOVERY -> {
-          DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
-          // LSP bit 0 (TP8010): extended entries, as a centralized controller must offer.
-          boolean extended = (r.cdw10 >>> 8 & DiscoveryLogPage.LSP_EXTENDED_ENTRIES) != 0;
-          page.ensureWritable(log.size(extended));
-          log.encode(page, extended);
-          c.discoveryLogRead(retainEvent);
-        }
         default -> {
           r.fail(Status.INVALID_LOG_PAGE | Status.DNR, Sqe.CDW10);
           return;
@@ -97,6 +93,36 @@ final class LogPages {
     } finally {
       page.release();
     }
+  }
+
+  /**
+   * The discovery log, encoded straight into the answer and only the part asked for: a discovery
+   * service answers every host of a boot storm, each reading the header and then the whole page.
+   */
+  private void discoveryLog(Controller c, Request r, long offset, boolean retainEvent) {
+    DiscoveryLogPage log = core.discoveryLog(c.hostNqn());
+    // LSP bit 0 (TP8010): extended entries, as a centralized controller must offer.
+    boolean extended = (r.cdw10 >>> 8 & DiscoveryLogPage.LSP_EXTENDED_ENTRIES) != 0;
+    if (offset > log.size(extended)) {
+      r.fail(Status.INVALID_FIELD | Status.DNR, Sqe.CDW12);
+      return;
+    }
+    if (extended) {
+      // Rare (no Linux host asks): the whole page, then the window of it.
+      ByteBuf page = r.queue().alloc().heapBuffer(log.size(true));
+      try {
+        log.encode(page, true);
+        int available = (int) Math.min(page.readableBytes() - offset, r.transferLength);
+        r.data.writeBytes(page, (int) offset, available);
+        r.data.writeZero(r.transferLength - available);
+      } finally {
+        page.release();
+      }
+    } else {
+      log.encodeWindow(r.data, offset, r.transferLength);
+    }
+    c.discoveryLogRead(retainEvent);
+    r.complete(Status.SUCCESS, 0);
   }
 
   /**

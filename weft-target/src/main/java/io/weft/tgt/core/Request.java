@@ -9,9 +9,9 @@ import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
 
 /**
- * One command slot of a queue: the decoded SQE, its data buffer and its outcome. Slots are
- * preallocated per queue and reused, so a command costs no object; the slot index doubles as the
- * NVMe/TCP transfer tag.
+ * One command slot of a queue: the decoded SQE, its data buffer and its outcome. A queue makes a
+ * slot's request on the slot's first use and reuses it from then on, so a command costs no object;
+ * the slot index doubles as the NVMe/TCP transfer tag.
  *
  * <p>Lifecycle, driven by the queue's event loop: {@link #load} from the capsule, the core's {@code
  * prepare} sets the transfer length and direction (or a status), the transport brings data in or

@@ -42,11 +42,13 @@ import org.slf4j.LoggerFactory;
  * connection handshake (ICReq/ICResp), command capsules, the R2T/H2CData flow for writes, C2HData
  * and CapsuleResp for completions, and fatal errors (C2HTermReq, then close).
  *
- * <p>Command slots are preallocated when the queue is connected (queue size entries); the slot
- * index is the transfer tag of its R2Ts. Completions are written without a flush and flushed once
- * per read batch or per task-queue pass, so a burst of commands costs one write system call. While
- * the connection is not writable a completed command keeps its slot until its answer is written, so
- * the queue size also bounds the answers waiting for a host that does not read them.
+ * <p>Command slots are sized when the queue is connected (queue size entries) and each slot's
+ * request is made the first time the slot is used, then kept: a queue holds as many as it ever had
+ * commands outstanding at once (a discovery controller: two or three of its 32). The slot index is
+ * the transfer tag of its R2Ts. Completions are written without a flush and flushed once per read
+ * batch or per task-queue pass, so a burst of commands costs one write system call. While the
+ * connection is not writable a completed command keeps its slot until its answer is written, so the
+ * queue size also bounds the answers waiting for a host that does not read them.
  */
 final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContext {
   private static final Logger log = LoggerFactory.getLogger(TcpQueue.class);
@@ -112,7 +114,6 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     freeSlots = new int[n];
     digestFailed = new boolean[n];
     for (int i = 0; i < n; i++) {
-      slots[i] = new Request(i, this);
       freeSlots[i] = n - 1 - i;
     }
     freeCount = n;
@@ -151,7 +152,8 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
     for (Request r : slots) {
-      if (r.inUse
+      if (r != null
+          && r.inUse
           && r.direction == Request.Direction.HOST_TO_CONTROLLER
           && r.received < r.transferLength
           && r.data != null
@@ -266,7 +268,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       throw new TransportException(
           FatalErrorStatus.PDU_SEQUENCE_ERROR, 0, header(frame), "submission queue overrun");
     }
-    Request r = slots[freeSlots[--freeCount]];
+    int slot = freeSlots[--freeCount];
+    Request r = slots[slot];
+    if (r == null) {
+      r = slots[slot] = new Request(slot, this);
+    }
     r.load(frame, Pdu.CAPSULE_SQE);
     sqHead = sqHead + 1 == sqSize ? 0 : sqHead + 1;
     int dataStart = Pdu.dataOffset(PduType.CAPSULE_CMD.headerLength, headerDigest);
