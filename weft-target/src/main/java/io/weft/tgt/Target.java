@@ -193,6 +193,11 @@ public final class Target implements AutoCloseable {
     core.serveCentralDiscovery(source, uniqueNqn);
   }
 
+  /** The hosts with a discovery controller connected to this target now. */
+  public java.util.Set<String> discoveryHosts() {
+    return core.discoveryHosts();
+  }
+
   /**
    * Sends the discovery-log-change notice to the persistent discovery controllers of some hosts.
    */

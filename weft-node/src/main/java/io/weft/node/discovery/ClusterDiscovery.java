@@ -50,7 +50,27 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterDiscovery.class);
 
   /** A host's log: the generation it changed at and its entries. */
-  private record View(long generation, List<DiscoveryLogEntry> entries) {}
+  private static final class View {
+    final long generation;
+    final List<DiscoveryLogEntry> entries;
+
+    /** When a host last read it ({@link System#nanoTime}): idle views are let go. */
+    volatile long lastRead = System.nanoTime();
+
+    View(long generation, List<DiscoveryLogEntry> entries) {
+      this.generation = generation;
+      this.entries = entries;
+    }
+  }
+
+  /**
+   * A kept log whose host has no discovery controller here and has not read it for this long is
+   * dropped (computed again if the host comes back), so hosts that came once do not stay forever.
+   */
+  static final java.time.Duration IDLE_VIEW = java.time.Duration.ofMinutes(10);
+
+  private volatile long idleViewNanos = IDLE_VIEW.toNanos();
+  private long lastSweepNanos = System.nanoTime();
 
   /**
    * What the logs are made of: the nodes that are up, every volume, and the foreign targets that
@@ -243,8 +263,13 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
 
   @Override
   public DiscoveryLogPage logFor(String hostNqn) {
-    View v = views.computeIfAbsent(hostNqn, h -> new View(generation.get(), entries(h, snapshot)));
-    return new DiscoveryLogPage(v.generation(), v.entries());
+    // A new view gets a generation of its own: one let go and computed again must not repeat a
+    // number the host saw with other entries.
+    View v =
+        views.computeIfAbsent(
+            hostNqn, h -> new View(generation.incrementAndGet(), entries(h, snapshot)));
+    v.lastRead = System.nanoTime();
+    return new DiscoveryLogPage(v.generation, v.entries);
   }
 
   @Override
@@ -288,7 +313,7 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     Set<String> changed = new HashSet<>();
     for (Map.Entry<String, View> e : views.entrySet()) {
       List<DiscoveryLogEntry> now = entries(e.getKey(), s);
-      if (!now.equals(e.getValue().entries())) {
+      if (!now.equals(e.getValue().entries)) {
         views.put(e.getKey(), new View(generation.incrementAndGet(), now));
         changed.add(e.getKey());
       }
@@ -347,8 +372,39 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
    * Tries every registered foreign target (a TCP connection to its address); a target that has not
    * answered for the health window leaves the logs, and one that answers again comes back.
    */
+  /**
+   * Lets go of the kept logs of hosts that have no discovery controller here and have not read
+   * theirs for the idle time; a persistent host's log is always kept (its changes must be noticed).
+   */
+  void sweepIdleViews() {
+    long now = System.nanoTime();
+    Set<String> connected = target.discoveryHosts();
+    int before = views.size();
+    views
+        .entrySet()
+        .removeIf(
+            e -> !connected.contains(e.getKey()) && now - e.getValue().lastRead >= idleViewNanos);
+    if (views.size() < before) {
+      log.info("discovery: let go of {} idle host log(s)", before - views.size());
+    }
+  }
+
+  /** For tests: how long an idle view is kept. */
+  void idleViewsAfter(java.time.Duration idle) {
+    idleViewNanos = idle.toNanos();
+  }
+
+  /** The hosts whose log is kept now. */
+  Set<String> keptViews() {
+    return Set.copyOf(views.keySet());
+  }
+
   private void probe() {
     long now = System.nanoTime();
+    if (now - lastSweepNanos > 60_000_000_000L) {
+      lastSweepNanos = now;
+      sweepIdleViews();
+    }
     puller.check();
     for (ForeignTarget f : registered) {
       if (f.kind() == ForeignTarget.Kind.PULL) {

@@ -595,6 +595,33 @@ class ClusterDiscoveryTest {
     assertTrue(discovery.mdns().isEmpty());
   }
 
+  /**
+   * Hosts that came once and left do not stay in memory: their kept log is let go once idle, while
+   * a persistent host's is kept (and its notices still come); a host that returns is served anew.
+   */
+  @Test
+  void idleHostLogsAreLetGoButPersistentHostsKeepTheirs() throws Exception {
+    String visitor = "nqn.2014-08.org.example:visitor";
+    createVolume("for-a", List.of(HOST_A));
+    createVolume("for-all", List.of());
+    await("listed", Duration.ofSeconds(10), () -> paths(HOST_A).size() == 4);
+    assertEquals(2, paths(visitor).size());
+    LinkedBlockingQueue<Integer> eventsA = new LinkedBlockingQueue<>();
+    try (HostController a = persistent(HOST_A, eventsA)) {
+      assertTrue(discovery.keptViews().containsAll(List.of(HOST_A, visitor)));
+      discovery.idleViewsAfter(Duration.ZERO);
+      discovery.sweepIdleViews();
+      assertEquals(java.util.Set.of(HOST_A), discovery.keptViews(), "the visitor's log let go");
+      createVolume("later", List.of());
+      assertEquals(
+          AsyncEvent.DISCOVERY_LOG_CHANGED,
+          eventsA.poll(5, TimeUnit.SECONDS),
+          "the persistent host still hears of changes");
+      assertEquals(6, paths(HOST_A).size());
+      assertEquals(4, paths(visitor).size(), "the visitor is served anew, up to date");
+    }
+  }
+
   private static void assertThrowsNode(org.junit.jupiter.api.function.Executable e) {
     org.junit.jupiter.api.Assertions.assertThrows(io.weft.node.NodeException.class, e);
   }

@@ -88,6 +88,15 @@ public final class TargetCore {
     this.uniqueDiscoveryNqn = uniqueNqn;
   }
 
+  /** The hosts with a discovery controller here now. */
+  public java.util.Set<String> discoveryHosts() {
+    java.util.Set<String> out = new java.util.HashSet<>();
+    for (Controller c : discovery.controllerList()) {
+      out.add(c.hostNqn());
+    }
+    return out;
+  }
+
   /** True once {@link #serveCentralDiscovery} made this a centralized discovery controller. */
   public boolean isCentralDiscovery() {
     return uniqueDiscoveryNqn != null;
