@@ -54,8 +54,11 @@ class ClusterDegradedInteropTest {
     }
   }
 
+  /** Any node's API answers; the owner's is never the one killed here. */
+  private String viaNode = "n1";
+
   private String show() {
-    return cluster.cli("volume", "show", VOLUME, "--admin", cluster.node("n1").admin()).output();
+    return cluster.cli("volume", "show", VOLUME, "--admin", cluster.node(viaNode).admin()).output();
   }
 
   @Test
@@ -64,6 +67,8 @@ class ClusterDegradedInteropTest {
     String owner = v.path("owner").asText();
     String victim =
         List.of("n1", "n2", "n3").stream().filter(n -> !n.equals(owner)).findFirst().orElseThrow();
+    // Placement decides the owner: when it is not n1, n1 is the victim and its API goes with it.
+    viaNode = owner;
     // Serving means a write completes: a connection alone may still meet ANA change while the
     // owner connects to its replicas.
     Interop.waitFor(
@@ -155,7 +160,7 @@ class ClusterDegradedInteropTest {
    * Waits up to 30 s for {@code check} while the load runs; fails at once with the load's own
    * failure, and on a timeout with where the load thread is, so a failure says why writes stopped.
    */
-  private static void awaitUnderLoad(
+  private void awaitUnderLoad(
       String what, Thread load, AtomicReference<Throwable> failure, Interop.Check check)
       throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -169,7 +174,14 @@ class ClusterDegradedInteropTest {
           where.append("\n  at ").append(e);
         }
         throw new AssertionError(
-            "timed out after 30 s waiting for " + what + "; the load thread is" + where);
+            "timed out after 30 s waiting for "
+                + what
+                + "; 'weft volume show' through "
+                + viaNode
+                + " says:\n"
+                + show()
+                + "\nthe load thread is"
+                + where);
       }
       Thread.sleep(100);
     }
