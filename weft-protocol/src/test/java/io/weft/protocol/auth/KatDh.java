@@ -1,0 +1,77 @@
+package io.weft.protocol.auth;
+
+/**
+ * The Diffie-Hellman known answers: a Python host with a fixed private exponent against the Linux
+ * 6.1.192 target, which accepted its R1 and returned the R2 below (V5: ffdhe2048 + SHA-384, V6:
+ * ffdhe3072 + SHA-256). Public values and Z as they are on the wire: big-endian, padded.
+ */
+final class KatDh {
+  private KatDh() {}
+
+  static final String CTRL_PUBLIC_3072 =
+      "07ed3ff06bd1d4a7f1d5aafb2dd94c992f6ad257b89dd5049f34360f1068377f"
+          + "ff3196e8b8fbda76384d27e82096fc20cdf8f2d357c960e64a5f5312a517b288"
+          + "66bd6520211d52d274846ae70d2a5b0efe01d9f55f83d66597b8fcee8a810833"
+          + "fc98b59cbad0e7608c9d1dc1d3267ccd3942bc445dd9eb5fdf38e72e841c4ebd"
+          + "89e134835bfeb25a70b7f4f373afed6b7797d504ffefa561dcf6e3e46dd6e55a"
+          + "8411b36ac5ad7aacaa73a048b0a2f90f6e68458a7e1101978e0876db91ff47ba"
+          + "8dbfb8341c9cebf756e6215a809611b1576ee5fa2589068dc62b3aba2d8c8f0f"
+          + "dec5497cd979fc21d1dbc479373d0da25077028ff702ffe0497e8d3bab9f60ff"
+          + "5f36b21e5fd876da0631e87c5cdfab1397f69b753452eddf0ae3704c246352ca"
+          + "418399b575e12909e5a5ed29a28009fdaa432f9ec413fdfbc240b2b16451653c"
+          + "22683cbbc341adca9343ac97cf8dc91620114fc3c006f5b4abdf018b38b879d3"
+          + "78e7422d979099cf9ff5c68197daac69d72029a62f30eac15cebdaaaf1bcbb0a";
+  static final String HOST_PUBLIC_3072 =
+      "65edd4303ee4bcc69f84adfe5331ac60d6e40ff2687ceafec6d39f6b093bf8fb"
+          + "1cea397ccb93be954b186eac65485098cde7f9d8dd66df5caa6dea32c1720044"
+          + "4d568425bb29dde02071fe6127f9002038d1c3b53ad4e4bfb25b16cf72bf26c8"
+          + "0ad5b79ca983ad8361a2766281f00ebd29ad48be947ef68f46ebd1bb9e72a771"
+          + "423bbfed63ea59d127023df8dd889ee852c75399810ac534d19f7191a85f9032"
+          + "2e06fd12e3c3c57463358a51fc8668baaf7d6896d1b463dd6d1641686aed5050"
+          + "95d4fb360d2b1560c275d17a3924ea3f3626b2a7dbadb7d2aa91c526efd0fbd9"
+          + "73234ccbddf4f31245f25a7f93533ba3eeac80ce7e54687779fae386e6d0d7ab"
+          + "2a2b551096d2b85b91e69c176b48bc267e07fba73dac20837b9c2fee10fa7162"
+          + "9cd4ea441806432518d858602b19a8a983e0632f99ecc579aae67c930d36059c"
+          + "3409f03711887b9eeaba8efbda2bb34db3a063c59dccab1cbae61e223246968c"
+          + "d367fe3708ebd664a804b74c22c6ff97e535ff7673d9e73b36a3fa66ed9957c8";
+  static final String Z_3072 =
+      "23b2f2d64b4d6cb124bbb38a0e2c111ecdd2753745e639b997da0e8799f411ce"
+          + "44047d330ab99751a554c89b7a8d5bf9a6bc082c86540bc32cbc2949c7047ed4"
+          + "498691c8a129211c72a023e011b8c3dd1a5fb2de7e979bd3355f48f5e0c1034d"
+          + "35cce51535cfe7b1e9c659f2f3e2142950ab9d0de43e7713996a153fe3c3a99d"
+          + "afd501829c6fc049343b97763252e0a4eae6128a20bb0cd00889d2e6c3c8ca5e"
+          + "ccc152f933c4531b832f4838ac51f9b435038ff6c36566d6e4004510c97d6edc"
+          + "cab25f8aa14babeb852b799f82654a7a48db9fe7d39e238ab49243311eef251a"
+          + "0e98114e1627b8f394d2b01402c977d887b33c226dc02ef246591a8dec8f87be"
+          + "ae6b3ced9a17036a2e4cee26d8f662f6bc8e094a6f2158843bf72eedd329c070"
+          + "41a2d32b0289d04d78a28a07cc954a1c9aa9252d2269ac536267b8679145fc71"
+          + "b624b0411b59da0819d550da0bac41a1e7c272e6e4f59a516b322ec197c2a558"
+          + "e2fd8eec558e7911c0d43e1967a25d8c024eb678cb4b3c610d76e7014e4a6016";
+  static final String CTRL_PUBLIC_2048 =
+      "e99234f25cc84685acc6fc73da61597bd668f49ac8defe950ae56fe5510216ff"
+          + "98c4735e906f48f11db890a3be42f1ba3974dafae37cd431518c1bd61c88b85e"
+          + "3221d0255e5763ae53af2e4cd78f41e0405b1bbe39b08702547b4a6b1c958f27"
+          + "bc4bbd1c1e18c01aab513e5232a05f02e4b5f1638fac5736972decfae4570ade"
+          + "2a3c21a3c104fa0c02233c64a332ebb6b1b4dcb01ee2b2f0e9935e73ff7d2734"
+          + "88609617e4927c884983858a00aea8868e034258db8d29cefc63e33c5b9d2529"
+          + "3b4e14521926609db48b31d7a5564c7e874ed77c19af3b1ff4de5a7092a40f37"
+          + "d08ceb24ca6aaef632db9905785f3207147cd91359fd947cfaf4f9a5c9c5a9aa";
+  static final String HOST_PUBLIC_2048 =
+      "5c7a34892e27a9ffcaf1f67e35ea7ebc6a047f3a30063265ca7ee750c403ccf7"
+          + "176f8e29303e487d4d7dc4516937319ab02512c41a2c663bdc4ef0b4cc09590c"
+          + "230714327a6255cf246c775d87fbf3c3a4da37a4a7b688124cacbe254a7810a4"
+          + "6bb0a95db3c6e55acb067d351c9d0cb99948c9cd6880640aec07bcabb8c1e38d"
+          + "6d7c9fdd652a0e468b434321ba60d31740a642773f8648605f863e94e515f731"
+          + "257caf3b8dae50cc5c5332d5e3fd7383ca2b56ad554af51f5cceebafadcbfe25"
+          + "0c155991aad47b1153fb71bc716254f849a8557e025dae9fd1bb9c5bc91bc235"
+          + "6f55ccd9b2546d9ad45dca7a9865bf6aeeb3696d89c1771cdc74e87a8f2a7043";
+  static final String Z_2048 =
+      "6524cc76a45cf0be01f711871d8b1b233bfb8bf0c9d88e5ee24bed1b1ba946a8"
+          + "00d601c2e63c5f6f63591860238eb97cf4f503fd96536388a92aedc77474ce66"
+          + "c87913cd688c9b0ffd5f6c714b9ed6e0f1eb457c06a9d4cb9e99f32fb4b83761"
+          + "a5e5c4140562750b77aea1c403a8adb8a5bf3a844bb0585946963f75efe0e087"
+          + "42b495a596a59dbf763f70e8b211f17b1cf859d617298aa6f8927c97ed5b81f9"
+          + "67f564555477e7b9f17274b10d6f59162add4426a8ee1568702e8cb578a9de77"
+          + "b48651b0072470beb183ea244b9c75962fea47ec5dda8ee7818f48fe3b947f80"
+          + "12094366e7fa929c83603fed9ad41e4c92859fa9e1e7671f72a7b523d0df54f1";
+}
