@@ -123,6 +123,20 @@ class AsyncEventHostTest {
     }
   }
 
+  /** A controller reached through {@code relay}: reconnecting every second, for 30 s. */
+  private static HostController throughRelay(CuttingRelay relay) throws Exception {
+    return HostController.connect(
+        ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
+            .withTimeouts(5, 30, 1, -1)
+            .withIoTimeout(10));
+  }
+
+  /** An admin command by its opcode and the low byte of CDW10 (a feature or log page ID). */
+  private static java.util.function.Predicate<java.nio.ByteBuffer> adminCommand(
+      int opcode, int cdw10Low) {
+    return sqe -> (sqe.get(0) & 0xFF) == opcode && (sqe.getInt(40) & 0xFF) == cdw10Low;
+  }
+
   /**
    * The connection is lost while the host enables the notices: the control thread must not wait on
    * that command (it would hold up the reconnect until a timeout), and the reconnect enables them.
@@ -131,15 +145,8 @@ class AsyncEventHostTest {
   void aConnectionLostWhileEnablingEventsStillReconnectsPromptly() throws Exception {
     try (Target t = start(0);
         CuttingRelay relay = new CuttingRelay(t.listenAddresses().get(0));
-        HostController c =
-            HostController.connect(
-                ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
-                    .withTimeouts(5, 30, 1, -1)
-                    .withIoTimeout(10))) {
-      relay.cutWhen(
-          sqe ->
-              (sqe.get(0) & 0xFF) == Opcodes.ADMIN_SET_FEATURES
-                  && (sqe.getInt(40) & 0xFF) == Opcodes.FEAT_ASYNC_EVENT_CONFIG);
+        HostController c = throughRelay(relay)) {
+      relay.cutWhen(adminCommand(Opcodes.ADMIN_SET_FEATURES, Opcodes.FEAT_ASYNC_EVENT_CONFIG));
       Recorder events = new Recorder();
       c.onAsyncEvent(events);
       // The reconnect comes after its 1 s delay, not after the 10 s command timeout.
@@ -158,15 +165,8 @@ class AsyncEventHostTest {
   void anAdminCommandCutOffByALossFailsAndIsNeverSentAgain() throws Exception {
     try (Target t = start(0);
         CuttingRelay relay = new CuttingRelay(t.listenAddresses().get(0));
-        HostController c =
-            HostController.connect(
-                ConnectOptions.defaults("127.0.0.1", relay.port(), NQN)
-                    .withTimeouts(5, 30, 1, -1)
-                    .withIoTimeout(10))) {
-      relay.cutWhen(
-          sqe ->
-              (sqe.get(0) & 0xFF) == Opcodes.ADMIN_GET_LOG_PAGE
-                  && (sqe.getInt(40) & 0xFF) == Opcodes.LOG_SMART);
+        HostController c = throughRelay(relay)) {
+      relay.cutWhen(adminCommand(Opcodes.ADMIN_GET_LOG_PAGE, Opcodes.LOG_SMART));
       NvmeException lost =
           org.junit.jupiter.api.Assertions.assertThrows(
               NvmeException.class, () -> c.logPage(Opcodes.LOG_SMART, 0xFFFFFFFF, 512));

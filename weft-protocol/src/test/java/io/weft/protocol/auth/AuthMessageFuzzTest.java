@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.util.Arrays;
+import io.weft.protocol.testing.Mutations;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -118,36 +118,6 @@ class AuthMessageFuzzTest {
   }
 
   static byte[] mutate(Random r, byte[] seed) {
-    byte[] d = Arrays.copyOf(seed, seed.length);
-    switch (r.nextInt(6)) {
-      case 0 -> {
-        for (int n = 1 + r.nextInt(4); n > 0; n--) {
-          int at = r.nextInt(d.length);
-          d[at] ^= (byte) (1 << r.nextInt(8));
-        }
-      }
-      case 1 -> {
-        int at = FIELDS[r.nextInt(FIELDS.length)];
-        if (at < d.length) {
-          d[at] = (byte) (r.nextBoolean() ? r.nextInt(8) : r.nextInt());
-        }
-      }
-      case 2 -> d = Arrays.copyOf(d, r.nextInt(d.length));
-      case 3 -> {
-        d = Arrays.copyOf(d, d.length + 1 + r.nextInt(64));
-        for (int i = seed.length; i < d.length; i++) {
-          d[i] = (byte) r.nextInt();
-        }
-      }
-      case 4 -> {
-        int at = FIELDS[r.nextInt(FIELDS.length)];
-        if (at + 2 <= d.length) {
-          Unpooled.wrappedBuffer(d)
-              .setShortLE(at, r.nextBoolean() ? r.nextInt(0x400) : r.nextInt());
-        }
-      }
-      default -> d[r.nextInt(d.length)] = (byte) r.nextInt();
-    }
-    return d;
+    return Mutations.mutate(r, seed, FIELDS);
   }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.weft.protocol.nvme.Status;
-import java.util.Arrays;
+import io.weft.protocol.testing.Mutations;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -103,38 +103,6 @@ class DiscoveryInformationFuzzTest {
   }
 
   static byte[] mutate(Random r, byte[] seed) {
-    byte[] d = Arrays.copyOf(seed, seed.length);
-    int kind = r.nextInt(6);
-    switch (kind) {
-      case 0 -> {
-        for (int n = 1 + r.nextInt(4); n > 0; n--) {
-          int at = r.nextInt(d.length);
-          d[at] ^= (byte) (1 << r.nextInt(8));
-        }
-      }
-      case 1 -> {
-        int at = LENGTH_FIELDS[r.nextInt(LENGTH_FIELDS.length)];
-        if (at + 4 <= d.length) {
-          int v = r.nextBoolean() ? r.nextInt() : r.nextInt(4096);
-          ByteBuf b = Unpooled.wrappedBuffer(d);
-          b.setIntLE(at, v);
-        }
-      }
-      case 2 -> d = Arrays.copyOf(d, r.nextInt(d.length));
-      case 3 -> {
-        d = Arrays.copyOf(d, d.length + 1 + r.nextInt(64));
-        for (int i = seed.length; i < d.length; i++) {
-          d[i] = (byte) r.nextInt();
-        }
-      }
-      case 4 -> {
-        int at = LENGTH_FIELDS[r.nextInt(LENGTH_FIELDS.length)];
-        if (at + 2 <= d.length) {
-          Unpooled.wrappedBuffer(d).setShortLE(at, r.nextInt(0x10000));
-        }
-      }
-      default -> d[r.nextInt(d.length)] = (byte) r.nextInt();
-    }
-    return d;
+    return Mutations.mutate(r, seed, LENGTH_FIELDS);
   }
 }
