@@ -73,22 +73,22 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   private long lastSweepNanos = System.nanoTime();
 
   /**
-   * What the logs are made of: the nodes that are up, every volume, and the foreign targets that
-   * answered lately; and each volume as the logs list it ({@link Listing}, in name order), built
-   * once per change rather than once per host.
+   * What the logs are made of, built once per change rather than once per host: every volume (in
+   * name order) and every registered subsystem or pulled controller that answers, as the logs list
+   * them; then the referrals, which the logs list last.
    */
-  private record Snapshot(
-      Map<String, NodeStatus> nodes,
-      List<VolumeRecord> volumes,
-      List<ForeignTarget> foreign,
-      List<Listing> listings) {}
+  private record Snapshot(List<Listing> listings, List<Listing> referrals) {}
 
   /**
-   * One volume in the logs: the hosts that may see it (empty: every host), as a set since every
-   * host's log is computed at each change, and its entries, one per node that holds a replica and
-   * is up.
+   * Entries the logs list together: the hosts that may see them (empty: every host), as a set since
+   * every host's log is computed at each change, and the entries (a volume's: one per node that
+   * holds a replica and is up).
    */
-  private record Listing(Set<String> allowedHosts, List<DiscoveryLogEntry> paths) {}
+  private record Listing(Set<String> allowedHosts, List<DiscoveryLogEntry> entries) {
+    boolean visibleTo(String hostNqn) {
+      return allowedHosts.isEmpty() || allowedHosts.contains(hostNqn);
+    }
+  }
 
   private final NodeRegistry registry;
   private final VolumeService volumes;
@@ -106,6 +106,10 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   private final Target target;
   private final String uniqueNqn;
   private final InetSocketAddress self;
+
+  /** This service's own entry, first in every log. */
+  private final DiscoveryLogEntry selfEntry;
+
   private final List<ClusterStore.Watch> watches = new ArrayList<>();
   private final Map<String, View> views = new ConcurrentHashMap<>();
   private final AtomicLong generation = new AtomicLong(1);
@@ -141,6 +145,17 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     this.target = target;
     this.uniqueNqn = uniqueNqn;
     this.self = target.listenAddresses().get(0);
+    // It takes persistent connections, and following it finds nothing new (nvme-cli's connect-all
+    // skips it).
+    this.selfEntry =
+        entry(
+            DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY,
+            1,
+            self.getAddress().getHostAddress(),
+            self.getPort(),
+            uniqueNqn,
+            DiscoveryLogEntry.EFLAGS_DUPLICATE_RETURNED_INFORMATION
+                | DiscoveryLogEntry.EFLAGS_EXPLICIT_PERSISTENT_CONNECTION);
     long from = store.revision() + 1;
     this.snapshot = load();
     watches.add(store.watch(VolumeService.PREFIX, from, events -> refreshSoon()));
@@ -334,22 +349,35 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     List<VolumeRecord> all = new ArrayList<>();
     volumes.list().forEach(v -> all.add(v.volume()));
     all.sort((a, b) -> a.name().compareTo(b.name()));
-    List<ForeignTarget> foreign = foreignTargets.list();
-    registered = foreign;
-    puller.update(foreign.stream().filter(f -> f.kind() == ForeignTarget.Kind.PULL).toList());
-    Set<String> ok = healthy;
     List<Listing> listings = new ArrayList<>();
     for (VolumeRecord v : all) {
       listings.add(new Listing(Set.copyOf(v.allowedHosts()), paths(v, up)));
     }
-    // A pulled controller's entries are there while its connection is live (the puller knows).
-    return new Snapshot(
-        up,
-        all,
-        foreign.stream()
-            .filter(f -> f.kind() == ForeignTarget.Kind.PULL || ok.contains(f.id()))
-            .toList(),
-        listings);
+    List<ForeignTarget> foreign = foreignTargets.list();
+    registered = foreign;
+    puller.update(foreign.stream().filter(f -> f.kind() == ForeignTarget.Kind.PULL).toList());
+    Set<String> ok = healthy;
+    List<Listing> referrals = new ArrayList<>();
+    for (ForeignTarget f : foreign) {
+      Set<String> hosts = Set.copyOf(f.allowedHosts());
+      switch (f.kind()) {
+        case SUBSYSTEM -> {
+          if (ok.contains(f.id())) {
+            listings.add(
+                new Listing(hosts, List.of(foreignEntry(DiscoveryLogEntry.SUBTYPE_NVM, f))));
+          }
+        }
+        // A pulled controller's entries are there while its connection is live (the puller knows).
+        case PULL -> listings.add(new Listing(hosts, puller.entries(f)));
+        case REFERRAL -> {
+          if (ok.contains(f.id())) {
+            referrals.add(
+                new Listing(hosts, List.of(foreignEntry(DiscoveryLogEntry.SUBTYPE_REFERRAL, f))));
+          }
+        }
+      }
+    }
+    return new Snapshot(List.copyOf(listings), List.copyOf(referrals));
   }
 
   /** A volume's entries: one per node that holds a replica and is up. */
@@ -363,15 +391,11 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       NodeInfo.Address at = NodeInfo.Address.parse(n.info().nvmeAddress());
       // Each node's port of the one subsystem gets a port ID of its own, as its controllers
       // get controller IDs of their own.
-      out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, at.host(), at.port(), v.nqn()));
+      out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, i + 1, at.host(), at.port(), v.nqn(), 0));
     }
     return List.copyOf(out);
   }
 
-  /**
-   * Tries every registered foreign target (a TCP connection to its address); a target that has not
-   * answered for the health window leaves the logs, and one that answers again comes back.
-   */
   /**
    * Lets go of the kept logs of hosts that have no discovery controller here and have not read
    * theirs for the idle time; a persistent host's log is always kept (its changes must be noticed).
@@ -399,6 +423,10 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
     return Set.copyOf(views.keySet());
   }
 
+  /**
+   * Tries every registered foreign target (a TCP connection to its address); a target that has not
+   * answered for the health window leaves the logs, and one that answers again comes back.
+   */
   private void probe() {
     long now = System.nanoTime();
     if (now - lastSweepNanos > 60_000_000_000L) {
@@ -449,52 +477,31 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
   }
 
   /**
-   * The entries {@code hostNqn} may see: this service, then every path of every volume it may use.
+   * The entries {@code hostNqn} may see: this service, every path of every volume and every foreign
+   * subsystem it may use, then the referrals (last, as nvmet lists them).
    */
   private List<DiscoveryLogEntry> entries(String hostNqn, Snapshot s) {
     List<DiscoveryLogEntry> out = new ArrayList<>();
-    out.add(
-        entry(
-            DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY,
-            1,
-            self.getAddress().getHostAddress(),
-            self.getPort(),
-            uniqueNqn));
-    for (Listing v : s.listings()) {
-      if (v.allowedHosts().isEmpty() || v.allowedHosts().contains(hostNqn)) {
-        out.addAll(v.paths());
+    out.add(selfEntry);
+    for (Listing l : s.listings()) {
+      if (l.visibleTo(hostNqn)) {
+        out.addAll(l.entries());
       }
     }
-    for (ForeignTarget f : s.foreign()) {
-      if (!f.allowedHosts().isEmpty() && !f.allowedHosts().contains(hostNqn)) {
-        continue;
-      }
-      switch (f.kind()) {
-        case SUBSYSTEM ->
-            out.add(entry(DiscoveryLogEntry.SUBTYPE_NVM, 1, f.traddr(), f.trsvcid(), f.nqn()));
-        case PULL -> out.addAll(puller.entries(f));
-        case REFERRAL -> {} // below
-      }
-    }
-    // Other discovery services last, as nvmet lists its referrals.
-    for (ForeignTarget f : s.foreign()) {
-      if (f.kind() == ForeignTarget.Kind.REFERRAL
-          && (f.allowedHosts().isEmpty() || f.allowedHosts().contains(hostNqn))) {
-        out.add(entry(DiscoveryLogEntry.SUBTYPE_REFERRAL, 1, f.traddr(), f.trsvcid(), f.nqn()));
+    for (Listing l : s.referrals()) {
+      if (l.visibleTo(hostNqn)) {
+        out.addAll(l.entries());
       }
     }
     return List.copyOf(out);
   }
 
+  private static DiscoveryLogEntry foreignEntry(int subtype, ForeignTarget f) {
+    return entry(subtype, 1, f.traddr(), f.trsvcid(), f.nqn(), 0);
+  }
+
   private static DiscoveryLogEntry entry(
-      int subtype, int portId, String host, int port, String nqn) {
-    // This service's own entry: it takes persistent connections, and following it finds nothing
-    // new (nvme-cli's connect-all skips it).
-    int eflags =
-        subtype == DiscoveryLogEntry.SUBTYPE_CURRENT_DISCOVERY
-            ? DiscoveryLogEntry.EFLAGS_DUPLICATE_RETURNED_INFORMATION
-                | DiscoveryLogEntry.EFLAGS_EXPLICIT_PERSISTENT_CONNECTION
-            : 0;
+      int subtype, int portId, String host, int port, String nqn, int eflags) {
     return new DiscoveryLogEntry(
         DiscoveryLogEntry.TRTYPE_TCP,
         host.contains(":") ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
