@@ -114,21 +114,11 @@ final class DiscoverCommand extends HostCommand {
     if (persistent) {
       return runPersistent(options);
     }
-    DiscoveryLogPage page;
     try {
-      page = Discovery.discover(options);
-    } catch (NvmeException e) {
-      throw new CliException(
-          ExitCodes.FAILED, "discovery at " + where(options) + " failed: " + describe(e), e);
+      show(Discovery.discover(options));
     } catch (IOException e) {
       throw new CliException(
-          ExitCodes.FAILED, "discovery at " + where(options) + " failed: " + connectError(e), e);
-    }
-    if (output.json()) {
-      printJson(json(page));
-    } else {
-      print(out(), page);
-      out().flush();
+          ExitCodes.FAILED, "discovery at " + where(options) + " failed: " + failure(e), e);
     }
     return ExitCodes.OK;
   }
@@ -182,12 +172,9 @@ final class DiscoverCommand extends HostCommand {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return ExitCodes.OK;
-    } catch (NvmeException e) {
-      throw new CliException(
-          ExitCodes.FAILED, "discovery at " + where(o) + " failed: " + describe(e), e);
     } catch (IOException e) {
       throw new CliException(
-          ExitCodes.FAILED, "discovery at " + where(o) + " failed: " + connectError(e), e);
+          ExitCodes.FAILED, "discovery at " + where(o) + " failed: " + failure(e), e);
     }
   }
 
@@ -241,12 +228,8 @@ final class DiscoverCommand extends HostCommand {
       DiscoveryLogPage page;
       try {
         page = read(options, f.nqn());
-      } catch (NvmeException e) {
-        err().println(spec.qualifiedName() + ": " + what + " failed: " + describe(e));
-        failed++;
-        continue;
       } catch (IOException e) {
-        err().println(spec.qualifiedName() + ": " + what + " failed: " + connectError(e));
+        err().println(spec.qualifiedName() + ": " + what + " failed: " + failure(e));
         failed++;
         continue;
       }

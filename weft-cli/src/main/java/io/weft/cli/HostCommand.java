@@ -106,6 +106,11 @@ abstract class HostCommand implements Callable<Integer> {
     return e.isNvmeStatus() ? HostStatus.describe(e.status()) : e.getMessage();
   }
 
+  /** What went wrong, either way: the controller's status or the connection's error. */
+  static String failure(IOException e) {
+    return e instanceof NvmeException n ? describe(n) : connectError(e);
+  }
+
   /** A usage error of this command (exit 2, "see --help"). */
   final CommandLine.ParameterException usage(String message) {
     return ConnectionOptions.usage(spec, message);
