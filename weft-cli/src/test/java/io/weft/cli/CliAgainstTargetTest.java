@@ -1,5 +1,6 @@
 package io.weft.cli;
 
+import static io.weft.cli.CliRun.weft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,16 +34,7 @@ class CliAgainstTargetTest {
   private Target target;
   private String admin;
 
-  private record Run(int code, String out, String err) {}
-
-  private static Run weft(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private Run weftAdmin(String... args) {
+  private CliRun weftAdmin(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.add("--admin");
     all.add(admin);
@@ -78,22 +70,22 @@ class CliAgainstTargetTest {
 
   @Test
   void listsAndChangesAnaStates() {
-    Run list = weftAdmin("ana", "list", "--nqn", NQN);
+    CliRun list = weftAdmin("ana", "list", "--nqn", NQN);
     assertEquals(0, list.code(), list.err());
     assertTrue(
         list.out().matches("(?s)PORT\\s+GROUP\\s+STATE\\s+1\\s+1\\s+optimized\\s*"), list.out());
     try {
-      Run set =
+      CliRun set =
           weftAdmin(
               "ana", "set", "--nqn", NQN, "--port", "1", "--group", "1", "--state", "inaccessible");
       assertEquals(0, set.code(), set.err());
       assertEquals(NQN + " port 1 group 1: inaccessible", set.out().strip());
       assertTrue(weftAdmin("ana", "list", "--nqn", NQN).out().contains("inaccessible"));
-      Run bad =
+      CliRun bad =
           weftAdmin("ana", "set", "--nqn", NQN, "--port", "1", "--group", "1", "--state", "up");
       assertEquals(ExitCodes.FAILED, bad.code());
       assertTrue(bad.err().contains("unknown ANA state 'up'"), bad.err());
-      Run noPort =
+      CliRun noPort =
           weftAdmin(
               "ana", "set", "--nqn", NQN, "--port", "9", "--group", "1", "--state", "optimized");
       assertEquals(ExitCodes.FAILED, noPort.code());
@@ -105,11 +97,11 @@ class CliAgainstTargetTest {
 
   @Test
   void addsListsAndRemovesNamespaces() {
-    Run add = weftAdmin("ns", "add", "--nqn", NQN, "--nsid", "2", "--memory", "2M");
+    CliRun add = weftAdmin("ns", "add", "--nqn", NQN, "--nsid", "2", "--memory", "2M");
     assertEquals(0, add.code(), add.err());
     assertTrue(add.out().startsWith("added namespace 2 to " + NQN + ": memory, 2 MiB"), add.out());
 
-    Run file =
+    CliRun file =
         weftAdmin(
             "ns",
             "add",
@@ -129,7 +121,7 @@ class CliAgainstTargetTest {
     assertTrue(file.out().contains("4096-byte blocks"), file.out());
     assertTrue(file.out().contains("8a6f0e43-5c2e-4f1b-9d4e-2f0c7f1e2a10"), file.out());
 
-    Run list = weftAdmin("ns", "list", "--nqn", NQN);
+    CliRun list = weftAdmin("ns", "list", "--nqn", NQN);
     assertEquals(0, list.code(), list.err());
     assertTrue(list.out().startsWith(NQN + "  serial "), list.out());
     assertTrue(list.out().contains("  NSID  BACKEND"), list.out());
@@ -139,12 +131,12 @@ class CliAgainstTargetTest {
         list.out().lines().anyMatch(l -> l.matches("  3 +file +1 MiB +4096 .*n3\\.img")),
         list.out());
 
-    Run json = weftAdmin("ns", "list", "-o", "json");
+    CliRun json = weftAdmin("ns", "list", "-o", "json");
     assertEquals(0, json.code(), json.err());
     assertTrue(json.out().strip().startsWith("["), json.out());
     assertTrue(json.out().contains("\"nqn\" : \"" + NQN + "\""), json.out());
 
-    Run remove = weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "2");
+    CliRun remove = weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "2");
     assertEquals(0, remove.code(), remove.err());
     assertEquals("removed namespace 2 from " + NQN, remove.out().strip());
     assertEquals(0, weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "3").code());
@@ -153,26 +145,26 @@ class CliAgainstTargetTest {
 
   @Test
   void refusalsAreOneLineWithExitCodeOne() {
-    Run duplicate = weftAdmin("ns", "add", "--nqn", NQN, "--nsid", "1", "--memory", "1M");
+    CliRun duplicate = weftAdmin("ns", "add", "--nqn", NQN, "--nsid", "1", "--memory", "1M");
     assertEquals(ExitCodes.FAILED, duplicate.code());
     assertEquals(1, duplicate.err().lines().count(), duplicate.err());
     assertTrue(duplicate.err().startsWith("weft: ") && duplicate.err().contains("HTTP 409"));
 
-    Run missing = weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "99");
+    CliRun missing = weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "99");
     assertEquals(ExitCodes.FAILED, missing.code());
     assertTrue(missing.err().contains("HTTP 404"), missing.err());
 
-    Run unknown = weftAdmin("ns", "list", "--nqn", "nqn.2026-11.io.weft:nope");
+    CliRun unknown = weftAdmin("ns", "list", "--nqn", "nqn.2026-11.io.weft:nope");
     assertEquals(ExitCodes.FAILED, unknown.code());
     assertTrue(unknown.err().contains("no subsystem"), unknown.err());
   }
 
   @Test
   void listsControllers() {
-    Run normal = weftAdmin("controllers");
+    CliRun normal = weftAdmin("controllers");
     assertEquals(0, normal.code(), normal.err());
     assertTrue(normal.out().startsWith("no controllers"), normal.out());
-    Run json = weftAdmin("controllers", "-o", "json");
+    CliRun json = weftAdmin("controllers", "-o", "json");
     assertEquals(0, json.code(), json.err());
     assertEquals("[ ]", json.out().strip());
   }
@@ -184,7 +176,7 @@ class CliAgainstTargetTest {
       s.bind(new InetSocketAddress("127.0.0.1", 0));
       port = s.getLocalPort();
     }
-    Run run = weft("ns", "list", "--admin", "127.0.0.1:" + port);
+    CliRun run = weft("ns", "list", "--admin", "127.0.0.1:" + port);
     assertEquals(ExitCodes.FAILED, run.code());
     assertEquals(
         "weft: cannot reach the admin API at 127.0.0.1:"
@@ -238,7 +230,7 @@ class CliAgainstTargetTest {
   void aPortInUseFailsTheTargetCommandWithOneLine() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress("127.0.0.1", 0));
-      Run run =
+      CliRun run =
           weft(
               "target",
               "--listen",

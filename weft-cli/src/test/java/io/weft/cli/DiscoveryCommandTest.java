@@ -1,5 +1,7 @@
 package io.weft.cli;
 
+import static io.weft.cli.CliRun.freePort;
+import static io.weft.cli.CliRun.weft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,8 +14,6 @@ import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.FutureTask;
@@ -32,21 +32,6 @@ class DiscoveryCommandTest {
   static final String FOREIGN = "nqn.2014-08.org.example:foreign";
 
   @TempDir Path dir;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run weft(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   /** A running {@code weft discovery ARGS...} in this JVM, its banner, and how to stop it. */
   private record Service(DiscoveryCommand command, FutureTask<Integer> run, StringWriter banner)
@@ -109,7 +94,7 @@ class DiscoveryCommandTest {
       assertTrue(banner.contains("admin API   http://" + admin), banner);
 
       int foreignPort = foreign.listenAddresses().get(0).getPort();
-      Run registered =
+      CliRun registered =
           weft(
               "discovery",
               "register",
@@ -126,7 +111,7 @@ class DiscoveryCommandTest {
       assertEquals(0, registered.code(), registered.err());
 
       long deadline = System.nanoTime() + 10_000_000_000L;
-      Run listed;
+      CliRun listed;
       do {
         Thread.sleep(100);
         listed = weft("discovery", "list", "--admin", admin);
@@ -144,16 +129,16 @@ class DiscoveryCommandTest {
                       + "\\s+operator\\s+up.*"),
           "this instance's own health view: " + listed.out());
 
-      Run seen = discover(port, HOST);
+      CliRun seen = discover(port, HOST);
       assertEquals(0, seen.code(), seen.err());
       assertTrue(seen.out().contains(FOREIGN), seen.out());
-      Run notSeen = discover(port, OTHER_HOST);
+      CliRun notSeen = discover(port, OTHER_HOST);
       assertEquals(0, notSeen.code(), notSeen.err());
       assertFalse(notSeen.out().contains(FOREIGN), notSeen.out());
     }
   }
 
-  private static Run discover(int port, String host) {
+  private static CliRun discover(int port, String host) {
     return weft("discover", "-a", "127.0.0.1", "--trsvcid", Integer.toString(port), "-q", host);
   }
 

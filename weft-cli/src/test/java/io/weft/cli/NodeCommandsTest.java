@@ -1,5 +1,7 @@
 package io.weft.cli;
 
+import static io.weft.cli.CliRun.freePort;
+import static io.weft.cli.CliRun.weft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,8 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.concurrent.FutureTask;
 import java.util.regex.Matcher;
@@ -20,21 +20,6 @@ import picocli.CommandLine;
 /** {@code weft node} runs a node on its embedded store; {@code weft nodes} shows the cluster. */
 class NodeCommandsTest {
   @TempDir Path dir;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run weft(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   @Test
   void aNodeRunsJoinsItsStoreAndShowsInWeftNodes() throws Exception {
@@ -76,14 +61,14 @@ class NodeCommandsTest {
       assertTrue(banner.contains("admin API   http://" + admin), banner);
       assertTrue(!banner.contains("subsystem   "), "a node exports nothing by default: " + banner);
 
-      Run table = weft("nodes", "--admin", admin);
+      CliRun table = weft("nodes", "--admin", admin);
       assertEquals(0, table.code(), table.err());
       Matcher row =
           Pattern.compile("(?m)^n1\\s+127\\.0\\.0\\.1:\\d+\\s+z1\\s+r7\\s+up\\s+2 GiB\\s+now$")
               .matcher(table.out());
       assertTrue(row.find(), table.out());
 
-      Run json = weft("nodes", "--admin", admin, "-o", "json");
+      CliRun json = weft("nodes", "--admin", admin, "-o", "json");
       JsonNode nodes = new ObjectMapper().readTree(json.out());
       assertEquals(1, nodes.size());
       assertEquals("n1", nodes.get(0).path("id").asText());
@@ -133,7 +118,7 @@ class NodeCommandsTest {
                   + discovery
                   + ")"),
           banner);
-      Run created =
+      CliRun created =
           weft(
               "volume",
               "create",
@@ -147,7 +132,7 @@ class NodeCommandsTest {
               admin);
       assertEquals(0, created.code(), created.err());
       long deadline = System.nanoTime() + 10_000_000_000L;
-      Run found;
+      CliRun found;
       do {
         found = weft("discover", "-a", "127.0.0.1", "--trsvcid", Integer.toString(discovery));
         Thread.sleep(100);
@@ -160,7 +145,7 @@ class NodeCommandsTest {
 
       // A foreign target nobody serves: registered, listed as down, deregistered.
       int nobody = freePort();
-      Run registered =
+      CliRun registered =
           weft(
               "discovery",
               "register",
@@ -175,7 +160,7 @@ class NodeCommandsTest {
               "--allow-host",
               "nqn.2014-08.org.example:host1");
       assertEquals(0, registered.code(), registered.err());
-      Run listed = weft("discovery", "list", "--admin", admin);
+      CliRun listed = weft("discovery", "list", "--admin", admin);
       assertTrue(
           listed
               .out()
@@ -184,10 +169,10 @@ class NodeCommandsTest {
                       + nobody
                       + "\\s+nqn\\.2014-08\\.org\\.example:elsewhere\\s+nqn\\.2014-08\\.org\\.example:host1\\s+operator\\s+(down|unknown).*"),
           listed.out());
-      Run bad = weft("discovery", "register", "--admin", admin, "-a", "127.0.0.1", "-n", "junk");
+      CliRun bad = weft("discovery", "register", "--admin", admin, "-a", "127.0.0.1", "-n", "junk");
       assertEquals(ExitCodes.FAILED, bad.code());
       assertTrue(bad.err().contains("invalid --nqn 'junk'"), bad.err());
-      Run gone =
+      CliRun gone =
           weft(
               "discovery",
               "deregister",
@@ -200,21 +185,21 @@ class NodeCommandsTest {
               "-n",
               "nqn.2014-08.org.example:elsewhere");
       assertEquals(0, gone.code(), gone.err());
-      Run after = weft("discovery", "list", "--admin", admin);
+      CliRun after = weft("discovery", "list", "--admin", admin);
       assertTrue(!after.out().contains("elsewhere"), after.out());
 
       // Another discovery service as a referral: the well-known NQN and port 8009 by default.
-      Run referral =
+      CliRun referral =
           weft("discovery", "register", "--admin", admin, "-a", "127.0.0.1", "--referral");
       assertEquals(0, referral.code(), referral.err());
-      Run withReferral = weft("discovery", "list", "--admin", admin);
+      CliRun withReferral = weft("discovery", "list", "--admin", admin);
       assertTrue(
           withReferral
               .out()
               .matches(
                   "(?s).*referral\\s+127\\.0\\.0\\.1:8009\\s+nqn\\.2014-08\\.org\\.nvmexpress\\.discovery\\s+any\\s+operator.*"),
           withReferral.out());
-      Run both =
+      CliRun both =
           weft(
               "discovery", "register", "--admin", admin, "-a", "127.0.0.1", "--referral", "--pull");
       assertEquals(ExitCodes.USAGE, both.code(), both.err());
@@ -226,17 +211,17 @@ class NodeCommandsTest {
 
   @Test
   void mdnsAdvertisesADiscoveryServiceOnlyAndOnlyWhereItListens() {
-    Run noDiscovery = weft("node", "--id", "n1", "--mdns", "--data-dir", dir.toString());
+    CliRun noDiscovery = weft("node", "--id", "n1", "--mdns", "--data-dir", dir.toString());
     assertEquals(ExitCodes.USAGE, noDiscovery.code());
     assertTrue(noDiscovery.err().contains("goes with --discovery"), noDiscovery.err());
 
-    Run addressAlone =
+    CliRun addressAlone =
         weft("discovery", "--mdns-address", "127.0.0.1", "--data-dir", dir.toString());
     assertEquals(ExitCodes.USAGE, addressAlone.code());
     assertTrue(addressAlone.err().contains("--mdns-address goes with --mdns"), addressAlone.err());
 
     // Refused before any mDNS socket opens: hosts would be sent where nothing listens.
-    Run elsewhere =
+    CliRun elsewhere =
         weft(
             "discovery",
             "--listen",
@@ -253,14 +238,14 @@ class NodeCommandsTest {
 
   @Test
   void aNodeNeedsAnId() {
-    Run run = weft("node", "--data-dir", dir.toString());
+    CliRun run = weft("node", "--data-dir", dir.toString());
     assertEquals(ExitCodes.USAGE, run.code());
     assertTrue(run.err().contains("--id"), run.err());
   }
 
   @Test
   void anUnknownStoreIsAUsageLevelFailure() {
-    Run run =
+    CliRun run =
         weft(
             "node",
             "--id",

@@ -1,5 +1,6 @@
 package io.weft.cli;
 
+import static io.weft.cli.CliRun.weft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,8 +11,6 @@ import io.weft.store.embedded.EmbeddedStore;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,15 +28,6 @@ class VolumeCommandsTest {
   private StorageNode n2;
   private String admin1;
   private String admin2;
-
-  private record Run(int code, String out, String err) {}
-
-  private static Run weft(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = WeftCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
 
   private StorageNode node(String id, String zone) throws Exception {
     TargetConfig t =
@@ -70,7 +60,7 @@ class VolumeCommandsTest {
 
   @Test
   void createsListsShowsMovesAndDeletesAVolume() throws Exception {
-    Run created =
+    CliRun created =
         weft(
             "volume",
             "create",
@@ -89,7 +79,7 @@ class VolumeCommandsTest {
         "created volume data (32 MiB, 2 replicas on n2,n1, owner n2): nqn.2026-11.io.weft:vol:data",
         created.out().strip());
 
-    Run list = weft("volume", "list", "--admin", admin2);
+    CliRun list = weft("volume", "list", "--admin", admin2);
     assertTrue(
         list.out()
             .lines()
@@ -99,11 +89,11 @@ class VolumeCommandsTest {
                         "data\\s+32 MiB\\s+2/2\\s+n2\\s+1\\s+healthy\\s+nqn\\.2026-11\\.io\\.weft:vol:data")),
         list.out());
 
-    Run show = weft("volume", "show", "data", "--admin", admin1);
+    CliRun show = weft("volume", "show", "data", "--admin", admin1);
     assertTrue(show.out().contains("owner       n2, generation 1"), show.out());
     assertTrue(show.out().lines().anyMatch(l -> l.matches("n1\\s+replica\\s+in-sync")), show.out());
 
-    Run moved = weft("volume", "move-owner", "data", "--to", "n1", "--admin", admin2);
+    CliRun moved = weft("volume", "move-owner", "data", "--to", "n1", "--admin", admin2);
     assertEquals(0, moved.code(), moved.err());
     assertEquals("volume data: owner n1, generation 2", moved.out().strip());
 
@@ -113,7 +103,7 @@ class VolumeCommandsTest {
     assertEquals("n1", json.path("owner").asText());
     assertEquals(2, json.path("generation").asInt());
 
-    Run tooMany =
+    CliRun tooMany =
         weft(
             "volume",
             "create",
@@ -128,14 +118,14 @@ class VolumeCommandsTest {
     assertEquals(ExitCodes.FAILED, tooMany.code());
     assertTrue(tooMany.err().contains("cannot place 3 replicas"), tooMany.err());
 
-    Run notInSync = weft("volume", "move-owner", "data", "--to", "n9", "--admin", admin1);
+    CliRun notInSync = weft("volume", "move-owner", "data", "--to", "n9", "--admin", admin1);
     assertEquals(ExitCodes.FAILED, notInSync.code());
     assertTrue(notInSync.err().contains("holds no replica"), notInSync.err());
 
-    Run deleted = weft("volume", "delete", "data", "--admin", admin2);
+    CliRun deleted = weft("volume", "delete", "data", "--admin", admin2);
     assertEquals(0, deleted.code(), deleted.err());
     assertEquals("no volumes", weft("volume", "list", "--admin", admin1).out().strip());
-    Run gone = weft("volume", "show", "data", "--admin", admin1);
+    CliRun gone = weft("volume", "show", "data", "--admin", admin1);
     assertEquals(ExitCodes.FAILED, gone.code());
     assertTrue(gone.err().contains("no volume 'data'"), gone.err());
   }
