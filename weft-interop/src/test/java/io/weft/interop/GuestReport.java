@@ -55,6 +55,21 @@ final class GuestReport {
   }
 
   /** The step, or null if the guest never reported it. */
+  /** Every step named was reported and passed; one failure per step that did not. */
+  void assertPassed(String... names) {
+    org.junit.jupiter.api.Assertions.assertAll(
+        java.util.Arrays.stream(names)
+            .map(
+                n ->
+                    () -> {
+                      Step s = step(n);
+                      org.junit.jupiter.api.Assertions.assertTrue(
+                          s != null, "the guest never reported " + n);
+                      org.junit.jupiter.api.Assertions.assertEquals(
+                          "PASS", s.result(), s.toString());
+                    }));
+  }
+
   Step step(String name) {
     return steps.get(name);
   }

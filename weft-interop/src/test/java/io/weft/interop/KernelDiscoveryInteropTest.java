@@ -1,9 +1,5 @@
 package io.weft.interop;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -169,15 +165,7 @@ class KernelDiscoveryInteropTest {
   }
 
   private void assertSteps(String... names) {
-    assertAll(
-        java.util.Arrays.stream(names)
-            .map(
-                n ->
-                    () -> {
-                      GuestReport.Step s = report.step(n);
-                      assertTrue(s != null, "the guest never reported " + n);
-                      assertEquals("PASS", s.result(), s.toString());
-                    }));
+    report.assertPassed(names);
   }
 
   @Test

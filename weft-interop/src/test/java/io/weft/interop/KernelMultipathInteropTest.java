@@ -1,8 +1,6 @@
 package io.weft.interop;
 
-import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.InputStream;
@@ -168,15 +166,7 @@ class KernelMultipathInteropTest {
   }
 
   private void assertSteps(String... names) {
-    assertAll(
-        java.util.Arrays.stream(names)
-            .map(
-                n ->
-                    () -> {
-                      GuestReport.Step s = report.step(n);
-                      assertTrue(s != null, "the guest never reported " + n);
-                      assertEquals("PASS", s.result(), s.toString());
-                    }));
+    report.assertPassed(names);
   }
 
   @Test
