@@ -143,13 +143,9 @@ public final class AdminClient implements AutoCloseable {
     }
   }
 
-  /** Foreign targets registered with the cluster's discovery service. */
+  /** Everything the cluster's discovery service lists, each with its source and health. */
   public List<io.weft.node.discovery.DiscoveryResource.EntryView> discoveryEntries() {
     return read(send("GET", "/v1/discovery/entries", null, 200), new TypeReference<>() {});
-  }
-
-  public List<io.weft.node.discovery.DiscoveryResource.TargetView> discoveryTargets() {
-    return read(send("GET", "/v1/discovery/targets", null, 200), new TypeReference<>() {});
   }
 
   public io.weft.node.discovery.DiscoveryResource.TargetView registerTarget(

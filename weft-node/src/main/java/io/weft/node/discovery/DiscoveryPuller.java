@@ -153,7 +153,8 @@ final class DiscoveryPuller implements AutoCloseable {
       List<DiscoveryLogEntry> nvm =
           page.entries().stream()
               .filter(e -> e.subtype() == DiscoveryLogEntry.SUBTYPE_NVM)
-              .map(DiscoveryPuller::withoutFlags)
+              // Served as our own entries: the remote controller's flags are about its own log.
+              .map(e -> e.withEflags(0))
               .toList();
       boolean differ = !nvm.equals(s.entries) || !s.live;
       s.entries = nvm;
@@ -165,22 +166,6 @@ final class DiscoveryPuller implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       log.info("discovery: reading the log of {} failed: {}", s.from.id(), e.getMessage());
     }
-  }
-
-  /** Served as our own entries: the remote controller's flags are about its own log. */
-  private static DiscoveryLogEntry withoutFlags(DiscoveryLogEntry e) {
-    return new DiscoveryLogEntry(
-        e.trtype(),
-        e.adrfam(),
-        e.subtype(),
-        e.treq(),
-        e.portId(),
-        e.cntlid(),
-        e.asqsz(),
-        e.trsvcid(),
-        e.subsystemNqn(),
-        e.traddr(),
-        e.secType());
   }
 
   private static void close(Source s) {

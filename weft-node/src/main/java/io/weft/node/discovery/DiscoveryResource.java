@@ -77,11 +77,7 @@ public final class DiscoveryResource implements AdminResource {
    * served).
    */
   public record Registration(
-      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts, String kind) {
-    public Registration(String traddr, Integer trsvcid, String nqn, List<String> allowedHosts) {
-      this(traddr, trsvcid, nqn, allowedHosts, null);
-    }
-  }
+      String traddr, Integer trsvcid, String nqn, List<String> allowedHosts, String kind) {}
 
   /** Every entry the discovery service can list, before any host's view is cut from it. */
   public List<EntryView> entries() {

@@ -96,6 +96,23 @@ public record DiscoveryLogEntry(
         0);
   }
 
+  /** The same entry with other entry flags. */
+  public DiscoveryLogEntry withEflags(int flags) {
+    return new DiscoveryLogEntry(
+        trtype,
+        adrfam,
+        subtype,
+        treq,
+        portId,
+        cntlid,
+        asqsz,
+        trsvcid,
+        subsystemNqn,
+        traddr,
+        secType,
+        flags);
+  }
+
   /** Writes the basic 1024-byte entry at {@code base}. */
   public void encodeAt(ByteBuf page, int base) {
     page.setZero(base, SIZE);
