@@ -1,5 +1,6 @@
 package io.weft.host;
 
+import io.weft.protocol.auth.DhchapSecret;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -23,6 +24,11 @@ import java.util.function.Consumer;
  *     (fast-io-fail-tmo); -1 means only ctrl-loss-tmo ends them
  * @param ioTimeoutSec a command not completed in this time resets the connection
  * @param spinMicros how long an idle host event loop busy-polls before it parks
+ * @param dhchapSecret this host's DH-HMAC-CHAP secret (dhchap-secret), used when the controller
+ *     asks for authentication; null for none
+ * @param dhchapCtrlSecret the controller's secret (dhchap-ctrl-secret): with it the host makes the
+ *     controller prove its key too (bidirectional), and authenticates even if not asked; null for
+ *     none
  */
 public record ConnectOptions(
     String address,
@@ -39,7 +45,52 @@ public record ConnectOptions(
     int reconnectDelaySec,
     int fastIoFailTimeoutSec,
     int ioTimeoutSec,
-    long spinMicros) {
+    long spinMicros,
+    DhchapSecret dhchapSecret,
+    DhchapSecret dhchapCtrlSecret) {
+
+  public ConnectOptions {
+    if (dhchapCtrlSecret != null && dhchapSecret == null) {
+      throw new IllegalArgumentException("a controller secret needs a host secret too");
+    }
+  }
+
+  /** Options without DH-HMAC-CHAP secrets. */
+  public ConnectOptions(
+      String address,
+      int port,
+      String subsystemNqn,
+      String hostNqn,
+      UUID hostId,
+      boolean headerDigest,
+      boolean dataDigest,
+      int ioQueues,
+      int queueSize,
+      int keepAliveTimeoutSec,
+      int ctrlLossTimeoutSec,
+      int reconnectDelaySec,
+      int fastIoFailTimeoutSec,
+      int ioTimeoutSec,
+      long spinMicros) {
+    this(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros,
+        null,
+        null);
+  }
 
   /** Defaults of the Linux host: 5 s KATO, 600 s ctrl-loss-tmo, 10 s reconnect delay. */
   public static ConnectOptions defaults(String address, int port, String subsystemNqn) {
@@ -116,6 +167,15 @@ public record ConnectOptions(
     return edit(b -> b.subsystemNqn = nqn);
   }
 
+  /** DH-HMAC-CHAP secrets as nvme-cli's --dhchap-secret and --dhchap-ctrl-secret (null: none). */
+  public ConnectOptions withDhchap(DhchapSecret hostSecret, DhchapSecret ctrlSecret) {
+    return edit(
+        b -> {
+          b.dhchapSecret = hostSecret;
+          b.dhchapCtrlSecret = ctrlSecret;
+        });
+  }
+
   /** A copy with some fields changed: one place that knows the constructor's order. */
   private ConnectOptions edit(Consumer<Fields> change) {
     Fields f = new Fields(this);
@@ -135,7 +195,9 @@ public record ConnectOptions(
         f.reconnectDelaySec,
         f.fastIoFailTimeoutSec,
         f.ioTimeoutSec,
-        f.spinMicros);
+        f.spinMicros,
+        f.dhchapSecret,
+        f.dhchapCtrlSecret);
   }
 
   /** The record's fields, mutable, for {@link #edit}. */
@@ -155,6 +217,8 @@ public record ConnectOptions(
     int fastIoFailTimeoutSec;
     int ioTimeoutSec;
     long spinMicros;
+    DhchapSecret dhchapSecret;
+    DhchapSecret dhchapCtrlSecret;
 
     Fields(ConnectOptions o) {
       address = o.address;
@@ -172,6 +236,8 @@ public record ConnectOptions(
       fastIoFailTimeoutSec = o.fastIoFailTimeoutSec;
       ioTimeoutSec = o.ioTimeoutSec;
       spinMicros = o.spinMicros;
+      dhchapSecret = o.dhchapSecret;
+      dhchapCtrlSecret = o.dhchapCtrlSecret;
     }
   }
 }

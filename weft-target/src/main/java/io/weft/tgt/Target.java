@@ -6,6 +6,7 @@ import io.weft.block.MemoryBlockDevice;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
+import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
@@ -59,6 +60,7 @@ public final class Target implements AutoCloseable {
         new io.weft.block.IoWorkers(
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
+    core.dhchapPolicy(config.dhchap());
   }
 
   /** Opens backends, binds every listener and the admin interface, and starts serving. */
@@ -146,6 +148,46 @@ public final class Target implements AutoCloseable {
     subsystem(nqn).replaceAllowedHosts(hosts, reason);
   }
 
+  /**
+   * Allows a host on a subsystem with DH-HMAC-CHAP keys (or, with null keys, without): it must then
+   * authenticate on every queue it connects from now on. Keys replace any the host had, with no
+   * grace; see {@link #rotateHostKeys} for a change without downtime.
+   */
+  public void addHost(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
+    Subsystem s = subsystem(nqn);
+    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    hosts.add(hostNqn);
+    s.setKeys(hostNqn, keys);
+    s.replaceAllowedHosts(hosts, "allow-list changed");
+  }
+
+  /** Removes a host from a subsystem's allow-list and keys; its controllers are disconnected. */
+  public void removeHost(String nqn, String hostNqn) throws TargetException {
+    Subsystem s = subsystem(nqn);
+    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    if (!hosts.remove(hostNqn) && s.keyring(hostNqn) == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "host " + hostNqn + " is not on " + nqn);
+    }
+    s.setKeys(hostNqn, null);
+    s.replaceAllowedHosts(hosts, "host removed");
+  }
+
+  /**
+   * Replaces a host's DH-HMAC-CHAP keys while keeping the old ones valid for {@code graceMillis}:
+   * connected hosts keep running, hosts not yet given the new key still connect, and each moves to
+   * the new key when it re-authenticates.
+   */
+  public void rotateHostKeys(String nqn, String hostNqn, DhchapKeys keys, long graceMillis)
+      throws TargetException {
+    if (!subsystem(nqn).rotateKeys(hostNqn, keys, graceMillis)) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND,
+          "host " + hostNqn + " has no DH-HMAC-CHAP key on " + nqn + " to rotate");
+    }
+    log.info("DH-HMAC-CHAP keys of host {} on {} rotated: {}", hostNqn, nqn, keys);
+  }
+
   /** Whether the subsystem exists. */
   public boolean hasSubsystem(String nqn) {
     Subsystem s = core.subsystem(nqn);
@@ -229,6 +271,7 @@ public final class Target implements AutoCloseable {
             sc.firmware() != null ? sc.firmware() : Version.FIRMWARE,
             false,
             new HashSet<>(sc.allowedHosts()));
+    sc.dhchapKeys().forEach(s::setKeys);
     if (!core.addSubsystem(s)) {
       throw new TargetException(
           TargetException.Kind.CONFLICT, "duplicate subsystem NQN " + sc.nqn());

@@ -13,13 +13,15 @@ import java.util.List;
  * @param subsystems exported NVM subsystems
  * @param adminListen HOST:PORT of the HTTP management interface, or null for none
  * @param tuning performance and limit settings
+ * @param dhchap the hashes and DH groups DH-HMAC-CHAP may use, in order of preference
  */
 public record TargetConfig(
     Path dataDir,
     List<ListenerConfig> listeners,
     List<SubsystemConfig> subsystems,
     String adminListen,
-    TuningConfig tuning) {
+    TuningConfig tuning,
+    DhchapPolicy dhchap) {
 
   public TargetConfig {
     listeners = List.copyOf(listeners);
@@ -27,5 +29,18 @@ public record TargetConfig(
     if (tuning == null) {
       tuning = TuningConfig.defaults();
     }
+    if (dhchap == null) {
+      dhchap = DhchapPolicy.defaults();
+    }
+  }
+
+  /** A configuration with the default DH-HMAC-CHAP preferences. */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning) {
+    this(dataDir, listeners, subsystems, adminListen, tuning, null);
   }
 }

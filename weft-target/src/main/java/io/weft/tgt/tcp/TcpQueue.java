@@ -601,6 +601,14 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   @Override
+  public void closeAfterFlush(String reason) {
+    execute(
+        () ->
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener((ChannelFutureListener) f -> close(reason)));
+  }
+
+  @Override
   public void execute(Runnable task) {
     ctx.executor().execute(task);
   }
