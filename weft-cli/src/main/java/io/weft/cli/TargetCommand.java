@@ -1,6 +1,7 @@
 package io.weft.cli;
 
 import io.weft.block.BlockDevices;
+import io.weft.cli.auth.DhchapOptions;
 import io.weft.cli.config.ConfigCheck;
 import io.weft.cli.config.ConfigException;
 import io.weft.cli.config.ConfigLoader;
@@ -8,6 +9,8 @@ import io.weft.cli.config.Defaults;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.DhchapKeys;
+import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
@@ -18,7 +21,9 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -117,9 +122,32 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(
       names = "--allow-host",
-      paramLabel = "NQN",
-      description = "Host NQN allowed to connect; repeatable. None: any host.")
+      paramLabel = "NQN[,dhchap-secret=KEY][,dhchap-ctrl-secret=KEY]",
+      description = {
+        "Host NQN allowed to connect; repeatable. None: any host.",
+        "With dhchap-secret the host must authenticate (DH-HMAC-CHAP) on every queue;",
+        "dhchap-ctrl-secret lets it make the target authenticate too. KEY is a",
+        "DHHC-1:... secret (nvme gen-dhchap-key), @FILE or env:VARIABLE."
+      })
   List<String> allowHosts;
+
+  @Option(
+      names = "--dhchap-hash",
+      paramLabel = "LIST",
+      split = ",",
+      description =
+          "DH-HMAC-CHAP hashes to agree to, preferred first. Default sha256,sha384,sha512.")
+  List<String> dhchapHashes;
+
+  @Option(
+      names = "--dhchap-dhgroup",
+      paramLabel = "LIST",
+      split = ",",
+      description = {
+        "DH groups to agree to, preferred first.",
+        "Default ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192,null."
+      })
+  List<String> dhchapGroups;
 
   @Option(
       names = "--serial",
@@ -294,7 +322,9 @@ class TargetCommand implements Callable<Integer> {
         throw usage("--nqn is needed to export a subsystem from flags");
       }
       subsystems =
-          List.of(editSubsystem(new SubsystemConfig(nqn, null, null, null, List.of(), List.of())));
+          List.of(
+              editSubsystem(
+                  new SubsystemConfig(nqn, null, null, null, List.of(), List.of()), workingDir));
     } else if (hasSubsystemFlags()) {
       if (subsystems.size() != 1) {
         throw usage(
@@ -305,9 +335,24 @@ class TargetCommand implements Callable<Integer> {
                 + subsystems.size()
                 + "; edit the file instead");
       }
-      subsystems = List.of(editSubsystem(subsystems.get(0)));
+      subsystems = List.of(editSubsystem(subsystems.get(0), workingDir));
     }
-    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning);
+    DhchapPolicy dhchap = base.dhchap();
+    if (dhchapHashes != null || dhchapGroups != null) {
+      try {
+        dhchap =
+            DhchapOptions.policy(
+                dhchapHashes != null ? dhchapHashes : names(base.dhchap().hashes()),
+                dhchapGroups != null ? dhchapGroups : names(base.dhchap().groups()));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+    }
+    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning, dhchap);
+  }
+
+  private static List<String> names(List<? extends Enum<?>> values) {
+    return values.stream().map(v -> v.name().replace("_", "")).toList();
   }
 
   private void checkFlags() {
@@ -348,7 +393,7 @@ class TargetCommand implements Callable<Integer> {
         || blockSize != null;
   }
 
-  private SubsystemConfig editSubsystem(SubsystemConfig s) {
+  private SubsystemConfig editSubsystem(SubsystemConfig s, Path workingDir) {
     List<NamespaceConfig> namespaces;
     if (file != null || memory != null) {
       int bs = blockSize != null ? blockSize : Defaults.BLOCK_SIZE;
@@ -374,13 +419,32 @@ class TargetCommand implements Callable<Integer> {
     } else {
       namespaces = s.namespaces();
     }
+    List<String> hosts = s.allowedHosts();
+    Map<String, DhchapKeys> keys = s.dhchapKeys();
+    if (allowHosts != null) {
+      hosts = new ArrayList<>();
+      keys = new LinkedHashMap<>();
+      for (String text : allowHosts) {
+        DhchapOptions.AllowedHost h;
+        try {
+          h = DhchapOptions.allowedHost(text, workingDir);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage());
+        }
+        hosts.add(h.nqn());
+        if (h.keys() != null) {
+          keys.put(h.nqn(), h.keys());
+        }
+      }
+    }
     return new SubsystemConfig(
         nqn != null ? nqn : s.nqn(),
         serial != null ? serial : s.serial(),
         model != null ? model : s.model(),
         s.firmware(),
-        allowHosts != null ? allowHosts : s.allowedHosts(),
-        namespaces);
+        hosts,
+        namespaces,
+        keys);
   }
 
   private String adminFlag(String text) {

@@ -1,6 +1,7 @@
 package io.weft.cli.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The YAML target configuration exactly as written: component names are the YAML keys, absent keys
@@ -12,7 +13,8 @@ public record ConfigFile(
     String admin,
     List<Listener> listeners,
     List<Subsystem> subsystems,
-    Tuning tuning) {
+    Tuning tuning,
+    Authentication authentication) {
 
   /** {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]}. */
   public record Listener(String listen, String advertise) {}
@@ -23,7 +25,17 @@ public record ConfigFile(
       String model,
       String firmware,
       List<String> allowedHosts,
-      List<Namespace> namespaces) {}
+      List<Namespace> namespaces,
+      Map<String, HostSecrets> dhchap) {}
+
+  /**
+   * A host's DH-HMAC-CHAP secrets: {@code secret} (required) and {@code ctrlSecret}, each a {@code
+   * DHHC-1:} string, {@code @FILE} (relative to the config file) or {@code env:VARIABLE}.
+   */
+  public record HostSecrets(String secret, String ctrlSecret) {}
+
+  /** DH-HMAC-CHAP hash and group names, preferred first (as --dhchap-hash/--dhchap-dhgroup). */
+  public record Authentication(List<String> dhchapHashes, List<String> dhchapDhgroups) {}
 
   /** Either {@code file} with {@code size}, or {@code memory} (the size). */
   public record Namespace(

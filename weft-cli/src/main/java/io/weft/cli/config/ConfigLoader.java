@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.weft.block.BlockDevices;
 import io.weft.cli.HostPort;
+import io.weft.cli.auth.DhchapOptions;
+import io.weft.tgt.config.DhchapKeys;
+import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
@@ -23,8 +26,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -106,9 +111,18 @@ public final class ConfigLoader {
     }
     List<SubsystemConfig> subsystems = new ArrayList<>();
     for (int i = 0; i < file.subsystems().size(); i++) {
-      subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]"));
+      subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]", baseDir));
     }
-    return new TargetConfig(dataDir, listeners, subsystems, admin, tuning(file.tuning()));
+    DhchapPolicy dhchap = null;
+    ConfigFile.Authentication a = file.authentication();
+    if (a != null) {
+      try {
+        dhchap = DhchapOptions.policy(a.dhchapHashes(), a.dhchapDhgroups());
+      } catch (IllegalArgumentException e) {
+        throw fail("authentication", e.getMessage());
+      }
+    }
+    return new TargetConfig(dataDir, listeners, subsystems, admin, tuning(file.tuning()), dhchap);
   }
 
   /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
@@ -137,7 +151,7 @@ public final class ConfigLoader {
     return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
   }
 
-  private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where) {
+  private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where, Path baseDir) {
     if (s == null || s.nqn() == null || s.nqn().isBlank()) {
       throw fail(where, "missing 'nqn'");
     }
@@ -151,7 +165,32 @@ public final class ConfigLoader {
     if (hosts.stream().anyMatch(h -> h == null || h.isBlank())) {
       throw fail(where + ".allowedHosts", "host NQNs must not be empty");
     }
-    return new SubsystemConfig(s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces);
+    Map<String, DhchapKeys> keys = new LinkedHashMap<>();
+    if (s.dhchap() != null) {
+      for (Map.Entry<String, ConfigFile.HostSecrets> e : s.dhchap().entrySet()) {
+        String at = where + ".dhchap." + e.getKey();
+        if (!hosts.contains(e.getKey())) {
+          throw fail(at, "the host is not in allowedHosts; add it there too");
+        }
+        ConfigFile.HostSecrets h = e.getValue();
+        if (h == null || h.secret() == null) {
+          throw fail(at, "missing 'secret'");
+        }
+        try {
+          keys.put(
+              e.getKey(),
+              new DhchapKeys(
+                  DhchapOptions.secret(h.secret(), baseDir, "secret"),
+                  h.ctrlSecret() == null
+                      ? null
+                      : DhchapOptions.secret(h.ctrlSecret(), baseDir, "ctrlSecret")));
+        } catch (IllegalArgumentException ex) {
+          throw fail(at, ex.getMessage());
+        }
+      }
+    }
+    return new SubsystemConfig(
+        s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces, keys);
   }
 
   private static NamespaceConfig namespace(ConfigFile.Namespace n, int index, String where) {
