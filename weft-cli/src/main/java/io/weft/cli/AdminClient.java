@@ -158,6 +158,37 @@ public final class AdminClient implements AutoCloseable {
     send("DELETE", "/v1/discovery/targets/" + segment(id), null, 204);
   }
 
+  public List<io.weft.tgt.HostInfo> hosts(String nqn) {
+    return read(
+        send("GET", "/v1/subsystems/" + segment(nqn) + "/hosts", null, 200),
+        new TypeReference<>() {});
+  }
+
+  /** Allows a host; the secrets (DHHC-1 text) may be null. */
+  public io.weft.tgt.HostInfo addHost(String nqn, String host, String secret, String ctrlSecret) {
+    java.util.Map<String, String> b = new java.util.HashMap<>();
+    b.put("nqn", host);
+    b.put("dhchapSecret", secret);
+    b.put("dhchapCtrlSecret", ctrlSecret);
+    return read(
+        send("POST", "/v1/subsystems/" + segment(nqn) + "/hosts", body(b), 201),
+        new TypeReference<>() {});
+  }
+
+  public void removeHost(String nqn, String host) {
+    send("DELETE", "/v1/subsystems/" + segment(nqn) + "/hosts/" + segment(host), null, 204);
+  }
+
+  public io.weft.tgt.HostInfo rotateHostKey(
+      String nqn, String host, String secret, String ctrlSecret, long graceSeconds) {
+    java.util.Map<String, Object> b = new java.util.HashMap<>();
+    b.put("dhchapSecret", secret);
+    b.put("dhchapCtrlSecret", ctrlSecret);
+    b.put("graceSeconds", graceSeconds);
+    String path = "/v1/subsystems/" + segment(nqn) + "/hosts/" + segment(host) + "/rotate-key";
+    return read(send("POST", path, body(b), 200), new TypeReference<>() {});
+  }
+
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */
   public List<NodeView> nodes() {
     return read(send("GET", "/v1/nodes", null, 200), new TypeReference<>() {});

@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       NodesCommand.class,
       VolumeCommand.class,
       AnaCommand.class,
+      HostsCommand.class,
       NsCommand.class,
       ControllersCommand.class,
       DiscoverCommand.class,

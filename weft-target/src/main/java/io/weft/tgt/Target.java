@@ -188,6 +188,35 @@ public final class Target implements AutoCloseable {
     log.info("DH-HMAC-CHAP keys of host {} on {} rotated: {}", hostNqn, nqn, keys);
   }
 
+  /** The hosts allowed on a subsystem, with the fingerprints of their keys. */
+  public List<HostInfo> hosts(String nqn) throws TargetException {
+    Subsystem s = subsystem(nqn);
+    long now = System.currentTimeMillis();
+    java.util.TreeSet<String> names = new java.util.TreeSet<>(s.allowedHosts());
+    names.addAll(s.keyrings().keySet());
+    List<HostInfo> out = new java.util.ArrayList<>();
+    for (String host : names) {
+      io.weft.tgt.core.HostKeyring ring = s.keyring(host);
+      if (ring == null) {
+        out.add(new HostInfo(host, null, null, null, null));
+        continue;
+      }
+      boolean grace = ring.inGrace(now);
+      out.add(
+          new HostInfo(
+              host,
+              ring.current().host().fingerprint(),
+              ring.current().controller() == null
+                  ? null
+                  : ring.current().controller().fingerprint(),
+              grace ? ring.previous().host().fingerprint() : null,
+              grace
+                  ? java.time.Instant.ofEpochMilli(ring.previousUntilMillis()).toString()
+                  : null));
+    }
+    return out;
+  }
+
   /** Whether the subsystem exists. */
   public boolean hasSubsystem(String nqn) {
     Subsystem s = core.subsystem(nqn);

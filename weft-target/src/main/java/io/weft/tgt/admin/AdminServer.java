@@ -108,7 +108,8 @@ public final class AdminServer implements AutoCloseable {
         new SubsystemsResource(target),
         new NamespacesResource(target),
         new ControllersResource(target),
-        new AnaResource(target));
+        new AnaResource(target),
+        new HostsResource(target));
   }
 
   /** The bound address, with the actual port when 0 was asked for. */
