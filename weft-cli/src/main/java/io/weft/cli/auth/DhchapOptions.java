@@ -109,10 +109,14 @@ public final class DhchapOptions {
     return out;
   }
 
-  /** Accepts both repeated flags and comma lists. */
+  /**
+   * Accepts both repeated flags and comma lists. YAML reads a bare {@code null} in a list as no
+   * value: that is the null DH group's name, so it stays "null".
+   */
   private static List<String> split(List<String> values) {
     List<String> out = new ArrayList<>();
-    for (String v : values) {
+    for (String given : values) {
+      String v = given == null ? "null" : given;
       for (String p : v.split(",")) {
         if (!p.isBlank()) {
           out.add(p.strip());
