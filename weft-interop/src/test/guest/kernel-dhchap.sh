@@ -107,7 +107,9 @@ io_check() {
 	local dev=$1 seek=$2
 	head -c 1M /dev/urandom >/dev/shm/pat
 	dd if=/dev/shm/pat of="$dev" bs=64k seek=$((seek * 16)) oflag=direct status=none || return 1
-	cmp -n 1048576 /dev/shm/pat <(dd if="$dev" bs=64k skip=$((seek * 16)) count=16 iflag=direct status=none)
+	# No /dev/fd in this guest: read back into a file, not a process substitution.
+	dd if="$dev" of=/dev/shm/back bs=64k skip=$((seek * 16)) count=16 iflag=direct status=none || return 1
+	cmp /dev/shm/pat /dev/shm/back
 }
 
 ctrl_of() { # the /sys/class/nvme entry of the live controller for $WNQN
@@ -137,14 +139,18 @@ expect_ok() { # step seek host [args...]
 	fi
 }
 
+# A refusal counts only if authentication refused: the kernel must have logged it.
 expect_refused() { # step host [args...]
-	local step=$1 out
+	local step=$1 out before
 	shift
+	before=$(dmesg | grep -c 'authentication')
 	if out=$(connect "$@"); then
 		fail "$step" "connect succeeded: $(echo "$out" | flat)"
-		nvme disconnect -n "$WNQN" >/dev/null 2>&1
+		nvme disconnect-all >/dev/null 2>&1
+	elif [ "$(dmesg | grep -c 'authentication')" -le "$before" ]; then
+		fail "$step" "refused, but not by authentication: $(echo "$out" | flat)"
 	else
-		pass "$step" "refused: $(echo "$out" | flat) | $(dmesg | tail -n 2 | flat)"
+		pass "$step" "refused: $(echo "$out" | flat) | $(dmesg | grep 'authentication' | tail -n 2 | flat)"
 	fi
 }
 
@@ -176,13 +182,14 @@ if expect_ok kernel-rotate-before 3 "$H1" --dhchap-secret="$K1"; then
 		# After the grace window the old key no longer opens the door; the new one does.
 		left=$((GRACE_S + 1 - ($(date +%s) - start)))
 		[ "$left" -gt 0 ] && sleep "$left"
-		expect_refused kernel-old-key-after-grace "$H1" --dhchap-secret="$K1"
 		if [ "$(cat "$c/state")" = live ] && io_check "$(device)" 5; then
 			pass kernel-live-through-rotation "controller ${c##*/} never dropped"
 		else
 			fail kernel-live-through-rotation "state $(cat "$c/state")"
 		fi
+		# nvme-cli 2.3 will not make a second controller for the same host and subsystem.
 		nvme disconnect -n "$WNQN" >/dev/null
+		expect_refused kernel-old-key-after-grace "$H1" --dhchap-secret="$K1"
 		expect_ok kernel-new-key 6 "$H1" --dhchap-secret="$K1NEW" && nvme disconnect -n "$WNQN" >/dev/null
 	else
 		fail kernel-reauth-new-key "the host did not rotate: $answer"

@@ -132,6 +132,15 @@ class TargetCommand implements Callable<Integer> {
   List<String> allowHosts;
 
   @Option(
+      names = "--discovery-host",
+      paramLabel = "NQN,dhchap-secret=KEY[,dhchap-ctrl-secret=KEY]",
+      description = {
+        "A host that must authenticate (DH-HMAC-CHAP) to the discovery service;",
+        "repeatable. Other hosts may still discover."
+      })
+  List<String> discoveryHosts;
+
+  @Option(
       names = "--dhchap-hash",
       paramLabel = "LIST",
       split = ",",
@@ -348,7 +357,23 @@ class TargetCommand implements Callable<Integer> {
         throw usage(e.getMessage());
       }
     }
-    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning, dhchap);
+    Map<String, DhchapKeys> discoveryKeys = base.discoveryDhchapKeys();
+    if (discoveryHosts != null) {
+      discoveryKeys = new LinkedHashMap<>();
+      for (String text : discoveryHosts) {
+        DhchapOptions.AllowedHost h;
+        try {
+          h = DhchapOptions.allowedHost(text, workingDir);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage().replace("--allow-host", "--discovery-host"));
+        }
+        if (h.keys() == null) {
+          throw usage("--discovery-host " + h.nqn() + " needs dhchap-secret=KEY");
+        }
+        discoveryKeys.put(h.nqn(), h.keys());
+      }
+    }
+    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning, dhchap, discoveryKeys);
   }
 
   private static List<String> names(List<? extends Enum<?>> values) {

@@ -51,6 +51,11 @@ class DhchapHostTest {
   }
 
   private Target start(DhchapPolicy policy, DhchapKeys hostKeys) throws Exception {
+    return start(policy, hostKeys, Map.of());
+  }
+
+  private Target start(DhchapPolicy policy, DhchapKeys hostKeys, Map<String, DhchapKeys> discovery)
+      throws Exception {
     return Target.start(
         new TargetConfig(
             dir,
@@ -66,7 +71,8 @@ class DhchapHostTest {
                     Map.of(HOST, hostKeys, OTHER, new DhchapKeys(OTHER_KEY, null)))),
             null,
             TuningConfig.defaults().withSpinNanos(0),
-            policy));
+            policy,
+            discovery));
   }
 
   private static ConnectOptions options(Target t, String host) {
@@ -186,6 +192,34 @@ class DhchapHostTest {
       // The running controller never lost a connection.
       assertEquals(0, running.reconnects());
       roundTrip(running, 6);
+    }
+  }
+
+  @Test
+  void theDiscoveryServiceAuthenticatesTheHostsItHasKeysFor() throws Exception {
+    try (Target t =
+        start(
+            DhchapPolicy.defaults(),
+            new DhchapKeys(HOST_KEY, CTRL_KEY),
+            Map.of(HOST, new DhchapKeys(OTHER_KEY, CTRL_KEY)))) {
+      ConnectOptions host = options(t, HOST).withQueues(0, 32);
+      assertEquals(
+          1,
+          Discovery.discover(host.withDhchap(OTHER_KEY, CTRL_KEY)).entries().stream()
+              .filter(e -> e.subsystemNqn().equals(NQN))
+              .count());
+      AuthenticationException e =
+          assertThrows(
+              AuthenticationException.class,
+              () -> Discovery.discover(host.withDhchap(HOST_KEY, null)));
+      assertEquals(AuthenticationException.Side.CONTROLLER, e.refusedBy());
+      assertThrows(AuthenticationException.class, () -> Discovery.discover(host));
+      // A host the service holds no key for still discovers, as before.
+      assertEquals(
+          1,
+          Discovery.discover(options(t, OTHER).withQueues(0, 32)).entries().stream()
+              .filter(d -> d.subsystemNqn().equals(NQN))
+              .count());
     }
   }
 

@@ -61,6 +61,8 @@ public final class Target implements AutoCloseable {
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
     core.dhchapPolicy(config.dhchap());
+    Subsystem discovery = core.subsystem(io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN);
+    config.discoveryDhchapKeys().forEach(discovery::setKeys);
   }
 
   /** Opens backends, binds every listener and the admin interface, and starts serving. */
@@ -154,17 +156,25 @@ public final class Target implements AutoCloseable {
    * grace; see {@link #rotateHostKeys} for a change without downtime.
    */
   public void addHost(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
-    Subsystem s = subsystem(nqn);
+    Subsystem s = withHosts(nqn);
+    s.setKeys(hostNqn, keys);
+    if (s.isDiscovery()) {
+      // The discovery service stays open to every host; a host with keys must authenticate.
+      return;
+    }
     java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
     hosts.add(hostNqn);
-    s.setKeys(hostNqn, keys);
     s.replaceAllowedHosts(hosts, "allow-list changed");
   }
 
   /** Removes a host from a subsystem's allow-list and keys; its controllers are disconnected. */
   public void removeHost(String nqn, String hostNqn) throws TargetException {
-    Subsystem s = subsystem(nqn);
+    Subsystem s = withHosts(nqn);
     java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    if (s.isDiscovery() && s.keyring(hostNqn) != null) {
+      s.setKeys(hostNqn, null);
+      return;
+    }
     if (!hosts.remove(hostNqn) && s.keyring(hostNqn) == null) {
       throw new TargetException(
           TargetException.Kind.NOT_FOUND, "host " + hostNqn + " is not on " + nqn);
@@ -180,7 +190,7 @@ public final class Target implements AutoCloseable {
    */
   public void rotateHostKeys(String nqn, String hostNqn, DhchapKeys keys, long graceMillis)
       throws TargetException {
-    if (!subsystem(nqn).rotateKeys(hostNqn, keys, graceMillis)) {
+    if (!withHosts(nqn).rotateKeys(hostNqn, keys, graceMillis)) {
       throw new TargetException(
           TargetException.Kind.NOT_FOUND,
           "host " + hostNqn + " has no DH-HMAC-CHAP key on " + nqn + " to rotate");
@@ -190,7 +200,7 @@ public final class Target implements AutoCloseable {
 
   /** The hosts allowed on a subsystem, with the fingerprints of their keys. */
   public List<HostInfo> hosts(String nqn) throws TargetException {
-    Subsystem s = subsystem(nqn);
+    Subsystem s = withHosts(nqn);
     long now = System.currentTimeMillis();
     java.util.TreeSet<String> names = new java.util.TreeSet<>(s.allowedHosts());
     names.addAll(s.keyrings().keySet());
@@ -472,6 +482,15 @@ public final class Target implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** A subsystem whose hosts and keys may be managed: an NVM subsystem or the discovery service. */
+  private Subsystem withHosts(String nqn) throws TargetException {
+    Subsystem s = nqn == null ? null : core.subsystem(nqn);
+    if (s == null) {
+      throw new TargetException(TargetException.Kind.NOT_FOUND, "no subsystem " + nqn);
+    }
+    return s;
   }
 
   private Subsystem subsystem(String nqn) throws TargetException {

@@ -34,8 +34,12 @@ public record ConfigFile(
    */
   public record HostSecrets(String secret, String ctrlSecret) {}
 
-  /** DH-HMAC-CHAP hash and group names, preferred first (as --dhchap-hash/--dhchap-dhgroup). */
-  public record Authentication(List<String> dhchapHashes, List<String> dhchapDhgroups) {}
+  /**
+   * DH-HMAC-CHAP hash and group names, preferred first (as --dhchap-hash/--dhchap-dhgroup), and the
+   * hosts that must authenticate to the discovery service (as --discovery-host).
+   */
+  public record Authentication(
+      List<String> dhchapHashes, List<String> dhchapDhgroups, Map<String, HostSecrets> discovery) {}
 
   /** Either {@code file} with {@code size}, or {@code memory} (the size). */
   public record Namespace(

@@ -114,6 +114,7 @@ public final class ConfigLoader {
       subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]", baseDir));
     }
     DhchapPolicy dhchap = null;
+    Map<String, DhchapKeys> discoveryKeys = Map.of();
     ConfigFile.Authentication a = file.authentication();
     if (a != null) {
       try {
@@ -121,8 +122,10 @@ public final class ConfigLoader {
       } catch (IllegalArgumentException e) {
         throw fail("authentication", e.getMessage());
       }
+      discoveryKeys = keys(a.discovery(), null, "authentication.discovery", baseDir);
     }
-    return new TargetConfig(dataDir, listeners, subsystems, admin, tuning(file.tuning()), dhchap);
+    return new TargetConfig(
+        dataDir, listeners, subsystems, admin, tuning(file.tuning()), dhchap, discoveryKeys);
   }
 
   /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
@@ -165,32 +168,43 @@ public final class ConfigLoader {
     if (hosts.stream().anyMatch(h -> h == null || h.isBlank())) {
       throw fail(where + ".allowedHosts", "host NQNs must not be empty");
     }
-    Map<String, DhchapKeys> keys = new LinkedHashMap<>();
-    if (s.dhchap() != null) {
-      for (Map.Entry<String, ConfigFile.HostSecrets> e : s.dhchap().entrySet()) {
-        String at = where + ".dhchap." + e.getKey();
-        if (!hosts.contains(e.getKey())) {
-          throw fail(at, "the host is not in allowedHosts; add it there too");
-        }
-        ConfigFile.HostSecrets h = e.getValue();
-        if (h == null || h.secret() == null) {
-          throw fail(at, "missing 'secret'");
-        }
-        try {
-          keys.put(
-              e.getKey(),
-              new DhchapKeys(
-                  DhchapOptions.secret(h.secret(), baseDir, "secret"),
-                  h.ctrlSecret() == null
-                      ? null
-                      : DhchapOptions.secret(h.ctrlSecret(), baseDir, "ctrlSecret")));
-        } catch (IllegalArgumentException ex) {
-          throw fail(at, ex.getMessage());
-        }
-      }
-    }
+    Map<String, DhchapKeys> keys = keys(s.dhchap(), hosts, where + ".dhchap", baseDir);
     return new SubsystemConfig(
         s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces, keys);
+  }
+
+  /**
+   * Host secrets by host NQN; each host must be in {@code allowed} when that is given (the hosts of
+   * a subsystem must be on its allow-list; the discovery service has none).
+   */
+  private static Map<String, DhchapKeys> keys(
+      Map<String, ConfigFile.HostSecrets> given, List<String> allowed, String where, Path baseDir) {
+    Map<String, DhchapKeys> keys = new LinkedHashMap<>();
+    if (given == null) {
+      return keys;
+    }
+    for (Map.Entry<String, ConfigFile.HostSecrets> e : given.entrySet()) {
+      String at = where + "." + e.getKey();
+      if (allowed != null && !allowed.contains(e.getKey())) {
+        throw fail(at, "the host is not in allowedHosts; add it there too");
+      }
+      ConfigFile.HostSecrets h = e.getValue();
+      if (h == null || h.secret() == null) {
+        throw fail(at, "missing 'secret'");
+      }
+      try {
+        keys.put(
+            e.getKey(),
+            new DhchapKeys(
+                DhchapOptions.secret(h.secret(), baseDir, "secret"),
+                h.ctrlSecret() == null
+                    ? null
+                    : DhchapOptions.secret(h.ctrlSecret(), baseDir, "ctrlSecret")));
+      } catch (IllegalArgumentException ex) {
+        throw fail(at, ex.getMessage());
+      }
+    }
+    return keys;
   }
 
   private static NamespaceConfig namespace(ConfigFile.Namespace n, int index, String where) {
