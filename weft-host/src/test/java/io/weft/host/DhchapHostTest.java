@@ -159,7 +159,11 @@ class DhchapHostTest {
           assertThrows(
               AuthenticationException.class, () -> HostController.connect(options(t, HOST)));
       assertTrue(e.getMessage().contains("--dhchap-secret"), e.getMessage());
-      assertEquals(0, t.controllers().size());
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (!t.controllers().isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(0, t.controllers().size(), "the host hung up: no controller is left");
     }
   }
 
@@ -220,6 +224,35 @@ class DhchapHostTest {
           Discovery.discover(options(t, OTHER).withQueues(0, 32)).entries().stream()
               .filter(d -> d.subsystemNqn().equals(NQN))
               .count());
+    }
+  }
+
+  @Test
+  void keysSetThroughTheApiOutliveARestartInAnOwnerOnlyFile() throws Exception {
+    DhchapSecret next = secret(DhchapHash.SHA_384, 48);
+    try (Target t = start(DhchapPolicy.defaults(), new DhchapKeys(HOST_KEY, null))) {
+      t.rotateHostKeys(NQN, HOST, new DhchapKeys(next, null), 60_000);
+      t.removeHost(NQN, OTHER);
+    }
+    Path file = dir.resolve("dhchap-keys.json");
+    assertEquals(
+        "rw-------",
+        java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(file)));
+    try (Target t = start(DhchapPolicy.defaults(), new DhchapKeys(HOST_KEY, null))) {
+      try (HostController c = HostController.connect(options(t, HOST).withDhchap(next, null))) {
+        roundTrip(c, 1);
+      }
+      // Still inside the rotation's grace window: the old key works too.
+      try (HostController c = HostController.connect(options(t, HOST).withDhchap(HOST_KEY, null))) {
+        roundTrip(c, 2);
+      }
+      NvmeException refused =
+          assertThrows(
+              NvmeException.class,
+              () -> HostController.connect(options(t, OTHER).withDhchap(OTHER_KEY, null)));
+      assertTrue(refused.getMessage().contains("CONNECT_INVALID_HOST"), refused.getMessage());
+      assertEquals(List.of(HOST), t.hosts(NQN).stream().map(io.weft.tgt.HostInfo::nqn).toList());
     }
   }
 

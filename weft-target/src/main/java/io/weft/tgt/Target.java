@@ -3,6 +3,7 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
@@ -45,6 +46,7 @@ public final class Target implements AutoCloseable {
 
   private final TargetConfig config;
   private final TargetCore core;
+  private final HostKeyFile keyFile;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService ioExecutor;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -61,6 +63,7 @@ public final class Target implements AutoCloseable {
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
     core.dhchapPolicy(config.dhchap());
+    this.keyFile = config.dataDir() == null ? null : new HostKeyFile(config.dataDir());
     Subsystem discovery = core.subsystem(io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN);
     config.discoveryDhchapKeys().forEach(discovery::setKeys);
   }
@@ -81,6 +84,10 @@ public final class Target implements AutoCloseable {
     }
     Target t = new Target(config);
     try {
+      if (t.keyFile != null) {
+        t.keyFile.load();
+        t.applySavedKeys(DiscoveryLogPage.DISCOVERY_NQN);
+      }
       for (SubsystemConfig sc : config.subsystems()) {
         t.addSubsystem(sc);
       }
@@ -158,29 +165,28 @@ public final class Target implements AutoCloseable {
   public void addHost(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
     Subsystem s = withHosts(nqn);
     s.setKeys(hostNqn, keys);
-    if (s.isDiscovery()) {
+    if (!s.isDiscovery()) {
       // The discovery service stays open to every host; a host with keys must authenticate.
-      return;
+      java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+      hosts.add(hostNqn);
+      s.replaceAllowedHosts(hosts, "allow-list changed");
     }
-    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
-    hosts.add(hostNqn);
-    s.replaceAllowedHosts(hosts, "allow-list changed");
+    saveKeys(s, hostNqn);
   }
 
   /** Removes a host from a subsystem's allow-list and keys; its controllers are disconnected. */
   public void removeHost(String nqn, String hostNqn) throws TargetException {
     Subsystem s = withHosts(nqn);
     java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
-    if (s.isDiscovery() && s.keyring(hostNqn) != null) {
-      s.setKeys(hostNqn, null);
-      return;
-    }
     if (!hosts.remove(hostNqn) && s.keyring(hostNqn) == null) {
       throw new TargetException(
           TargetException.Kind.NOT_FOUND, "host " + hostNqn + " is not on " + nqn);
     }
     s.setKeys(hostNqn, null);
-    s.replaceAllowedHosts(hosts, "host removed");
+    if (!s.isDiscovery()) {
+      s.replaceAllowedHosts(hosts, "host removed");
+    }
+    saveKeys(s, hostNqn);
   }
 
   /**
@@ -190,11 +196,13 @@ public final class Target implements AutoCloseable {
    */
   public void rotateHostKeys(String nqn, String hostNqn, DhchapKeys keys, long graceMillis)
       throws TargetException {
-    if (!withHosts(nqn).rotateKeys(hostNqn, keys, graceMillis)) {
+    Subsystem s = withHosts(nqn);
+    if (!s.rotateKeys(hostNqn, keys, graceMillis)) {
       throw new TargetException(
           TargetException.Kind.NOT_FOUND,
           "host " + hostNqn + " has no DH-HMAC-CHAP key on " + nqn + " to rotate");
     }
+    saveKeys(s, hostNqn);
     log.info("DH-HMAC-CHAP keys of host {} on {} rotated: {}", hostNqn, nqn, keys);
   }
 
@@ -315,6 +323,7 @@ public final class Target implements AutoCloseable {
       throw new TargetException(
           TargetException.Kind.CONFLICT, "duplicate subsystem NQN " + sc.nqn());
     }
+    applySavedKeys(sc.nqn());
     for (NamespaceConfig nc : sc.namespaces()) {
       addNamespace(sc.nqn(), nc);
     }
@@ -482,6 +491,44 @@ public final class Target implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Lays the keys the management API saved over a subsystem's configured ones. */
+  private void applySavedKeys(String nqn) {
+    Subsystem s = core.subsystem(nqn);
+    if (keyFile == null || s == null) {
+      return;
+    }
+    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    keyFile
+        .forSubsystem(nqn)
+        .forEach(
+            (host, ring) -> {
+              s.setKeyring(host, ring);
+              if (ring == null) {
+                hosts.remove(host);
+              } else {
+                hosts.add(host);
+              }
+            });
+    if (!s.isDiscovery()) {
+      s.replaceAllowedHosts(hosts, "saved allow-list");
+    }
+  }
+
+  /** Saves a host's keys as they are now (none: removed), so that they outlive a restart. */
+  private void saveKeys(Subsystem s, String hostNqn) throws TargetException {
+    if (keyFile == null) {
+      return;
+    }
+    try {
+      keyFile.put(s.nqn(), hostNqn, s.keyring(hostNqn));
+    } catch (IOException e) {
+      throw new TargetException(
+          TargetException.Kind.BACKEND,
+          "the keys are in effect but could not be saved to the data dir: " + e.getMessage(),
+          e);
+    }
   }
 
   /** A subsystem whose hosts and keys may be managed: an NVM subsystem or the discovery service. */

@@ -56,30 +56,46 @@ final class AuthenticationCommands {
 
   void execute(QueueContext q, Request r) {
     QueueAuthentication auth = q.controller().authentication(q.qid());
-    if (r.fctype == AuthProtocol.FCTYPE_AUTH_SEND) {
+    boolean send = r.fctype == AuthProtocol.FCTYPE_AUTH_SEND;
+    Runnable work;
+    if (send) {
       // The data buffer is the transport's and goes back at completion: the exchange reads a copy.
       ByteBuf message = Unpooled.copiedBuffer(r.data.slice(r.data.readerIndex(), r.transferLength));
-      core.authExecutor()
-          .execute(
-              () -> {
-                boolean close = auth.send(message, 0, message.readableBytes());
-                q.execute(
-                    () -> {
-                      r.complete(Status.SUCCESS, 0);
-                      if (close) {
-                        q.closeAfterFlush("the host ended authentication");
-                      }
-                    });
-              });
+      work =
+          () -> {
+            boolean close = auth.send(message, 0, message.readableBytes());
+            q.execute(
+                () -> {
+                  r.complete(Status.SUCCESS, 0);
+                  if (close) {
+                    q.closeAfterFlush("the host ended authentication");
+                  }
+                });
+          };
     } else {
       int allocation = r.transferLength;
-      core.authExecutor()
-          .execute(
-              () -> {
-                QueueAuthentication.Answer answer = auth.receive(allocation);
-                q.execute(() -> answer(q, r, answer));
-              });
+      work =
+          () -> {
+            QueueAuthentication.Answer answer = auth.receive(allocation);
+            q.execute(() -> answer(q, r, answer));
+          };
     }
+    // Steps without an exponentiation run here at once; the others on the authentication threads,
+    // and so does anything behind them, so the loop never waits for the exchange's lock.
+    if (auth.pending.get() == 0 && !auth.exponentiates(send)) {
+      work.run();
+      return;
+    }
+    auth.pending.incrementAndGet();
+    core.authExecutor()
+        .execute(
+            () -> {
+              try {
+                work.run();
+              } finally {
+                auth.pending.decrementAndGet();
+              }
+            });
   }
 
   private static void answer(QueueContext q, Request r, QueueAuthentication.Answer answer) {

@@ -106,6 +106,20 @@ final class QueueAuthentication {
   }
 
   /**
+   * Whether the next Send or Receive may compute a DH exponentiation (milliseconds of CPU): the
+   * Challenge the controller makes, or the Reply it checks, with a DH group.
+   */
+  synchronized boolean exponentiates(boolean send) {
+    return group != null
+        && group != DhGroup.NULL
+        && (send ? step == Step.REPLY : step == Step.CHALLENGE);
+  }
+
+  /** Exchange work handed to another thread and not finished yet (see AuthenticationCommands). */
+  final java.util.concurrent.atomic.AtomicInteger pending =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /**
    * Takes the message of an Authentication Send.
    *
    * @return true if the connection must end now: the host gave up (AUTH_Failure2)

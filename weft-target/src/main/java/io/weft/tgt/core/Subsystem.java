@@ -137,6 +137,17 @@ public final class Subsystem {
     keyrings = Map.copyOf(next);
   }
 
+  /** Sets (or with null, removes) a host's whole keyring, grace window included (saved state). */
+  public synchronized void setKeyring(String hostNqn, HostKeyring ring) {
+    Map<String, HostKeyring> next = new HashMap<>(keyrings);
+    if (ring == null) {
+      next.remove(hostNqn);
+    } else {
+      next.put(hostNqn, ring);
+    }
+    keyrings = Map.copyOf(next);
+  }
+
   /**
    * Rotates a host's keys: {@code keys} become current and the old ones are still accepted for
    * {@code graceMillis}, so hosts can move to the new key without losing a connection.
