@@ -13,13 +13,16 @@ import java.util.List;
  * @param subsystems exported NVM subsystems
  * @param adminListen HOST:PORT of the HTTP management interface, or null for none
  * @param tuning performance and limit settings
+ * @param security who may connect beyond loopback and how the management API is locked (see {@link
+ *     AccessPolicy})
  */
 public record TargetConfig(
     Path dataDir,
     List<ListenerConfig> listeners,
     List<SubsystemConfig> subsystems,
     String adminListen,
-    TuningConfig tuning) {
+    TuningConfig tuning,
+    SecurityConfig security) {
 
   public TargetConfig {
     listeners = List.copyOf(listeners);
@@ -27,5 +30,23 @@ public record TargetConfig(
     if (tuning == null) {
       tuning = TuningConfig.defaults();
     }
+    if (security == null) {
+      security = SecurityConfig.defaults();
+    }
+  }
+
+  /** A configuration with the default security settings (enough on loopback). */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning) {
+    this(dataDir, listeners, subsystems, adminListen, tuning, SecurityConfig.defaults());
+  }
+
+  /** The same configuration with other security settings. */
+  public TargetConfig withSecurity(SecurityConfig s) {
+    return new TargetConfig(dataDir, listeners, subsystems, adminListen, tuning, s);
   }
 }
