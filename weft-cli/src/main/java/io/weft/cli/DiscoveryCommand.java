@@ -119,7 +119,8 @@ final class DiscoveryCommand extends TargetCommand {
               discoveryNqn,
               config.tuning(),
               java.time.Duration.ofSeconds(healthWindow),
-              config.adminListen());
+              config.adminListen(),
+              config.security());
       cdc.registrations().acceptSubsystems(dimSubsystems);
     } catch (IOException | RuntimeException e) {
       s.close();

@@ -2,12 +2,15 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.volume.VolumeAccess;
 import io.weft.node.volume.VolumeAgent;
+import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.AccessPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
@@ -94,7 +97,9 @@ public final class StorageNode implements AutoCloseable {
       store =
           sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
       registry = new NodeRegistry(store, config.leaseTtl());
-      VolumeService volumeService = new VolumeService(store, registry);
+      refuseOpenVolumes(tc, identity.id(), new VolumeService(store, registry));
+      VolumeService volumeService =
+          new VolumeService(store, registry, VolumeAccess.hostsRequired(tc));
       target =
           Target.start(
               tc,
@@ -156,6 +161,23 @@ public final class StorageNode implements AutoCloseable {
       }
       identity.close();
       throw e;
+    }
+  }
+
+  /**
+   * Before anything binds: the volumes already placed on this node become its subsystems, so each
+   * must restrict its hosts if a listener is beyond loopback.
+   */
+  private static void refuseOpenVolumes(TargetConfig tc, String id, VolumeService volumes)
+      throws AccessPolicy.Refused {
+    List<VolumeRecord> placed =
+        volumes.list().stream()
+            .map(VolumeService.Versioned::volume)
+            .filter(v -> v.nodes().contains(id))
+            .toList();
+    List<String> problems = VolumeAccess.problems(tc, placed);
+    if (!problems.isEmpty()) {
+      throw new AccessPolicy.Refused(problems);
     }
   }
 

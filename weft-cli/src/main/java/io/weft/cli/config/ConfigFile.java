@@ -12,7 +12,8 @@ public record ConfigFile(
     String admin,
     List<Listener> listeners,
     List<Subsystem> subsystems,
-    Tuning tuning) {
+    Tuning tuning,
+    Security security) {
 
   /** {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]}. */
   public record Listener(String listen, String advertise) {}
@@ -34,6 +35,14 @@ public record ConfigFile(
       Integer blockSize,
       Boolean direct,
       String uuid) {}
+
+  /** Who may connect beyond loopback, and how the admin API is locked. */
+  public record Security(Boolean allowAnyHostBeyondLoopback, Admin admin) {}
+
+  /**
+   * The admin API's TLS files and credentials; {@code token} is {@code @FILE} or {@code env:VAR}.
+   */
+  public record Admin(String tlsCert, String tlsKey, String token, String clientCa) {}
 
   public record Tuning(
       Integer ioThreads,
