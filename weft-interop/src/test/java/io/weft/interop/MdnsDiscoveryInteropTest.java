@@ -72,6 +72,9 @@ class MdnsDiscoveryInteropTest {
             "16M",
             "--nqn",
             FOREIGN_NQN,
+            // beyond loopback a subsystem must name its hosts; nothing here connects to it
+            "--allow-host",
+            "nqn.2014-08.org.example:mdns-test-host",
             "--admin",
             "none",
             "--spin-us",
