@@ -1,7 +1,7 @@
 package io.weft.cli;
 
-import io.weft.tgt.admin.AdminToken;
 import io.weft.tgt.admin.Pem;
+import io.weft.tgt.config.SecretSource;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.function.Function;
@@ -76,7 +76,7 @@ final class AdminOptions {
       }
       String bearer = null;
       if (token != null) {
-        bearer = AdminToken.resolve(token, env);
+        bearer = SecretSource.read(token, "token", env);
       } else if (env.apply(TOKEN_ENV) != null && !env.apply(TOKEN_ENV).isBlank()) {
         bearer = env.apply(TOKEN_ENV).strip();
       }

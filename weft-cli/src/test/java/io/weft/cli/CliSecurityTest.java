@@ -241,6 +241,30 @@ class CliSecurityTest {
     assertTrue(error.contains("security.admin.token: give @FILE or env:VAR"), error);
   }
 
+  @Test
+  void theEtcdPasswordIsReadFromAFileOrVariableBeforeAnythingStarts() {
+    for (String command : List.of("node", "discovery")) {
+      List<String> args = new java.util.ArrayList<>(List.of(command));
+      if (command.equals("node")) {
+        args.addAll(List.of("--id", "n1"));
+      }
+      args.addAll(List.of("--data-dir", dir.resolve("store-" + command).toString()));
+      args.addAll(List.of("--store", "etcd://127.0.0.1:1", "--store-user", "weft"));
+
+      CliRun alone = weft(args.toArray(String[]::new));
+      assertEquals(ExitCodes.USAGE, alone.code(), alone.err());
+      assertTrue(
+          alone.err().contains("--store-user and --store-password go together"), alone.err());
+
+      args.addAll(List.of("--store-password", "hunter2"));
+      CliRun literal = weft(args.toArray(String[]::new));
+      assertEquals(ExitCodes.USAGE, literal.code(), literal.err());
+      assertTrue(
+          literal.err().contains("etcd password is read from @FILE or env:VAR"), literal.err());
+      assertFalse(literal.err().contains("hunter2"));
+    }
+  }
+
   private static Path write(Path file, String text) {
     try {
       Files.writeString(file, text);

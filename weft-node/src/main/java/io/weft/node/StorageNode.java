@@ -9,6 +9,7 @@ import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
+import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.AccessPolicy;
 import io.weft.tgt.config.ListenerConfig;
@@ -41,6 +42,7 @@ public final class StorageNode implements AutoCloseable {
    * @param storeSpec {@code null} for the embedded store, else {@code etcd://HOST:PORT,...}
    * @param leaseTtl liveness lease
    * @param target the target's configuration (listeners, admin API, data directory, tuning)
+   * @param storeAccess how the node authenticates to etcd (unused for the embedded store)
    */
   public record Config(
       String id,
@@ -48,7 +50,26 @@ public final class StorageNode implements AutoCloseable {
       long capacityBytes,
       String storeSpec,
       Duration leaseTtl,
-      TargetConfig target) {}
+      TargetConfig target,
+      EtcdAccess storeAccess) {
+
+    public Config {
+      if (storeAccess == null) {
+        storeAccess = EtcdAccess.none();
+      }
+    }
+
+    /** A node that reaches its store with no credentials (embedded, or an open etcd). */
+    public Config(
+        String id,
+        Map<String, String> labels,
+        long capacityBytes,
+        String storeSpec,
+        Duration leaseTtl,
+        TargetConfig target) {
+      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, EtcdAccess.none());
+    }
+  }
 
   private final NodeIdentity identity;
   private final ClusterStore store;
@@ -95,7 +116,9 @@ public final class StorageNode implements AutoCloseable {
     AtomicReference<ClusterDiscovery> cdc = new AtomicReference<>();
     try {
       store =
-          sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
+          sharedStore != null
+              ? sharedStore
+              : ClusterStores.open(config.storeSpec(), tc.dataDir(), config.storeAccess());
       registry = new NodeRegistry(store, config.leaseTtl());
       refuseOpenVolumes(tc, identity.id(), new VolumeService(store, registry));
       VolumeService volumeService =

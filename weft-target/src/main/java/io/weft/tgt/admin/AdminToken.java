@@ -1,5 +1,6 @@
 package io.weft.tgt.admin;
 
+import io.weft.tgt.config.SecretSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -44,39 +45,7 @@ public final class AdminToken {
    * @throws IOException if the source is not one of those forms, missing or empty
    */
   public static AdminToken read(String source, Function<String, String> env) throws IOException {
-    String token = resolve(source, env);
-    return new AdminToken(token, source);
-  }
-
-  /**
-   * The token text a source names ({@code @FILE} or {@code env:VAR}); the CLI reads its own this
-   * way.
-   */
-  public static String resolve(String source, Function<String, String> env) throws IOException {
-    String token;
-    if (source.startsWith("@")) {
-      Path file = Path.of(source.substring(1));
-      if (!Files.isReadable(file)) {
-        throw new IOException("token file " + file + " does not exist or is not readable");
-      }
-      warnIfOthersCanRead(file);
-      token = Files.readString(file, StandardCharsets.UTF_8).lines().findFirst().orElse("");
-    } else if (source.startsWith("env:")) {
-      String name = source.substring(4);
-      token = env.apply(name);
-      if (token == null) {
-        throw new IOException("environment variable " + name + " (the token) is not set");
-      }
-    } else {
-      throw new IOException(
-          "a token is read from @FILE or env:VAR, never given literally (a command line is"
-              + " visible to every user of the machine)");
-    }
-    token = token.strip();
-    if (token.isEmpty()) {
-      throw new IOException("the token from " + source + " is empty");
-    }
-    return token;
+    return new AdminToken(SecretSource.read(source, "token", env), source);
   }
 
   /**
@@ -128,18 +97,6 @@ public final class AdminToken {
       return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JDK has SHA-256", e);
-    }
-  }
-
-  private static void warnIfOthersCanRead(Path file) {
-    try {
-      Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
-      if (p.contains(PosixFilePermission.OTHERS_READ)
-          || p.contains(PosixFilePermission.GROUP_READ)) {
-        log.warn("token file {} is readable by others than its owner (chmod 600 it)", file);
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      // not a POSIX file system: nothing to say
     }
   }
 }
