@@ -1,13 +1,15 @@
 #!/bin/sh
 # Makes a throw-away PKI for the management API's TLS tests in DIR (fresh keys on every run, so no
-# private key is ever committed):
+# private key is ever committed). Usage: make-test-pki.sh DIR [SAN,...], e.g. IP:10.77.0.1 for a
+# server in a test's network namespace.
 #   ca.pem            a test CA
-#   server.pem/.key   signed by it, for 127.0.0.1 and localhost
+#   server.pem/.key   signed by it, for 127.0.0.1, localhost and the extra SANs
 #   client.pem/.key   signed by it, CN=weft-operator (client certificate authentication)
 #   other-ca.pem      an unrelated CA (a client trusting only it must refuse the server)
 #   other-client.pem/.key  signed by the unrelated CA (the server must refuse it)
 set -eu
 dir=$1
+extra=${2:+,$2}
 mkdir -p "$dir"
 cd "$dir"
 key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
@@ -26,7 +28,7 @@ leaf() { # name cn ca extensions
 }
 ca ca "Weft test CA"
 ca other-ca "Some other CA"
-leaf server "weft-admin" ca "subjectAltName=IP:127.0.0.1,DNS:localhost
+leaf server "weft-admin" ca "subjectAltName=IP:127.0.0.1,DNS:localhost$extra
 extendedKeyUsage=serverAuth"
 leaf client "weft-operator" ca "extendedKeyUsage=clientAuth"
 leaf other-client "intruder" other-ca "extendedKeyUsage=clientAuth"
