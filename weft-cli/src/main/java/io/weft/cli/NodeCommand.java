@@ -2,6 +2,7 @@ package io.weft.cli;
 
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
@@ -78,6 +79,11 @@ final class NodeCommand extends TargetCommand {
               + " discovery usually listens on 8009).")
   String discovery;
 
+  @Mixin StoreAccessOptions storeAccess;
+
+  /** What the --store-* flags ask for, read (the password too) before anything starts. */
+  private EtcdAccess etcdAccess;
+
   @Mixin MdnsAdvertiseOptions mdns;
 
   @Option(
@@ -94,6 +100,7 @@ final class NodeCommand extends TargetCommand {
 
   @Override
   void checkCommandFlags() {
+    etcdAccess = storeAccess.access(System::getenv);
     mdns.check(spec);
     if (mdns.enabled && discovery == null) {
       throw usage("--mdns advertises the discovery service: it goes with --discovery");
@@ -125,7 +132,8 @@ final class NodeCommand extends TargetCommand {
                 capacity != null ? capacity : 0,
                 store,
                 leaseTtl != null ? Duration.ofSeconds(leaseTtl) : StorageNode.DEFAULT_LEASE_TTL,
-                config));
+                config,
+                etcdAccess));
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
     ClusterDiscovery cdc;
     try {

@@ -9,10 +9,12 @@ import io.weft.cli.config.Defaults;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.AdminSecurityConfig;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SecurityConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
@@ -66,6 +68,9 @@ import picocli.CommandLine.Spec;
       "  --block-size edit the file's subsystem (an error if it has several);",
       "  --file or --memory replaces its namespaces with one namespace, NSID 1;",
       "  --block-size alone applies to all of its namespaces.",
+      "Beyond loopback (any --listen that is not 127.0.0.0/8, ::1 or localhost) every",
+      "subsystem needs --allow-host, and an --admin API needs --admin-tls-cert/-key;",
+      "callers then authenticate with a token or a client certificate.",
       "Relative paths: --data-dir is relative to the current directory, dataDir in",
       "the file to the file's directory, namespace files to the data dir."
     })
@@ -190,6 +195,42 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads.")
   Integer ioThreads;
+
+  @Option(
+      names = "--allow-any-host-beyond-loopback",
+      description = {
+        "Labs only: start even though a subsystem on a listener beyond loopback lets any",
+        "host connect (logged as INSECURE). Default: refuse and say how to fix it."
+      })
+  boolean allowAnyHostBeyondLoopback;
+
+  @Option(
+      names = "--admin-tls-cert",
+      paramLabel = "FILE",
+      description = "PEM certificate (chain) of the admin API: HTTPS. Needed beyond loopback.")
+  String adminTlsCert;
+
+  @Option(
+      names = "--admin-tls-key",
+      paramLabel = "FILE",
+      description = "PEM (PKCS#8) private key of --admin-tls-cert.")
+  String adminTlsKey;
+
+  @Option(
+      names = "--admin-token",
+      paramLabel = "@FILE|env:VAR",
+      description = {
+        "Bearer token callers of the admin API must send, read from a file or a variable",
+        "(never given literally). Beyond loopback without one (or --admin-client-ca) a token",
+        "is generated in DATA-DIR/admin.token (mode 0600)."
+      })
+  String adminToken;
+
+  @Option(
+      names = "--admin-client-ca",
+      paramLabel = "FILE",
+      description = "PEM CA(s): admin API callers must present a certificate it signed.")
+  String adminClientCa;
 
   /** Released by {@link #requestStop()}; the JVM's shutdown hook handles signals instead. */
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -373,11 +414,31 @@ class TargetCommand implements Callable<Integer> {
         discoveryKeys.put(h.nqn(), h.keys());
       }
     }
-    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning, dhchap, discoveryKeys);
+    return new TargetConfig(
+        dir,
+        listeners,
+        subsystems,
+        adminListen,
+        tuning,
+        dhchap,
+        discoveryKeys,
+        security(base.security()));
   }
 
   private static List<String> names(List<? extends Enum<?>> values) {
     return values.stream().map(v -> v.name().replace("_", "")).toList();
+  }
+
+  /** The config file's security settings with the flags applied. */
+  private SecurityConfig security(SecurityConfig base) {
+    AdminSecurityConfig a = base.admin();
+    return new SecurityConfig(
+        allowAnyHostBeyondLoopback || base.allowAnyHostBeyondLoopback(),
+        new AdminSecurityConfig(
+            adminTlsCert != null ? adminTlsCert : a.tlsCert(),
+            adminTlsKey != null ? adminTlsKey : a.tlsKey(),
+            adminToken != null ? adminToken : a.tokenSource(),
+            adminClientCa != null ? adminClientCa : a.clientCa()));
   }
 
   private void checkFlags() {
@@ -527,10 +588,19 @@ class TargetCommand implements Callable<Integer> {
       out.println("  subsystem   " + s.nqn() + describeNamespaces(s.namespaces()));
     }
     InetSocketAddress adminAddress = target.adminAddress();
-    out.println(
-        adminAddress != null
-            ? "  admin API   http://" + HostPort.of(adminAddress) + "/v1/health"
-            : "  admin API   off");
+    if (adminAddress != null) {
+      Target.AdminSummary a = target.adminSummary();
+      out.println(
+          "  admin API   "
+              + a.scheme()
+              + "://"
+              + HostPort.of(adminAddress)
+              + "/v1/health ("
+              + a.authentication()
+              + ")");
+    } else {
+      out.println("  admin API   off");
+    }
     if (reachFirst != null) {
       String a =
           (reachFirst.isWildcard() ? "<this-host's-address>" : reachFirst.host())

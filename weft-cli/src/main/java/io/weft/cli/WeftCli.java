@@ -109,6 +109,9 @@ public final class WeftCli implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new WeftCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // @FILE is how secrets are named (--token @FILE): picocli must not expand it into arguments,
+    // which would put the secret on the command line after all.
+    cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(WeftCli::usageError);
     cli.setExecutionExceptionHandler(WeftCli::executionError);
     return cli;

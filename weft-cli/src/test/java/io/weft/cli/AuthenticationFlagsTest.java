@@ -93,10 +93,10 @@ class AuthenticationFlagsTest {
             .contains("unknown setting 'secret'"));
     assertTrue(
         usageError("--nqn", NQN, "--allow-host", H1 + ",dhchap-secret=@missing.key")
-            .contains("cannot read"));
+            .contains("does not exist or is not readable"));
     assertTrue(
         usageError("--nqn", NQN, "--allow-host", H1 + ",dhchap-secret=env:WEFT_NO_SUCH_VARIABLE")
-            .contains("WEFT_NO_SUCH_VARIABLE is not set"));
+            .contains("WEFT_NO_SUCH_VARIABLE (the dhchap-secret of " + H1 + ") is not set"));
   }
 
   @Test

@@ -5,8 +5,11 @@ import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.tgt.admin.AdminAccess;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
+import io.weft.tgt.admin.AuditLog;
+import io.weft.tgt.config.AccessPolicy;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
@@ -82,6 +85,9 @@ public final class Target implements AutoCloseable {
     if (config.listeners().isEmpty()) {
       throw new IllegalArgumentException("at least one listener is required");
     }
+    for (String open : AccessPolicy.check(config)) {
+      log.warn("INSECURE (allowed by --allow-any-host-beyond-loopback): {}", open);
+    }
     Target t = new Target(config);
     try {
       if (t.keyFile != null) {
@@ -94,7 +100,12 @@ public final class Target implements AutoCloseable {
       t.transport = TcpTransport.start(t.core, config.listeners());
       if (config.adminListen() != null) {
         HostPort hp = HostPort.parse(config.adminListen());
-        t.admin = AdminServer.start(t, hp.host(), hp.port(), extraAdminResources);
+        AdminAccess access = AdminAccess.of(hp.host(), config.security().admin(), config.dataDir());
+        AuditLog audit =
+            config.dataDir() == null
+                ? null
+                : AuditLog.open(config.dataDir().resolve(AuditLog.FILE));
+        t.admin = AdminServer.start(t, hp.host(), hp.port(), extraAdminResources, access, audit);
       }
     } catch (IOException | RuntimeException e) {
       t.close();
@@ -126,6 +137,7 @@ public final class Target implements AutoCloseable {
    * namespaces are opened as at start.
    */
   public void createSubsystem(SubsystemConfig sc) throws TargetException {
+    refuseOpenBeyondLoopback(sc);
     try {
       addSubsystem(sc);
     } catch (IOException e) {
@@ -154,6 +166,10 @@ public final class Target implements AutoCloseable {
   /** Replaces a subsystem's allow-list; connected hosts no longer on it are disconnected. */
   public void setAllowedHosts(String nqn, java.util.Set<String> hosts, String reason)
       throws TargetException {
+    if (hosts.isEmpty()) {
+      // Only the allow-list changes here; other access control of the subsystem is not looked at.
+      refuseOpenBeyondLoopback(new SubsystemConfig(nqn, null, null, null, List.of(), List.of()));
+    }
     subsystem(nqn).replaceAllowedHosts(hosts, reason);
   }
 
@@ -233,6 +249,22 @@ public final class Target implements AutoCloseable {
                   : null));
     }
     return out;
+  }
+
+  /**
+   * At run time as at start: a subsystem is never opened to any host on a listener beyond loopback
+   * (unless the lab opt-out says so).
+   */
+  private void refuseOpenBeyondLoopback(SubsystemConfig sc) throws TargetException {
+    if (config.security().allowAnyHostBeyondLoopback()) {
+      return;
+    }
+    List<String> problems =
+        AccessPolicy.hostProblems(
+            config.listeners(), List.of(sc), s -> "give it an allow-list of host NQNs");
+    if (!problems.isEmpty()) {
+      throw new TargetException(TargetException.Kind.INVALID, problems.get(0));
+    }
   }
 
   /** Whether the subsystem exists. */
@@ -344,6 +376,14 @@ public final class Target implements AutoCloseable {
   public InetSocketAddress adminAddress() {
     return admin == null ? null : admin.address();
   }
+
+  /** The management API's scheme and how its callers authenticate, or null when it is off. */
+  public AdminSummary adminSummary() {
+    return admin == null ? null : new AdminSummary(admin.scheme(), admin.authentication());
+  }
+
+  /** See {@link #adminSummary()}. */
+  public record AdminSummary(String scheme, String authentication) {}
 
   /** Adds a namespace to a subsystem; connected hosts are told with an asynchronous event. */
   public NamespaceInfo addNamespace(String subsystemNqn, NamespaceConfig nc)

@@ -14,7 +14,8 @@ public record ConfigFile(
     List<Listener> listeners,
     List<Subsystem> subsystems,
     Tuning tuning,
-    Authentication authentication) {
+    Authentication authentication,
+    Security security) {
 
   /** {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]}. */
   public record Listener(String listen, String advertise) {}
@@ -50,6 +51,14 @@ public record ConfigFile(
       Integer blockSize,
       Boolean direct,
       String uuid) {}
+
+  /** Who may connect beyond loopback, and how the admin API is locked. */
+  public record Security(Boolean allowAnyHostBeyondLoopback, Admin admin) {}
+
+  /**
+   * The admin API's TLS files and credentials; {@code token} is {@code @FILE} or {@code env:VAR}.
+   */
+  public record Admin(String tlsCert, String tlsKey, String token, String clientCa) {}
 
   public record Tuning(
       Integer ioThreads,

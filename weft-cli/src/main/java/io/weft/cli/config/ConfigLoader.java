@@ -12,10 +12,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.weft.block.BlockDevices;
 import io.weft.cli.HostPort;
 import io.weft.cli.auth.DhchapOptions;
+import io.weft.tgt.config.AdminSecurityConfig;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SecurityConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
@@ -125,7 +127,50 @@ public final class ConfigLoader {
       discoveryKeys = keys(a.discovery(), null, "authentication.discovery", baseDir);
     }
     return new TargetConfig(
-        dataDir, listeners, subsystems, admin, tuning(file.tuning()), dhchap, discoveryKeys);
+        dataDir,
+        listeners,
+        subsystems,
+        admin,
+        tuning(file.tuning()),
+        dhchap,
+        discoveryKeys,
+        security(file.security(), baseDir));
+  }
+
+  /** Relative file names are relative to the config file's directory, as dataDir is. */
+  private static SecurityConfig security(ConfigFile.Security s, Path baseDir) {
+    if (s == null) {
+      return SecurityConfig.defaults();
+    }
+    ConfigFile.Admin a = s.admin();
+    AdminSecurityConfig admin =
+        a == null
+            ? AdminSecurityConfig.none()
+            : new AdminSecurityConfig(
+                file(a.tlsCert(), baseDir),
+                file(a.tlsKey(), baseDir),
+                token(a.token(), baseDir),
+                file(a.clientCa(), baseDir));
+    return new SecurityConfig(Boolean.TRUE.equals(s.allowAnyHostBeyondLoopback()), admin);
+  }
+
+  private static String file(String name, Path baseDir) {
+    return name == null ? null : baseDir.resolve(name).toAbsolutePath().normalize().toString();
+  }
+
+  private static String token(String source, Path baseDir) {
+    if (source == null) {
+      return null;
+    }
+    if (source.startsWith("@")) {
+      return "@" + file(source.substring(1), baseDir);
+    }
+    if (source.startsWith("env:")) {
+      return source;
+    }
+    throw fail(
+        "security.admin.token",
+        "give @FILE or env:VAR; a token is never written into the configuration itself");
   }
 
   /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
@@ -316,7 +361,7 @@ public final class ConfigLoader {
               when path.isEmpty() && m.getOriginalMessage().startsWith("No content") ->
               "the file has no settings";
           case MismatchedInputException m when path.isEmpty() ->
-              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning)";
+              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning, security)";
           case MismatchedInputException m -> path + ": " + expected(m.getTargetType());
           default -> firstLine(e.getOriginalMessage());
         };

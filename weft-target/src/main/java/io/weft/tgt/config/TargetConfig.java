@@ -17,6 +17,8 @@ import java.util.Map;
  * @param dhchap the hashes and DH groups DH-HMAC-CHAP may use, in order of preference
  * @param discoveryDhchapKeys DH-HMAC-CHAP secrets by host NQN for the discovery service: those
  *     hosts must authenticate before they read a discovery log (others still may discover)
+ * @param security who may connect beyond loopback and how the management API is locked (see {@link
+ *     AccessPolicy})
  */
 public record TargetConfig(
     Path dataDir,
@@ -25,7 +27,8 @@ public record TargetConfig(
     String adminListen,
     TuningConfig tuning,
     DhchapPolicy dhchap,
-    Map<String, DhchapKeys> discoveryDhchapKeys) {
+    Map<String, DhchapKeys> discoveryDhchapKeys,
+    SecurityConfig security) {
 
   public TargetConfig {
     listeners = List.copyOf(listeners);
@@ -37,6 +40,21 @@ public record TargetConfig(
       dhchap = DhchapPolicy.defaults();
     }
     discoveryDhchapKeys = discoveryDhchapKeys == null ? Map.of() : Map.copyOf(discoveryDhchapKeys);
+    if (security == null) {
+      security = SecurityConfig.defaults();
+    }
+  }
+
+  /** A configuration with the default security settings (enough on loopback). */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning,
+      DhchapPolicy dhchap,
+      Map<String, DhchapKeys> discoveryDhchapKeys) {
+    this(dataDir, listeners, subsystems, adminListen, tuning, dhchap, discoveryDhchapKeys, null);
   }
 
   /** A configuration whose discovery service asks no host to authenticate. */
@@ -47,16 +65,33 @@ public record TargetConfig(
       String adminListen,
       TuningConfig tuning,
       DhchapPolicy dhchap) {
-    this(dataDir, listeners, subsystems, adminListen, tuning, dhchap, Map.of());
+    this(dataDir, listeners, subsystems, adminListen, tuning, dhchap, Map.of(), null);
   }
 
-  /** A configuration with the default DH-HMAC-CHAP preferences. */
+  /** A configuration with default DH-HMAC-CHAP preferences and these security settings. */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning,
+      SecurityConfig security) {
+    this(dataDir, listeners, subsystems, adminListen, tuning, null, Map.of(), security);
+  }
+
+  /** A configuration with the defaults for everything but what is given. */
   public TargetConfig(
       Path dataDir,
       List<ListenerConfig> listeners,
       List<SubsystemConfig> subsystems,
       String adminListen,
       TuningConfig tuning) {
-    this(dataDir, listeners, subsystems, adminListen, tuning, null, Map.of());
+    this(dataDir, listeners, subsystems, adminListen, tuning, null, Map.of(), null);
+  }
+
+  /** The same configuration with other security settings. */
+  public TargetConfig withSecurity(SecurityConfig s) {
+    return new TargetConfig(
+        dataDir, listeners, subsystems, adminListen, tuning, dhchap, discoveryDhchapKeys, s);
   }
 }
