@@ -2,8 +2,10 @@ package io.weft.cli;
 
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.node.volume.ReplicaLinkKeys;
 import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.SecretSource;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -87,6 +89,18 @@ final class NodeCommand extends TargetCommand {
   @Mixin MdnsAdvertiseOptions mdns;
 
   @Option(
+      names = "--cluster-secret",
+      paramLabel = "@FILE|env:VAR",
+      description = {
+        "A secret every node of the cluster is given: the links from a volume's owner to its",
+        "replicas then authenticate both ways with DH-HMAC-CHAP keys derived from it."
+      })
+  String clusterSecret;
+
+  /** The replica links' keys, from --cluster-secret, read before anything starts. */
+  private ReplicaLinkKeys replicaLinks = ReplicaLinkKeys.none();
+
+  @Option(
       names = "--lease-ttl",
       paramLabel = "SECONDS",
       description = "Seconds without renewal before the cluster marks this node down. Default 10.")
@@ -101,6 +115,15 @@ final class NodeCommand extends TargetCommand {
   @Override
   void checkCommandFlags() {
     etcdAccess = storeAccess.access(System::getenv);
+    if (clusterSecret != null) {
+      try {
+        replicaLinks =
+            ReplicaLinkKeys.fromSecret(
+                SecretSource.read(clusterSecret, "cluster secret", System::getenv));
+      } catch (IOException | IllegalArgumentException e) {
+        throw usage("--cluster-secret: " + e.getMessage());
+      }
+    }
     mdns.check(spec);
     if (mdns.enabled && discovery == null) {
       throw usage("--mdns advertises the discovery service: it goes with --discovery");
@@ -133,7 +156,8 @@ final class NodeCommand extends TargetCommand {
                 store,
                 leaseTtl != null ? Duration.ofSeconds(leaseTtl) : StorageNode.DEFAULT_LEASE_TTL,
                 config,
-                etcdAccess));
+                etcdAccess,
+                replicaLinks));
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
     ClusterDiscovery cdc;
     try {

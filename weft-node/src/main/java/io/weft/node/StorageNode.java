@@ -2,6 +2,7 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.volume.ReplicaLinkKeys;
 import io.weft.node.volume.VolumeAccess;
 import io.weft.node.volume.VolumeAgent;
 import io.weft.node.volume.VolumeRecord;
@@ -43,6 +44,7 @@ public final class StorageNode implements AutoCloseable {
    * @param leaseTtl liveness lease
    * @param target the target's configuration (listeners, admin API, data directory, tuning)
    * @param storeAccess how the node authenticates to etcd (unused for the embedded store)
+   * @param replicaLinks how owners and replicas authenticate each other (the cluster secret)
    */
   public record Config(
       String id,
@@ -51,12 +53,28 @@ public final class StorageNode implements AutoCloseable {
       String storeSpec,
       Duration leaseTtl,
       TargetConfig target,
-      EtcdAccess storeAccess) {
+      EtcdAccess storeAccess,
+      ReplicaLinkKeys replicaLinks) {
 
     public Config {
       if (storeAccess == null) {
         storeAccess = EtcdAccess.none();
       }
+      if (replicaLinks == null) {
+        replicaLinks = ReplicaLinkKeys.none();
+      }
+    }
+
+    /** A node whose replica links are restricted by host NQN only (no cluster secret). */
+    public Config(
+        String id,
+        Map<String, String> labels,
+        long capacityBytes,
+        String storeSpec,
+        Duration leaseTtl,
+        TargetConfig target,
+        EtcdAccess storeAccess) {
+      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, storeAccess, null);
     }
 
     /** A node that reaches its store with no credentials (embedded, or an open etcd). */
@@ -67,7 +85,7 @@ public final class StorageNode implements AutoCloseable {
         String storeSpec,
         Duration leaseTtl,
         TargetConfig target) {
-      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, EtcdAccess.none());
+      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, EtcdAccess.none(), null);
     }
   }
 
@@ -170,7 +188,7 @@ public final class StorageNode implements AutoCloseable {
               agent[0].leaseRegained();
             }
           });
-      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry);
+      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry, config.replicaLinks());
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {

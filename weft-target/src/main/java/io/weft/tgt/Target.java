@@ -222,6 +222,14 @@ public final class Target implements AutoCloseable {
     log.info("DH-HMAC-CHAP keys of host {} on {} rotated: {}", hostNqn, nqn, keys);
   }
 
+  /**
+   * Sets (null: removes) a host's keys for now, without touching the allow-list and without saving
+   * them: for keys the caller derives again at every start (a storage node's replica links).
+   */
+  public void setHostKeys(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
+    withHosts(nqn).setKeys(hostNqn, keys);
+  }
+
   /** The hosts allowed on a subsystem, with the fingerprints of their keys. */
   public List<HostInfo> hosts(String nqn) throws TargetException {
     Subsystem s = withHosts(nqn);
