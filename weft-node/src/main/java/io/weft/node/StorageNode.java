@@ -127,6 +127,14 @@ public final class StorageNode implements AutoCloseable {
    */
   public static StorageNode start(Config config, ClusterStore sharedStore) throws IOException {
     TargetConfig tc = config.target();
+    if (!config.replicaLinks().enabled()
+        && tc.listeners().stream()
+            .anyMatch(l -> !io.weft.tgt.config.AccessPolicy.isLoopback(l.host()))) {
+      log.warn(
+          "replica links to and from node {} are restricted by host NQN only: give every node the"
+              + " same --cluster-secret to authenticate them",
+          config.id());
+    }
     NodeIdentity identity = NodeIdentity.open(tc.dataDir(), config.id());
     ClusterStore store = null;
     Target target = null;
