@@ -82,18 +82,18 @@ final class AuthenticationCommands {
     }
     // Steps without an exponentiation run here at once; the others on the authentication threads,
     // and so does anything behind them, so the loop never waits for the exchange's lock.
-    if (auth.pending.get() == 0 && !auth.exponentiates(send)) {
+    if (auth.handedOver.get() == 0 && !auth.exponentiates(send)) {
       work.run();
       return;
     }
-    auth.pending.incrementAndGet();
+    auth.handedOver.incrementAndGet();
     core.authExecutor()
         .execute(
             () -> {
               try {
                 work.run();
               } finally {
-                auth.pending.decrementAndGet();
+                auth.handedOver.decrementAndGet();
               }
             });
   }
@@ -111,9 +111,5 @@ final class AuthenticationCommands {
     if (answer.thenClose()) {
       q.closeAfterFlush("authentication failed");
     }
-  }
-
-  static boolean isAuthentication(int fctype) {
-    return fctype == AuthProtocol.FCTYPE_AUTH_SEND || fctype == AuthProtocol.FCTYPE_AUTH_RECEIVE;
   }
 }

@@ -23,6 +23,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,10 +102,6 @@ final class QueueAuthentication {
     return authenticated;
   }
 
-  synchronized Step step() {
-    return step;
-  }
-
   /**
    * Whether the next Send or Receive may compute a DH exponentiation (milliseconds of CPU): the
    * Challenge the controller makes, or the Reply it checks, with a DH group.
@@ -115,9 +112,11 @@ final class QueueAuthentication {
         && (send ? step == Step.REPLY : step == Step.CHALLENGE);
   }
 
-  /** Exchange work handed to another thread and not finished yet (see AuthenticationCommands). */
-  final java.util.concurrent.atomic.AtomicInteger pending =
-      new java.util.concurrent.atomic.AtomicInteger();
+  /**
+   * Exchange steps handed to the authentication threads and not finished: while there are any, the
+   * queue's loop hands further steps over too rather than wait for this object's lock.
+   */
+  final AtomicInteger handedOver = new AtomicInteger();
 
   /**
    * Takes the message of an Authentication Send.
