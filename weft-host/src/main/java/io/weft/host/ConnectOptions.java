@@ -1,5 +1,6 @@
 package io.weft.host;
 
+import io.weft.protocol.tls.ClientTls;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -23,6 +24,8 @@ import java.util.function.Consumer;
  *     (fast-io-fail-tmo); -1 means only ctrl-loss-tmo ends them
  * @param ioTimeoutSec a command not completed in this time resets the connection
  * @param spinMicros how long an idle host event loop busy-polls before it parks
+ * @param tls TLS on every queue's connection (nvme-cli's --tls / --tls-key): none, a PSK, or
+ *     certificates
  */
 public record ConnectOptions(
     String address,
@@ -39,7 +42,50 @@ public record ConnectOptions(
     int reconnectDelaySec,
     int fastIoFailTimeoutSec,
     int ioTimeoutSec,
-    long spinMicros) {
+    long spinMicros,
+    ClientTls tls) {
+
+  public ConnectOptions {
+    if (tls == null) {
+      tls = ClientTls.NONE;
+    }
+  }
+
+  /** Without TLS (the fields before TLS existed). */
+  public ConnectOptions(
+      String address,
+      int port,
+      String subsystemNqn,
+      String hostNqn,
+      UUID hostId,
+      boolean headerDigest,
+      boolean dataDigest,
+      int ioQueues,
+      int queueSize,
+      int keepAliveTimeoutSec,
+      int ctrlLossTimeoutSec,
+      int reconnectDelaySec,
+      int fastIoFailTimeoutSec,
+      int ioTimeoutSec,
+      long spinMicros) {
+    this(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros,
+        ClientTls.NONE);
+  }
 
   /** Defaults of the Linux host: 5 s KATO, 600 s ctrl-loss-tmo, 10 s reconnect delay. */
   public static ConnectOptions defaults(String address, int port, String subsystemNqn) {
@@ -112,6 +158,10 @@ public record ConnectOptions(
         });
   }
 
+  public ConnectOptions withTls(ClientTls tls) {
+    return edit(b -> b.tls = tls);
+  }
+
   public ConnectOptions withSubsystem(String nqn) {
     return edit(b -> b.subsystemNqn = nqn);
   }
@@ -135,7 +185,8 @@ public record ConnectOptions(
         f.reconnectDelaySec,
         f.fastIoFailTimeoutSec,
         f.ioTimeoutSec,
-        f.spinMicros);
+        f.spinMicros,
+        f.tls);
   }
 
   /** The record's fields, mutable, for {@link #edit}. */
@@ -155,6 +206,7 @@ public record ConnectOptions(
     int fastIoFailTimeoutSec;
     int ioTimeoutSec;
     long spinMicros;
+    ClientTls tls;
 
     Fields(ConnectOptions o) {
       address = o.address;
@@ -172,6 +224,7 @@ public record ConnectOptions(
       fastIoFailTimeoutSec = o.fastIoFailTimeoutSec;
       ioTimeoutSec = o.ioTimeoutSec;
       spinMicros = o.spinMicros;
+      tls = o.tls;
     }
   }
 }

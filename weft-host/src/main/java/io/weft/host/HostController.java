@@ -92,7 +92,8 @@ public final class HostController implements AutoCloseable {
             ? lent
             : EventLoops.group(
                 threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
-    this.connector = new QueueConnector(group);
+    this.connector =
+        new QueueConnector(group).withTls(options.tls(), options.hostNqn(), options.subsystemNqn());
     this.commands = new QueueCommands(options);
     // A virtual thread: a controller's control work (keep-alive every KATO/2, reconnects, event
     // delivery) is almost all waiting, and a platform thread per controller made a process with
