@@ -5,6 +5,7 @@ import io.weft.host.HostIdentity;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -25,6 +26,8 @@ final class ConnectionOptions {
 
   /** The Linux host's I/O timeout (nvme_core.io_timeout); nvme-cli has no option for it. */
   static final int IO_TIMEOUT_SEC = 30;
+
+  @Mixin TlsClientOptions tls = new TlsClientOptions();
 
   @Option(
       names = {"-t", "--transport"},
@@ -197,21 +200,22 @@ final class ConnectionOptions {
       id = id != null ? id : persisted.hostId();
     }
     return new ConnectOptions(
-        address,
-        port,
-        subsystemNqn,
-        nqn,
-        id,
-        headerDigest,
-        dataDigest,
-        queues,
-        size,
-        keepAliveTmo,
-        ctrlLossTmo,
-        reconnectDelay,
-        fastIoFailTmo,
-        IO_TIMEOUT_SEC,
-        spinMicros);
+            address,
+            port,
+            subsystemNqn,
+            nqn,
+            id,
+            headerDigest,
+            dataDigest,
+            queues,
+            size,
+            keepAliveTmo,
+            ctrlLossTmo,
+            reconnectDelay,
+            fastIoFailTmo,
+            IO_TIMEOUT_SEC,
+            spinMicros)
+        .withTls(tls.clientTls(spec));
   }
 
   private void checkTransport(CommandSpec spec) {

@@ -26,6 +26,11 @@ public final class PskKeyring {
     byHost.remove(hostNqn);
   }
 
+  /** Adds every key of this ring to {@code other}. */
+  public void copyInto(PskKeyring other) {
+    other.byHost.putAll(byHost);
+  }
+
   public boolean isEmpty() {
     return byHost.isEmpty();
   }
