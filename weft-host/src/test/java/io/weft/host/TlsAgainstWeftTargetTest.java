@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.weft.host.tcp.HostQueue;
+import io.weft.host.tcp.QueueConnector;
 import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.protocol.nvme.Status;
+import io.weft.protocol.tcp.EventLoops;
 import io.weft.protocol.tls.CertFiles;
 import io.weft.protocol.tls.ClientTls;
 import io.weft.protocol.tls.ConfiguredPsk;
@@ -31,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -246,6 +252,33 @@ class TlsAgainstWeftTargetTest {
       ConnectOptions distrustful = options(t, NQN, ClientTls.cert(certs("host", "rogue-ca")));
       assertThrows(Exception.class, () -> HostController.connect(distrustful));
       writeAndReadBack(c);
+    }
+  }
+
+  /** A host holding its own key cannot connect in another host's name (or its allow-list). */
+  @Test
+  void aPskConnectsOnlyAsTheHostItNames() throws Exception {
+    ConfiguredPsk key = randomKey(PskHash.SHA256);
+    EventLoopGroup loops = EventLoops.group(1, "tls-test", 0);
+    try (Target t =
+        start(TlsMode.PSK, new TlsCredentials(new PskKeyring(Map.of(HOST, key)), null))) {
+      int port = t.listenAddresses().get(0).getPort();
+      ConnectOptions asOther =
+          options(t, NQN, ClientTls.NONE).withHost(OTHER_HOST, UUID.randomUUID());
+      QueueCommands commands = new QueueCommands(asOther);
+      HostQueue q =
+          commands.await(
+              new QueueConnector(loops)
+                  .withTls(ClientTls.psk(key), HOST, NQN)
+                  .connect("127.0.0.1", port, false, false, 31),
+              "connect");
+      q.configure(0, 0, TimeUnit.SECONDS.toNanos(10), (queue, unfinished, cause) -> {});
+      NvmeException e =
+          assertThrows(NvmeException.class, () -> commands.fabricsConnect(q, 0, 31, 0xFFFF, 5000));
+      assertEquals(Status.CONNECT_INVALID_HOST, e.status() & 0x7FF);
+      q.close();
+    } finally {
+      loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
   }
 
