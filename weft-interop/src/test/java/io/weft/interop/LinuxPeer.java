@@ -123,6 +123,7 @@ final class LinuxPeer {
     int cpus = 2;
     Duration timeout = Duration.ofMinutes(15);
     Path log;
+    Path kernel;
 
     GuestSpec(Path script) {
       this.script = script;
@@ -164,6 +165,12 @@ final class LinuxPeer {
       this.log = file;
       return this;
     }
+
+    /** Boots this kernel (run-guest -k) instead of the newest under /boot. */
+    GuestSpec kernel(Path file) {
+      this.kernel = file;
+      return this;
+    }
   }
 
   /** Starts run-guest; its stdout and stderr (guest console + harness messages) go to the log. */
@@ -176,6 +183,10 @@ final class LinuxPeer {
     cmd.add(Integer.toString(spec.cpus));
     cmd.add("--timeout");
     cmd.add(Long.toString(spec.timeout.toSeconds()));
+    if (spec.kernel != null) {
+      cmd.add("--kernel");
+      cmd.add(spec.kernel.toString());
+    }
     if (spec.share != null) {
       cmd.add("--share");
       cmd.add(spec.share.toString());
