@@ -39,6 +39,9 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
 
   static final long HANDSHAKE_TIMEOUT_SECONDS = 10;
 
+  /** The content type of a TLS handshake record, the first byte a TLS client sends. */
+  private static final int HANDSHAKE_RECORD = 22;
+
   private final TlsProtocol protocol;
   private final PskTlsServer server;
   private final PskTlsClient client;
@@ -58,6 +61,7 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   private boolean started;
   private boolean established;
   private boolean failed;
+  private int firstByte = -1;
 
   private BcTlsHandler(PskTlsServer server, PskTlsClient client, RejectionLog rejections) {
     this.server = server;
@@ -154,6 +158,9 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
       return;
     }
     try {
+      if (firstByte < 0 && in.isReadable()) {
+        firstByte = in.getUnsignedByte(in.readerIndex());
+      }
       while (in.isReadable() && !failed) {
         int n = Math.min(in.readableBytes(), received.length);
         in.readBytes(received, 0, n);
@@ -339,7 +346,12 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
     if (established) {
       ctx.fireExceptionCaught(e);
     } else if (server != null) {
-      String why = server.refusal() != null ? server.refusal() : reason;
+      String why =
+          server.refusal() != null
+              ? server.refusal()
+              : firstByte >= 0 && firstByte != HANDSHAKE_RECORD
+                  ? "not a TLS handshake (a host without TLS?): " + reason
+                  : reason;
       rejections.refused(address(), server.offered(), why);
     } else {
       ctx.fireExceptionCaught(new SSLHandshakeException("TLS handshake failed: " + reason));
