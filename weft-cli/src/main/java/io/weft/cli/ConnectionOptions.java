@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.UUID;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -28,6 +29,8 @@ final class ConnectionOptions {
 
   /** The Linux host's I/O timeout (nvme_core.io_timeout); nvme-cli has no option for it. */
   static final int IO_TIMEOUT_SEC = 30;
+
+  @Mixin TlsClientOptions tls = new TlsClientOptions();
 
   @Option(
       names = {"-t", "--transport"},
@@ -250,7 +253,8 @@ final class ConnectionOptions {
         IO_TIMEOUT_SEC,
         spinMicros,
         secret,
-        ctrlSecret);
+        ctrlSecret,
+        tls.clientTls(spec));
   }
 
   private void checkTransport(CommandSpec spec) {

@@ -140,6 +140,12 @@ final class NodeCommand extends TargetCommand {
     if (leaseTtl != null && (leaseTtl < 1 || leaseTtl > 3600)) {
       throw usage("--lease-ttl must be from 1 to 3600 seconds, not " + leaseTtl);
     }
+    if (config.listeners().get(0).tls() != io.weft.protocol.tls.TlsMode.NONE) {
+      // Other nodes dial the first listener for replication, and those links do not speak TLS yet.
+      throw usage(
+          "a node's first --listen carries replication between nodes, which does not use TLS yet:"
+              + " list a plain listener first (on a private address) and the TLS one after it");
+    }
     Map<String, String> all = new LinkedHashMap<>(labels);
     if (zone != null) {
       all.put("zone", zone);

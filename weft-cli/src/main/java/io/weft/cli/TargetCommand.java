@@ -6,6 +6,7 @@ import io.weft.cli.config.ConfigCheck;
 import io.weft.cli.config.ConfigException;
 import io.weft.cli.config.ConfigLoader;
 import io.weft.cli.config.Defaults;
+import io.weft.protocol.tls.TlsMode;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
 import io.weft.tgt.Target;
@@ -30,6 +31,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -85,13 +87,17 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(
       names = "--listen",
-      paramLabel = "HOST:PORT[,advertise=HOST[:PORT]]",
+      paramLabel = "HOST:PORT[,advertise=HOST[:PORT]][,tls=psk|cert|none]",
       converter = ListenerConverter.class,
       description = {
         "NVMe/TCP listener; repeatable. Default 127.0.0.1:4420.",
-        "advertise= is the address discovery tells hosts (NAT, VMs)."
+        "advertise= is the address discovery tells hosts (NAT, VMs).",
+        "tls=psk takes only TLS 1.3 with a PSK (--tls-key), tls=cert only TLS with certificates"
+            + " (--tls-cert, --tls-private-key, --tls-ca)."
       })
   List<ListenerConfig> listen = new ArrayList<>();
+
+  @Mixin TlsServerOptions tls = new TlsServerOptions();
 
   @Option(
       names = "--nqn",
@@ -355,6 +361,11 @@ class TargetCommand implements Callable<Integer> {
         dataDir != null ? workingDir.resolve(dataDir).toAbsolutePath().normalize() : base.dataDir();
     String adminListen = admin != null ? adminFlag(admin) : base.adminListen();
     List<ListenerConfig> listeners = listen.isEmpty() ? base.listeners() : listen;
+    try {
+      listeners = tls.attach(listeners, workingDir);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     TuningConfig t = base.tuning();
     TuningConfig tuning =
         new TuningConfig(
@@ -649,18 +660,26 @@ class TargetCommand implements Callable<Integer> {
       String[] parts = value.split(",");
       HostPort bind = HostPort.parse(parts[0], "listen address");
       HostPort advertise = null;
+      TlsMode tls = TlsMode.NONE;
       for (int i = 1; i < parts.length; i++) {
         String part = parts[i].strip();
+        if (part.startsWith("tls=")) {
+          tls = TlsMode.parse(part.substring("tls=".length()));
+          continue;
+        }
         if (!part.startsWith("advertise=")) {
           throw new IllegalArgumentException(
-              "unknown listener setting '" + part + "' (only advertise=HOST[:PORT])");
+              "unknown listener setting '"
+                  + part
+                  + "' (advertise=HOST[:PORT] or tls=psk|cert|none)");
         }
         advertise =
             HostPort.parseOptionalPort(part.substring("advertise=".length()), "advertised address");
       }
-      return advertise == null
-          ? new ListenerConfig(bind.host(), bind.port(), null, 0)
-          : new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+      return (advertise == null
+              ? new ListenerConfig(bind.host(), bind.port(), null, 0)
+              : new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port()))
+          .withTls(tls);
     }
   }
 

@@ -1,6 +1,7 @@
 package io.weft.host;
 
 import io.weft.protocol.auth.DhchapSecret;
+import io.weft.protocol.tls.ClientTls;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -29,6 +30,8 @@ import java.util.function.Consumer;
  * @param dhchapCtrlSecret the controller's secret (dhchap-ctrl-secret): with it the host makes the
  *     controller prove its key too (bidirectional), and authenticates even if not asked; null for
  *     none
+ * @param tls TLS on every queue's connection (nvme-cli's --tls / --tls-key): none, a PSK, or
+ *     certificates
  */
 public record ConnectOptions(
     String address,
@@ -47,15 +50,19 @@ public record ConnectOptions(
     int ioTimeoutSec,
     long spinMicros,
     DhchapSecret dhchapSecret,
-    DhchapSecret dhchapCtrlSecret) {
+    DhchapSecret dhchapCtrlSecret,
+    ClientTls tls) {
 
   public ConnectOptions {
     if (dhchapCtrlSecret != null && dhchapSecret == null) {
       throw new IllegalArgumentException("a controller secret needs a host secret too");
     }
+    if (tls == null) {
+      tls = ClientTls.NONE;
+    }
   }
 
-  /** Options without DH-HMAC-CHAP secrets. */
+  /** Options without DH-HMAC-CHAP secrets and without TLS. */
   public ConnectOptions(
       String address,
       int port,
@@ -89,7 +96,8 @@ public record ConnectOptions(
         ioTimeoutSec,
         spinMicros,
         null,
-        null);
+        null,
+        ClientTls.NONE);
   }
 
   /** Defaults of the Linux host: 5 s KATO, 600 s ctrl-loss-tmo, 10 s reconnect delay. */
@@ -163,6 +171,10 @@ public record ConnectOptions(
         });
   }
 
+  public ConnectOptions withTls(ClientTls tls) {
+    return edit(b -> b.tls = tls);
+  }
+
   public ConnectOptions withSubsystem(String nqn) {
     return edit(b -> b.subsystemNqn = nqn);
   }
@@ -197,7 +209,8 @@ public record ConnectOptions(
         f.ioTimeoutSec,
         f.spinMicros,
         f.dhchapSecret,
-        f.dhchapCtrlSecret);
+        f.dhchapCtrlSecret,
+        f.tls);
   }
 
   /** The record's fields, mutable, for {@link #edit}. */
@@ -219,6 +232,7 @@ public record ConnectOptions(
     long spinMicros;
     DhchapSecret dhchapSecret;
     DhchapSecret dhchapCtrlSecret;
+    ClientTls tls;
 
     Fields(ConnectOptions o) {
       address = o.address;
@@ -238,6 +252,7 @@ public record ConnectOptions(
       spinMicros = o.spinMicros;
       dhchapSecret = o.dhchapSecret;
       dhchapCtrlSecret = o.dhchapCtrlSecret;
+      tls = o.tls;
     }
   }
 }

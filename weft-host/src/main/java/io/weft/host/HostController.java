@@ -101,7 +101,8 @@ public final class HostController implements AutoCloseable {
             ? lent
             : EventLoops.group(
                 threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
-    this.connector = new QueueConnector(group);
+    this.connector =
+        new QueueConnector(group).withTls(options.tls(), options.hostNqn(), options.subsystemNqn());
     this.commands = new QueueCommands(options);
     this.authenticator =
         new DhchapAuthenticator(commands, options.hostNqn(), options.subsystemNqn());

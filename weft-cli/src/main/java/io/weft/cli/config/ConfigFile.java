@@ -15,10 +15,21 @@ public record ConfigFile(
     List<Subsystem> subsystems,
     Tuning tuning,
     Authentication authentication,
-    Security security) {
+    Security security,
+    Tls tls) {
 
-  /** {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]}. */
-  public record Listener(String listen, String advertise) {}
+  /**
+   * {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]} and {@code tls: psk|cert|
+   * none}.
+   */
+  public record Listener(String listen, String advertise, String tls) {}
+
+  /**
+   * The target's TLS credentials: {@code keys} maps host NQNs to PSKs ({@code NVMeTLSkey-1:...} or
+   * {@code @FILE}); {@code cert}, {@code privateKey} and {@code ca} are PEM files.
+   */
+  public record Tls(
+      java.util.Map<String, String> keys, String cert, String privateKey, String ca) {}
 
   public record Subsystem(
       String nqn,

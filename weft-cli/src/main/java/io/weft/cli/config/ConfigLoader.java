@@ -11,7 +11,12 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.weft.block.BlockDevices;
 import io.weft.cli.HostPort;
+import io.weft.cli.TlsKeys;
 import io.weft.cli.auth.DhchapOptions;
+import io.weft.protocol.tls.CertFiles;
+import io.weft.protocol.tls.PskKeyring;
+import io.weft.protocol.tls.TlsCredentials;
+import io.weft.protocol.tls.TlsMode;
 import io.weft.tgt.config.AdminSecurityConfig;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.DhchapPolicy;
@@ -103,9 +108,11 @@ public final class ConfigLoader {
     if (file.listeners() == null || file.listeners().isEmpty()) {
       throw fail("listeners", "at least one listener is required (e.g. - listen: 127.0.0.1:4420)");
     }
+    TlsCredentials credentials = tls(file.tls(), baseDir);
     List<ListenerConfig> listeners = new ArrayList<>();
     for (int i = 0; i < file.listeners().size(); i++) {
-      listeners.add(listener(file.listeners().get(i), "listeners[" + i + "]"));
+      listeners.add(
+          listener(file.listeners().get(i), "listeners[" + i + "]").withCredentials(credentials));
     }
 
     if (file.subsystems() == null || file.subsystems().isEmpty()) {
@@ -189,14 +196,51 @@ public final class ConfigLoader {
       throw fail(where, "missing 'listen: HOST:PORT'");
     }
     HostPort bind = addressOf(where + ".listen", () -> HostPort.parse(l.listen(), "address"));
+    TlsMode mode;
+    try {
+      mode = l.tls() == null ? TlsMode.NONE : TlsMode.parse(l.tls());
+    } catch (IllegalArgumentException e) {
+      throw fail(where + ".tls", e.getMessage());
+    }
     if (l.advertise() == null) {
-      return new ListenerConfig(bind.host(), bind.port(), null, 0);
+      return new ListenerConfig(bind.host(), bind.port(), null, 0).withTls(mode);
     }
     HostPort advertise =
         addressOf(
             where + ".advertise",
             () -> HostPort.parseOptionalPort(l.advertise(), "advertised address"));
-    return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+    return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port())
+        .withTls(mode);
+  }
+
+  /** The {@code tls:} section: host PSKs and certificate files (relative to the file's dir). */
+  private static TlsCredentials tls(ConfigFile.Tls t, Path baseDir) {
+    if (t == null) {
+      return TlsCredentials.NONE;
+    }
+    PskKeyring ring = new PskKeyring();
+    if (t.keys() != null) {
+      for (Map.Entry<String, String> e : t.keys().entrySet()) {
+        try {
+          ring.put(e.getKey(), TlsKeys.key(e.getValue(), baseDir));
+        } catch (IllegalArgumentException x) {
+          throw fail("tls.keys." + e.getKey(), x.getMessage());
+        }
+      }
+    }
+    CertFiles certs = null;
+    if (t.cert() != null || t.privateKey() != null || t.ca() != null) {
+      try {
+        certs =
+            new CertFiles(
+                t.cert() == null ? null : baseDir.resolve(t.cert()),
+                t.privateKey() == null ? null : baseDir.resolve(t.privateKey()),
+                t.ca() == null ? null : baseDir.resolve(t.ca()));
+      } catch (IllegalArgumentException x) {
+        throw fail("tls", x.getMessage());
+      }
+    }
+    return new TlsCredentials(ring, certs);
   }
 
   private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where, Path baseDir) {

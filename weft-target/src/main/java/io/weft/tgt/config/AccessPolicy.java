@@ -62,8 +62,11 @@ public final class AccessPolicy {
    * and a TLS listener are further ways to satisfy it, added here when they land.
    */
   public static boolean restrictsHosts(SubsystemConfig subsystem, ListenerConfig listener) {
-    // Hosts with DH-HMAC-CHAP secrets are always on the allow-list (SubsystemConfig checks it).
-    return !subsystem.allowedHosts().isEmpty() || !subsystem.dhchapKeys().isEmpty();
+    // Hosts with DH-HMAC-CHAP secrets are always on the allow-list (SubsystemConfig checks it); a
+    // TLS listener lets in only hosts holding a PSK or a certificate it trusts.
+    return !subsystem.allowedHosts().isEmpty()
+        || !subsystem.dhchapKeys().isEmpty()
+        || listener.tls() != io.weft.protocol.tls.TlsMode.NONE;
   }
 
   /**

@@ -249,14 +249,14 @@ public final class TargetCore {
                 DiscoveryLogEntry.TRTYPE_TCP,
                 p.ipv6() ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
                 DiscoveryLogEntry.SUBTYPE_NVM,
-                DiscoveryLogEntry.TREQ_DISABLE_SQFLOW,
+                DiscoveryLogEntry.TREQ_DISABLE_SQFLOW | p.secureChannelRequirement(),
                 p.portId(),
                 0xFFFF,
                 32,
                 Integer.toString(p.advertisedPort()),
                 s.nqn(),
                 p.advertisedAddress(),
-                0));
+                p.secType()));
       }
     }
     return new DiscoveryLogPage(discoveryGeneration.get(), entries);

@@ -290,6 +290,12 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         return;
       }
     }
+    if (r.opcode == Opcodes.FABRICS
+        && r.fctype == Opcodes.FCTYPE_CONNECT
+        && !TlsIdentityCheck.connectAllowed(ctx, frame, dataStart, dataLength)) {
+      r.fail(Status.CONNECT_INVALID_HOST | Status.DNR, Sqe.CDW10);
+      return;
+    }
     int status = dispatcher.prepare(this, r);
     if (status != Status.SUCCESS) {
       r.complete(status, 0);
