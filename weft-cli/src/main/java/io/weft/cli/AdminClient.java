@@ -183,12 +183,14 @@ public final class AdminClient implements AutoCloseable {
         new TypeReference<>() {});
   }
 
-  /** Allows a host; the secrets (DHHC-1 text) may be null. */
-  public io.weft.tgt.HostInfo addHost(String nqn, String host, String secret, String ctrlSecret) {
+  /** Allows a host; the secrets (DHHC-1 and NVMeTLSkey-1 text) may be null. */
+  public io.weft.tgt.HostInfo addHost(
+      String nqn, String host, String secret, String ctrlSecret, String tlsKey) {
     java.util.Map<String, String> b = new java.util.HashMap<>();
     b.put("nqn", host);
     b.put("dhchapSecret", secret);
     b.put("dhchapCtrlSecret", ctrlSecret);
+    b.put("tlsKey", tlsKey);
     return read(
         send("POST", "/v1/subsystems/" + segment(nqn) + "/hosts", body(b), 201),
         new TypeReference<>() {});
@@ -199,10 +201,11 @@ public final class AdminClient implements AutoCloseable {
   }
 
   public io.weft.tgt.HostInfo rotateHostKey(
-      String nqn, String host, String secret, String ctrlSecret, long graceSeconds) {
+      String nqn, String host, String secret, String ctrlSecret, String tlsKey, long graceSeconds) {
     java.util.Map<String, Object> b = new java.util.HashMap<>();
     b.put("dhchapSecret", secret);
     b.put("dhchapCtrlSecret", ctrlSecret);
+    b.put("tlsKey", tlsKey);
     b.put("graceSeconds", graceSeconds);
     String path = "/v1/subsystems/" + segment(nqn) + "/hosts/" + segment(host) + "/rotate-key";
     return read(send("POST", path, body(b), 200), new TypeReference<>() {});

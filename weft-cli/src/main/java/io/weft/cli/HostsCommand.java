@@ -88,7 +88,8 @@ final class HostsCommand implements Callable<Integer> {
         } else if (hosts.isEmpty()) {
           out.println(subsystem.nqn + " allows any host (no allow-list)");
         } else {
-          Table table = new Table("HOST", "DHCHAP KEY", "CTRL KEY", "PREVIOUS KEY UNTIL");
+          Table table =
+              new Table("HOST", "DHCHAP KEY", "CTRL KEY", "PREVIOUS KEY UNTIL", "TLS PSK");
           hosts.forEach(
               h ->
                   table.row(
@@ -97,7 +98,8 @@ final class HostsCommand implements Callable<Integer> {
                       h.dhchapCtrlKey() == null ? "-" : h.dhchapCtrlKey(),
                       h.previousAcceptedUntil() == null
                           ? "-"
-                          : h.previousDhchapKey() + " " + h.previousAcceptedUntil()));
+                          : h.previousDhchapKey() + " " + h.previousAcceptedUntil(),
+                      h.tlsKey() == null ? "-" : h.tlsKey()));
           table.print(out, "");
         }
       }
@@ -127,7 +129,7 @@ final class HostsCommand implements Callable<Integer> {
       String[] keys = secrets.texts(spec);
       HostInfo h;
       try (AdminClient client = admin.client()) {
-        h = client.addHost(subsystem.nqn, host, keys[0], keys[1]);
+        h = client.addHost(subsystem.nqn, host, keys[0], keys[1], keys[2]);
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(
@@ -135,7 +137,8 @@ final class HostsCommand implements Callable<Integer> {
               + " allowed on "
               + subsystem.nqn
               + (h.dhchapKey() == null ? "" : ", DH-HMAC-CHAP key " + h.dhchapKey())
-              + (h.dhchapCtrlKey() == null ? "" : ", controller key " + h.dhchapCtrlKey()));
+              + (h.dhchapCtrlKey() == null ? "" : ", controller key " + h.dhchapCtrlKey())
+              + (h.tlsKey() == null ? "" : ", TLS PSK " + h.tlsKey()));
       out.flush();
       return ExitCodes.OK;
     }
@@ -192,9 +195,9 @@ final class HostsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       String[] keys = secrets.texts(spec);
-      if (keys[0] == null) {
+      if (keys[0] == null && keys[2] == null) {
         throw new picocli.CommandLine.ParameterException(
-            spec.commandLine(), "rotate-key needs the new --dhchap-secret");
+            spec.commandLine(), "rotate-key needs the new --dhchap-secret or --tls-key");
       }
       if (graceSeconds < 0) {
         throw new picocli.CommandLine.ParameterException(
@@ -202,7 +205,7 @@ final class HostsCommand implements Callable<Integer> {
       }
       HostInfo h;
       try (AdminClient client = admin.client()) {
-        h = client.rotateHostKey(subsystem.nqn, host, keys[0], keys[1], graceSeconds);
+        h = client.rotateHostKey(subsystem.nqn, host, keys[0], keys[1], keys[2], graceSeconds);
       }
       PrintWriter out = spec.commandLine().getOut();
       out.println(

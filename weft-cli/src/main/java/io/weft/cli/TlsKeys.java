@@ -1,8 +1,6 @@
 package io.weft.cli;
 
 import io.weft.protocol.tls.ConfiguredPsk;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -10,19 +8,13 @@ import java.util.Map;
 public final class TlsKeys {
   private TlsKeys() {}
 
-  /** {@code NVMeTLSkey-1:...} or {@code @FILE} holding one (so keys stay out of ps listings). */
+  /**
+   * {@code NVMeTLSkey-1:...}, or {@code @FILE} / {@code env:VAR} holding one (so keys stay out of
+   * ps listings).
+   */
   public static ConfiguredPsk key(String text, Path baseDir) {
-    String value = text.strip();
-    if (value.startsWith("@")) {
-      Path file = baseDir.resolve(value.substring(1));
-      try {
-        value = Files.readString(file).strip();
-      } catch (IOException e) {
-        throw new IllegalArgumentException(
-            "cannot read TLS key file " + file + ": " + e.getMessage());
-      }
-    }
-    return ConfiguredPsk.parse(value);
+    return ConfiguredPsk.parse(
+        io.weft.cli.auth.SecretText.resolve(text.strip(), baseDir, "TLS key"));
   }
 
   /** {@code HOSTNQN=KEY|@FILE}. */

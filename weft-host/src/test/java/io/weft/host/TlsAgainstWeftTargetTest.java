@@ -193,6 +193,36 @@ class TlsAgainstWeftTargetTest {
   }
 
   @Test
+  void aPskSetThroughTheManagementApiLetsTheHostIn() throws Exception {
+    ConfiguredPsk key = randomKey(PskHash.SHA256);
+    ConfiguredPsk next =
+        ConfiguredPsk.of(
+            PskHash.SHA256,
+            new byte[] {
+              1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+              25, 26, 27, 28, 29, 30, 31, 32
+            });
+    try (Target t =
+        start(TlsMode.PSK, new TlsCredentials(new PskKeyring(Map.of(HOST, key)), null))) {
+      ConnectOptions other =
+          options(t, NQN, ClientTls.psk(next)).withHost(OTHER_HOST, UUID.randomUUID());
+      assertThrows(Exception.class, () -> HostController.connect(other));
+      t.setTlsKey(OTHER_HOST, next);
+      try (HostController c = HostController.connect(options(t, NQN, ClientTls.psk(key)));
+          HostController o = HostController.connect(other)) {
+        // Replacing a key leaves established sessions running; only new connections need it.
+        t.setTlsKey(HOST, next);
+        writeAndReadBack(c);
+        writeAndReadBack(o);
+        assertThrows(
+            Exception.class, () -> HostController.connect(options(t, NQN, ClientTls.psk(key))));
+      }
+      t.setTlsKey(OTHER_HOST, null);
+      assertThrows(Exception.class, () -> HostController.connect(other));
+    }
+  }
+
+  @Test
   void garbageOnATlsListenerIsClosedCleanly() throws Exception {
     ConfiguredPsk key = randomKey(PskHash.SHA256);
     try (Target t =

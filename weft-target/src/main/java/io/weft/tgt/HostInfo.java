@@ -11,10 +11,12 @@ package io.weft.tgt;
  * @param previousDhchapKey the fingerprint of the key a rotation replaced while it is still
  *     accepted, else null
  * @param previousAcceptedUntil when the previous key stops being accepted (ISO-8601), or null
+ * @param tlsKey the fingerprint of the host's TLS PSK on the target's tls=psk listeners, or null
  */
 public record HostInfo(
     String nqn,
     String dhchapKey,
     String dhchapCtrlKey,
     String previousDhchapKey,
-    String previousAcceptedUntil) {}
+    String previousAcceptedUntil,
+    String tlsKey) {}

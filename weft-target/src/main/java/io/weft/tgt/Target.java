@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -230,17 +231,59 @@ public final class Target implements AutoCloseable {
     withHosts(nqn).setKeys(hostNqn, keys);
   }
 
+  /**
+   * Sets (null: removes) a host's TLS PSK on every tls=psk listener, at once: new connections need
+   * it, established ones keep their session. Not saved: the flags and the config file are where
+   * PSKs live across restarts.
+   *
+   * @throws TargetException if no listener takes PSKs
+   */
+  public void setTlsKey(String hostNqn, io.weft.protocol.tls.ConfiguredPsk key)
+      throws TargetException {
+    boolean any = false;
+    for (ListenerConfig l : config.listeners()) {
+      if (l.tls() == io.weft.protocol.tls.TlsMode.PSK) {
+        if (key == null) {
+          l.credentials().psk().remove(hostNqn);
+        } else {
+          l.credentials().psk().put(hostNqn, key);
+        }
+        any = true;
+      }
+    }
+    if (!any && key != null) {
+      throw new TargetException(
+          TargetException.Kind.INVALID, "no listener takes TLS PSKs (--listen HOST:PORT,tls=psk)");
+    }
+    if (any) {
+      log.info(
+          "TLS PSK of host {} {}", hostNqn, key == null ? "removed" : "set: " + key.fingerprint());
+    }
+  }
+
+  /** Host NQN → fingerprint of its PSK on the tls=psk listeners. */
+  private Map<String, String> tlsKeyFingerprints() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    for (ListenerConfig l : config.listeners()) {
+      if (l.tls() == io.weft.protocol.tls.TlsMode.PSK) {
+        out.putAll(l.credentials().psk().fingerprints());
+      }
+    }
+    return out;
+  }
+
   /** The hosts allowed on a subsystem, with the fingerprints of their keys. */
   public List<HostInfo> hosts(String nqn) throws TargetException {
     Subsystem s = withHosts(nqn);
     long now = System.currentTimeMillis();
     java.util.TreeSet<String> names = new java.util.TreeSet<>(s.allowedHosts());
     names.addAll(s.keyrings().keySet());
+    Map<String, String> tls = tlsKeyFingerprints();
     List<HostInfo> out = new java.util.ArrayList<>();
     for (String host : names) {
       io.weft.tgt.core.HostKeyring ring = s.keyring(host);
       if (ring == null) {
-        out.add(new HostInfo(host, null, null, null, null));
+        out.add(new HostInfo(host, null, null, null, null, tls.get(host)));
         continue;
       }
       boolean grace = ring.inGrace(now);
@@ -252,9 +295,8 @@ public final class Target implements AutoCloseable {
                   ? null
                   : ring.current().controller().fingerprint(),
               grace ? ring.previous().host().fingerprint() : null,
-              grace
-                  ? java.time.Instant.ofEpochMilli(ring.previousUntilMillis()).toString()
-                  : null));
+              grace ? java.time.Instant.ofEpochMilli(ring.previousUntilMillis()).toString() : null,
+              tls.get(host)));
     }
     return out;
   }

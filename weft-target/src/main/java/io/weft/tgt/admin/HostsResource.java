@@ -1,6 +1,7 @@
 package io.weft.tgt.admin;
 
 import io.weft.protocol.auth.DhchapSecret;
+import io.weft.protocol.tls.ConfiguredPsk;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.DhchapKeys;
 
@@ -10,11 +11,13 @@ import io.weft.tgt.config.DhchapKeys;
  * <ul>
  *   <li>{@code GET /v1/subsystems/{nqn}/hosts}: each allowed host with its keys' fingerprints;
  *   <li>{@code POST /v1/subsystems/{nqn}/hosts} with {@code {"nqn", "dhchapSecret",
- *       "dhchapCtrlSecret"}} (secrets optional, as {@code DHHC-1:} text) allows a host: 201;
+ *       "dhchapCtrlSecret", "tlsKey"}} (secrets optional, as {@code DHHC-1:} and {@code
+ *       NVMeTLSkey-1:} text; the PSK goes to every tls=psk listener) allows a host: 201;
  *   <li>{@code DELETE /v1/subsystems/{nqn}/hosts/{host}} removes it and ends its connections: 204;
  *   <li>{@code POST /v1/subsystems/{nqn}/hosts/{host}/rotate-key} with {@code {"dhchapSecret",
- *       "dhchapCtrlSecret", "graceSeconds"}} makes the new keys current and keeps the old ones
- *       valid for the grace window: 200.
+ *       "dhchapCtrlSecret", "graceSeconds", "tlsKey"}} makes the new DH-HMAC-CHAP keys current and
+ *       keeps the old ones valid for the grace window, and replaces the TLS PSK (established
+ *       sessions keep running): 200.
  * </ul>
  *
  * Answers carry fingerprints only; secrets in requests are never echoed or logged.
@@ -30,10 +33,10 @@ final class HostsResource implements AdminResource {
   }
 
   /** The body of an add. */
-  record AddHost(String nqn, String dhchapSecret, String dhchapCtrlSecret) {}
+  record AddHost(String nqn, String dhchapSecret, String dhchapCtrlSecret, String tlsKey) {}
 
   /** The body of a rotation. */
-  record Rotation(String dhchapSecret, String dhchapCtrlSecret, Long graceSeconds) {}
+  record Rotation(String dhchapSecret, String dhchapCtrlSecret, Long graceSeconds, String tlsKey) {}
 
   @Override
   public void register(Router router) {
@@ -45,6 +48,7 @@ final class HostsResource implements AdminResource {
         "/v1/subsystems/{nqn}/hosts/{host}",
         request -> {
           target.removeHost(request.param("nqn"), request.param("host"));
+          target.setTlsKey(request.param("host"), null);
           return AdminResponse.noContent();
         });
     router.post("/v1/subsystems/{nqn}/hosts/{host}/rotate-key", this::rotate);
@@ -56,7 +60,11 @@ final class HostsResource implements AdminResource {
       throw new HttpError(400, "body needs the host's \"nqn\"");
     }
     DhchapKeys keys = keys(body.dhchapSecret(), body.dhchapCtrlSecret(), false);
+    ConfiguredPsk psk = psk(body.tlsKey());
     String nqn = request.param("nqn");
+    if (psk != null) {
+      target.setTlsKey(body.nqn(), psk);
+    }
     target.addHost(nqn, body.nqn(), keys);
     return AdminResponse.created(
         target.hosts(nqn).stream()
@@ -73,10 +81,32 @@ final class HostsResource implements AdminResource {
     }
     String nqn = request.param("nqn");
     String host = request.param("host");
-    target.rotateHostKeys(
-        nqn, host, keys(body.dhchapSecret(), body.dhchapCtrlSecret(), true), grace * 1000);
+    ConfiguredPsk psk = psk(body.tlsKey());
+    if (body.dhchapSecret() == null && psk == null) {
+      throw new HttpError(400, "body needs \"dhchapSecret\" or \"tlsKey\"");
+    }
+    if (body.dhchapSecret() != null) {
+      target.rotateHostKeys(
+          nqn, host, keys(body.dhchapSecret(), body.dhchapCtrlSecret(), true), grace * 1000);
+    }
+    if (psk != null) {
+      // A PSK cannot be doubled up: the TLS handshake finds one key per identity. Established
+      // sessions keep running; new connections need the new key.
+      target.setTlsKey(host, psk);
+    }
     return AdminResponse.ok(
         target.hosts(nqn).stream().filter(h -> h.nqn().equals(host)).findFirst().orElseThrow());
+  }
+
+  private static ConfiguredPsk psk(String text) {
+    if (text == null) {
+      return null;
+    }
+    try {
+      return ConfiguredPsk.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new HttpError(400, "tlsKey: " + e.getMessage());
+    }
   }
 
   private static DhchapKeys keys(String secret, String ctrlSecret, boolean required) {
