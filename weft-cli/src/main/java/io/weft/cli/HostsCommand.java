@@ -51,7 +51,19 @@ final class HostsCommand implements Callable<Integer> {
         description = "The controller's secret, for hosts that authenticate the target too.")
     String ctrlSecret;
 
-    /** The secrets as DHHC-1 text, read from where they are, or null if not given. */
+    @Option(
+        names = "--tls-key",
+        paramLabel = "KEY",
+        description = {
+          "The host's TLS PSK (NVMeTLSkey-1:..., @FILE or env:VARIABLE) on the target's",
+          "tls=psk listeners."
+        })
+    String tlsKey;
+
+    /**
+     * The DH-HMAC-CHAP secrets and the TLS PSK as text, read from where they are; null where not
+     * given.
+     */
     String[] texts(CommandSpec spec) {
       Path here = Path.of("").toAbsolutePath();
       try {
@@ -61,7 +73,8 @@ final class HostsCommand implements Callable<Integer> {
             ctrlSecret == null
                 ? null
                 : DhchapOptions.secret(ctrlSecret, here, "--dhchap-ctrl-secret");
-        return new String[] {s == null ? null : s.format(), c == null ? null : c.format()};
+        String psk = tlsKey == null ? null : TlsKeys.key(tlsKey, here).format();
+        return new String[] {s == null ? null : s.format(), c == null ? null : c.format(), psk};
       } catch (IllegalArgumentException e) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }

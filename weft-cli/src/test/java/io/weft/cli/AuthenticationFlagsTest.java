@@ -224,6 +224,12 @@ class AuthenticationFlagsTest {
       CliRun noKey = weft("host", "rotate-key", "--admin", admin, "--nqn", NQN, H1, "--grace", "1");
       assertEquals(2, noKey.code(), noKey.err());
       assertNull(t.hosts(NQN).get(0).dhchapCtrlKey());
+      String psk =
+          io.weft.protocol.tls.ConfiguredPsk.of(io.weft.protocol.tls.PskHash.SHA256, new byte[32])
+              .format();
+      CliRun noTls = weft("host", "add", "--admin", admin, "--nqn", NQN, H2, "--tls-key", psk);
+      assertEquals(1, noTls.code(), noTls.err());
+      assertTrue(noTls.err().contains("no listener takes TLS PSKs"), noTls.err());
     }
   }
 }
