@@ -60,7 +60,8 @@ import picocli.CommandLine.Spec;
       "  --nqn, --serial, --model, --allow-host, --file/--size, --memory and",
       "  --block-size edit the file's subsystem (an error if it has several);",
       "  --file or --memory replaces its namespaces with one namespace, NSID 1;",
-      "  --block-size alone applies to all of its namespaces.",
+      "  --block-size alone applies to all of its namespaces;",
+      "  --encrypt applies to every file namespace, --at-rest-key replaces atRestKey.",
       "Relative paths: --data-dir is relative to the current directory, dataDir in",
       "the file to the file's directory, namespace files to the data dir."
     })
@@ -114,6 +115,23 @@ class TargetCommand implements Callable<Integer> {
       paramLabel = "512|4096",
       description = "Logical block size. Default 512.")
   Integer blockSize;
+
+  @Option(
+      names = "--encrypt",
+      description = {
+        "Encrypt file namespaces at rest (XTS-AES-256): the --file namespace, or",
+        "without --file every file namespace of the configuration."
+      })
+  boolean encrypt;
+
+  @Option(
+      names = "--at-rest-key",
+      paramLabel = "@FILE|env:VAR|node",
+      description = {
+        "Key that wraps the data keys of encrypted namespaces. Default node:",
+        "DATA_DIR/at-rest.key, made on first use (0600). See weft at-rest-key."
+      })
+  String atRestKey;
 
   @Option(
       names = "--allow-host",
@@ -307,7 +325,24 @@ class TargetCommand implements Callable<Integer> {
       }
       subsystems = List.of(editSubsystem(subsystems.get(0)));
     }
-    return new TargetConfig(dir, listeners, subsystems, adminListen, tuning);
+    if (encrypt) {
+      subsystems = subsystems.stream().map(TargetCommand::encryptFiles).toList();
+    }
+    return new TargetConfig(
+        dir,
+        listeners,
+        subsystems,
+        adminListen,
+        tuning,
+        atRestKey != null ? atRestKey : base.atRestKey());
+  }
+
+  /** {@code --encrypt}: every file namespace of a subsystem encrypted at rest. */
+  private static SubsystemConfig encryptFiles(SubsystemConfig s) {
+    return s.withNamespaces(
+        s.namespaces().stream()
+            .map(n -> "file".equals(n.backend()) ? n.withEncrypt(true) : n)
+            .toList());
   }
 
   private void checkFlags() {
@@ -316,6 +351,9 @@ class TargetCommand implements Callable<Integer> {
     }
     if (file != null && size == null) {
       throw usage("--file needs --size (e.g. --size 1G)");
+    }
+    if (encrypt && memory != null) {
+      throw usage("--encrypt is for file namespaces; a --memory namespace is never at rest");
     }
     if (size != null && file == null) {
       throw usage("--size goes with --file; for a memory namespace use --memory SIZE");

@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       VolumeCommand.class,
       AnaCommand.class,
       NsCommand.class,
+      AtRestKeyCommand.class,
       ControllersCommand.class,
       DiscoverCommand.class,
       ConnectCheckCommand.class,
@@ -108,6 +109,9 @@ public final class WeftCli implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new WeftCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // "@FILE" names key files (--at-rest-key, nvme-cli's secrets), not picocli argument files:
+    // expanded, a key would become an argument and could end up in an error message.
+    cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(WeftCli::usageError);
     cli.setExecutionExceptionHandler(WeftCli::executionError);
     return cli;

@@ -3,6 +3,8 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.block.atrest.EncryptedVolumes;
+import io.weft.block.atrest.WrappingKey;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
@@ -284,6 +286,11 @@ public final class Target implements AutoCloseable {
     try {
       switch (backend) {
         case "memory" -> {
+          if (nc.encrypt()) {
+            throw new TargetException(
+                TargetException.Kind.INVALID,
+                "encryption at rest is for file namespaces; a memory namespace is never at rest");
+          }
           device = new MemoryBlockDevice(nc.sizeBytes());
           identity = "memory";
         }
@@ -297,7 +304,7 @@ public final class Target implements AutoCloseable {
           }
           p = p.toAbsolutePath().normalize();
           Files.createDirectories(p.getParent());
-          device = FileBlockDevice.open(p, nc.sizeBytes(), nc.direct(), ioExecutor);
+          device = openFile(p, nc, blockSize);
           path = p.toString();
           identity = "file:" + path;
         }
@@ -343,6 +350,24 @@ public final class Target implements AutoCloseable {
         nc.sizeBytes(),
         blockSize);
     return info(ns);
+  }
+
+  /**
+   * A file namespace's device: encrypted at rest when asked (the data key unwrapped with the
+   * configured at-rest key, which is wiped again at once), plain otherwise. Either way a volume is
+   * never opened as the other kind.
+   */
+  private BlockDevice openFile(Path file, NamespaceConfig nc, int blockSize) throws IOException {
+    if (!nc.encrypt()) {
+      EncryptedVolumes.refuseIfEncrypted(file);
+      return FileBlockDevice.open(file, nc.sizeBytes(), nc.direct(), ioExecutor);
+    }
+    try (WrappingKey key = WrappingKey.load(config.atRestKey(), config.dataDir())) {
+      BlockDevice device =
+          EncryptedVolumes.open(file, nc.sizeBytes(), nc.direct(), blockSize, key, ioExecutor);
+      log.info("{} is encrypted at rest, its key wrapped by key {}", file, key.fingerprint());
+      return device;
+    }
   }
 
   /** Removes a namespace; connected hosts are told with an asynchronous event. */

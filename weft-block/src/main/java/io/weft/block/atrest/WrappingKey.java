@@ -110,10 +110,10 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
       }
       return parse(value, "environment variable " + variable);
     }
+    // The text is not repeated: it may be a key given where its source was expected.
     throw new IOException(
-        "unknown at-rest key source \""
-            + spec
-            + "\": expected @FILE, env:VARIABLE, or node (the key in the data directory)");
+        "an at-rest key source is @FILE, env:VARIABLE, or node (the key in the data directory);"
+            + " a key itself is not accepted there");
   }
 
   /** Whether a key source names the node key of the data directory. */

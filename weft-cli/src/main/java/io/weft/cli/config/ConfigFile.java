@@ -12,7 +12,8 @@ public record ConfigFile(
     String admin,
     List<Listener> listeners,
     List<Subsystem> subsystems,
-    Tuning tuning) {
+    Tuning tuning,
+    String atRestKey) {
 
   /** {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]}. */
   public record Listener(String listen, String advertise) {}
@@ -33,7 +34,8 @@ public record ConfigFile(
       String memory,
       Integer blockSize,
       Boolean direct,
-      String uuid) {}
+      String uuid,
+      Boolean encrypt) {}
 
   public record Tuning(
       Integer ioThreads,

@@ -108,7 +108,12 @@ public final class ConfigLoader {
     for (int i = 0; i < file.subsystems().size(); i++) {
       subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]"));
     }
-    return new TargetConfig(dataDir, listeners, subsystems, admin, tuning(file.tuning()));
+    String atRestKey = file.atRestKey();
+    if (atRestKey != null && atRestKey.isBlank()) {
+      throw fail("atRestKey", "give @FILE, env:VARIABLE or node, or leave the key out");
+    }
+    return new TargetConfig(
+        dataDir, listeners, subsystems, admin, tuning(file.tuning()), atRestKey);
   }
 
   /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
@@ -171,6 +176,9 @@ public final class ConfigLoader {
       if (direct) {
         throw fail(where, "'direct' is for file namespaces");
       }
+      if (Boolean.TRUE.equals(n.encrypt())) {
+        throw fail(where, "'encrypt' is for file namespaces; a memory namespace is never at rest");
+      }
       long size = size(n.memory(), where + ".memory");
       return new NamespaceConfig(nsid, "memory", null, size, blockSize, false, n.uuid());
     }
@@ -181,7 +189,15 @@ public final class ConfigLoader {
       throw fail(where, "a file namespace needs 'size' (e.g. size: 1G)");
     }
     long size = size(n.size(), where + ".size");
-    return new NamespaceConfig(nsid, "file", n.file(), size, blockSize, direct, n.uuid());
+    return new NamespaceConfig(
+        nsid,
+        "file",
+        n.file(),
+        size,
+        blockSize,
+        direct,
+        n.uuid(),
+        Boolean.TRUE.equals(n.encrypt()));
   }
 
   private static TuningConfig tuning(ConfigFile.Tuning t) {
@@ -263,7 +279,8 @@ public final class ConfigLoader {
               when path.isEmpty() && m.getOriginalMessage().startsWith("No content") ->
               "the file has no settings";
           case MismatchedInputException m when path.isEmpty() ->
-              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning)";
+              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning,"
+                  + " atRestKey)";
           case MismatchedInputException m -> path + ": " + expected(m.getTargetType());
           default -> firstLine(e.getOriginalMessage());
         };

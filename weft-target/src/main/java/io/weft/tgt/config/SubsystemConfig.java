@@ -24,4 +24,9 @@ public record SubsystemConfig(
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
     namespaces = namespaces == null ? List.of() : List.copyOf(namespaces);
   }
+
+  /** This subsystem with other namespaces. */
+  public SubsystemConfig withNamespaces(List<NamespaceConfig> others) {
+    return new SubsystemConfig(nqn, serial, model, firmware, allowedHosts, others);
+  }
 }

@@ -13,13 +13,27 @@ import java.util.List;
  * @param subsystems exported NVM subsystems
  * @param adminListen HOST:PORT of the HTTP management interface, or null for none
  * @param tuning performance and limit settings
+ * @param atRestKey where the key that wraps the data keys of encrypted namespaces comes from:
+ *     {@code @FILE}, {@code env:VARIABLE}, or null for the node key in the data directory (see
+ *     {@code io.weft.block.atrest.WrappingKey})
  */
 public record TargetConfig(
     Path dataDir,
     List<ListenerConfig> listeners,
     List<SubsystemConfig> subsystems,
     String adminListen,
-    TuningConfig tuning) {
+    TuningConfig tuning,
+    String atRestKey) {
+
+  /** A configuration whose encrypted namespaces (if any) use the node key. */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning) {
+    this(dataDir, listeners, subsystems, adminListen, tuning, null);
+  }
 
   public TargetConfig {
     listeners = List.copyOf(listeners);
