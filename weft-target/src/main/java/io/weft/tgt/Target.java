@@ -304,7 +304,7 @@ public final class Target implements AutoCloseable {
           }
           p = p.toAbsolutePath().normalize();
           Files.createDirectories(p.getParent());
-          device = openFile(p, nc, blockSize);
+          device = openFileDevice(p, nc.sizeBytes(), nc.direct(), blockSize, nc.encrypt());
           path = p.toString();
           identity = "file:" + path;
         }
@@ -353,18 +353,22 @@ public final class Target implements AutoCloseable {
   }
 
   /**
-   * A file namespace's device: encrypted at rest when asked (the data key unwrapped with the
-   * configured at-rest key, which is wiped again at once), plain otherwise. Either way a volume is
-   * never opened as the other kind.
+   * Opens a file volume on this target's I/O workers: encrypted at rest when asked (its data key
+   * unwrapped with the configured at-rest key, which is wiped again at once), plain otherwise.
+   * Either way a volume is never opened as the other kind. A storage node opens its replicas so.
+   *
+   * @param blockSize the logical block size: an encrypted volume's data unit
    */
-  private BlockDevice openFile(Path file, NamespaceConfig nc, int blockSize) throws IOException {
-    if (!nc.encrypt()) {
+  public BlockDevice openFileDevice(
+      Path file, long sizeBytes, boolean direct, int blockSize, boolean encrypt)
+      throws IOException {
+    if (!encrypt) {
       EncryptedVolumes.refuseIfEncrypted(file);
-      return FileBlockDevice.open(file, nc.sizeBytes(), nc.direct(), ioExecutor);
+      return FileBlockDevice.open(file, sizeBytes, direct, ioExecutor);
     }
     try (WrappingKey key = WrappingKey.load(config.atRestKey(), config.dataDir())) {
       BlockDevice device =
-          EncryptedVolumes.open(file, nc.sizeBytes(), nc.direct(), blockSize, key, ioExecutor);
+          EncryptedVolumes.open(file, sizeBytes, direct, blockSize, key, ioExecutor);
       log.info("{} is encrypted at rest, its key wrapped by key {}", file, key.fingerprint());
       return device;
     }
