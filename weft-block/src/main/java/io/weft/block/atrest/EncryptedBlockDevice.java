@@ -97,9 +97,19 @@ public final class EncryptedBlockDevice implements BlockDevice {
     if (!admit(offset, length, callback)) {
       return;
     }
+    Objects.requireNonNull(dst, "buffer");
+    if (dstIndex < 0 || dstIndex > dst.capacity() - length) {
+      throw new IndexOutOfBoundsException(
+          "buffer slice index=" + dstIndex + " length=" + length + " capacity=" + dst.capacity());
+    }
     ReadOp op = ReadOp.RECYCLER.get();
     op.start(this, offset, dst, dstIndex, length, callback);
-    inner.read(offset, dst, dstIndex, length, op);
+    try {
+      executor.execute(op);
+    } catch (RejectedExecutionException e) {
+      op.recycle();
+      callback.complete(BlockStatus.CLOSED);
+    }
   }
 
   @Override
@@ -125,20 +135,22 @@ public final class EncryptedBlockDevice implements BlockDevice {
 
   @Override
   public void flush(IoCallback callback) {
-    inner.flush(callback);
+    if (admit(0, 0, callback)) {
+      onWorker(() -> inner.flush(callback), callback);
+    }
   }
 
   @Override
   public void writeZeroes(long offset, long length, IoCallback callback) {
     if (admit(offset, length, callback)) {
-      inner.writeZeroes(offset, length, callback);
+      onWorker(() -> inner.writeZeroes(offset, length, callback), callback);
     }
   }
 
   @Override
   public void deallocate(long offset, long length, IoCallback callback) {
     if (admit(offset, length, callback)) {
-      inner.deallocate(offset, length, callback);
+      onWorker(() -> inner.deallocate(offset, length, callback), callback);
     }
   }
 
@@ -161,6 +173,15 @@ public final class EncryptedBlockDevice implements BlockDevice {
   @Override
   public String toString() {
     return "EncryptedBlockDevice[aes-xts-256, unit " + dataUnit + ", " + inner + "]";
+  }
+
+  /** Runs a request on the I/O workers, for a device below that works on its caller's thread. */
+  private void onWorker(Runnable request, IoCallback callback) {
+    try {
+      executor.execute(request);
+    } catch (RejectedExecutionException e) {
+      callback.complete(BlockStatus.CLOSED);
+    }
   }
 
   /**
@@ -297,7 +318,7 @@ public final class EncryptedBlockDevice implements BlockDevice {
   }
 
   /** One read in flight: the callback of the read below, which decrypts before answering. */
-  private static final class ReadOp implements IoCallback {
+  private static final class ReadOp implements Runnable, IoCallback {
     static final Recycler<ReadOp> RECYCLER =
         new Recycler<>() {
           @Override
@@ -334,14 +355,27 @@ public final class EncryptedBlockDevice implements BlockDevice {
     }
 
     @Override
+    public void run() {
+      if (device.closed) {
+        complete(BlockStatus.CLOSED);
+        return;
+      }
+      device.inner.read(offset, dst, dstIndex, length, this);
+    }
+
+    @Override
     public void complete(int blockStatus) {
       int status = blockStatus == BlockStatus.OK ? device.decryptInPlace(this) : blockStatus;
       IoCallback done = callback;
+      recycle();
+      done.complete(status);
+    }
+
+    void recycle() {
       device = null;
       dst = null;
       callback = null;
       handle.recycle(this);
-      done.complete(status);
     }
   }
 }

@@ -61,7 +61,9 @@ public final class EncryptedVolumes {
       VolumeKeyFile.create(key, dataUnit, dataKey).write(keyFile);
     }
     try {
-      FileBlockDevice device = FileBlockDevice.open(file, sizeBytes, direct, executor);
+      // The file works on the thread that calls it: the encrypting device calls it from the I/O
+      // workers, after encrypting or before decrypting there, so each request crosses threads once.
+      FileBlockDevice device = FileBlockDevice.open(file, sizeBytes, direct, Runnable::run);
       try {
         return new EncryptedBlockDevice(device, dataKey, dataUnit, executor);
       } catch (RuntimeException e) {

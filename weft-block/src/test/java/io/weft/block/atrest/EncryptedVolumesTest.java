@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -39,7 +40,8 @@ class EncryptedVolumesTest {
 
   @TempDir Path dir;
 
-  private final ExecutorService io = Executors.newFixedThreadPool(2);
+  private final ExecutorService io =
+      Executors.newFixedThreadPool(2, r -> new Thread(r, "atrest-io"));
 
   @AfterEach
   void stop() {
@@ -121,6 +123,27 @@ class EncryptedVolumesTest {
     byte[] onDisk = Files.readAllBytes(volume());
     assertFalse(contains(onDisk, PATTERN), "the pattern is in the backing file in clear");
     assertFalse(contains(onDisk, new byte[] {'W', 'E', 'F', 'T', '-', 'P'}));
+  }
+
+  @Test
+  void everyRequestRunsAndCompletesOnTheIoWorkers() throws Exception {
+    try (WrappingKey key = WrappingKey.generate();
+        BlockDevice device = open(key)) {
+      ByteBuf buf = Unpooled.directBuffer(4096).writeZero(4096);
+      List<Consumer<IoCallback>> requests =
+          List.of(
+              cb -> device.write(0, buf, 0, 4096, true, cb),
+              cb -> device.read(0, buf, 0, 4096, cb),
+              device::flush,
+              cb -> device.writeZeroes(0, 4096, cb),
+              cb -> device.deallocate(4096, 4096, cb));
+      for (Consumer<IoCallback> request : requests) {
+        CompletableFuture<String> thread = new CompletableFuture<>();
+        request.accept(status -> thread.complete(status + " " + Thread.currentThread().getName()));
+        assertEquals("0 atrest-io", thread.get(30, TimeUnit.SECONDS));
+      }
+      buf.release();
+    }
   }
 
   @Test
