@@ -11,6 +11,8 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A block device that stores XTS-AES-256 ciphertext on another one: data unit = logical block (512
@@ -44,6 +46,13 @@ public final class EncryptedBlockDevice implements BlockDevice {
   private final byte[] dataKey;
   private final ThreadLocal<XtsAes> ciphers;
   private final ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+
+  /**
+   * Cipher work holds the read side; close() takes the write side to wipe the key, so no thread can
+   * set up its ciphers from a half-wiped key.
+   */
+  private final ReentrantReadWriteLock keyLock = new ReentrantReadWriteLock();
+
   private volatile boolean closed;
 
   /**
@@ -166,7 +175,12 @@ public final class EncryptedBlockDevice implements BlockDevice {
     }
     closed = true;
     inner.close();
-    Arrays.fill(dataKey, (byte) 0);
+    keyLock.writeLock().lock();
+    try {
+      Arrays.fill(dataKey, (byte) 0);
+    } finally {
+      keyLock.writeLock().unlock();
+    }
     ciphers.remove();
   }
 
@@ -216,35 +230,43 @@ public final class EncryptedBlockDevice implements BlockDevice {
 
   /** Runs on the I/O workers: encrypt into a pooled buffer, then write that below. */
   private void encryptAndWrite(WriteOp op) {
-    if (closed) {
-      // The key may already be wiped; nothing may be encrypted with it.
-      op.finish(BlockStatus.CLOSED);
-      return;
-    }
     ByteBuf ciphertext;
+    Lock shared = keyLock.readLock();
+    shared.lock();
     try {
+      if (closed) {
+        // The key may already be wiped; nothing may be encrypted with it.
+        op.finish(BlockStatus.CLOSED);
+        return;
+      }
       ciphertext = allocator.directBuffer(op.length, op.length);
       op.ciphertext = ciphertext;
       ciphers.get().encrypt(op.src, op.srcIndex, ciphertext, 0, op.length, op.offset >> unitShift);
     } catch (RuntimeException e) {
       op.finish(BlockStatus.IO_ERROR);
       return;
+    } finally {
+      shared.unlock();
     }
     inner.write(op.offset, ciphertext, 0, op.length, op.fua, op);
   }
 
   /** Runs where the device below completed the read. */
   private int decryptInPlace(ReadOp op) {
-    if (closed) {
-      return BlockStatus.CLOSED;
-    }
+    Lock shared = keyLock.readLock();
+    shared.lock();
     try {
+      if (closed) {
+        return BlockStatus.CLOSED;
+      }
       ciphers
           .get()
           .decrypt(op.dst, op.dstIndex, op.dst, op.dstIndex, op.length, op.offset >> unitShift);
       return BlockStatus.OK;
     } catch (RuntimeException e) {
       return BlockStatus.IO_ERROR;
+    } finally {
+      shared.unlock();
     }
   }
 
