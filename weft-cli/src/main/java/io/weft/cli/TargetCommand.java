@@ -508,7 +508,8 @@ class TargetCommand implements Callable<Integer> {
               + n.backend()
               + " "
               + Sizes.format(n.sizeBytes())
-              + (n.path() != null ? " " + n.path() : ""));
+              + (n.path() != null ? " " + n.path() : "")
+              + (n.encrypted() ? " (encrypted at rest)" : ""));
     }
     return " (" + String.join("; ", parts) + ")";
   }

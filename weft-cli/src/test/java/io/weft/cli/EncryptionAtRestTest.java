@@ -54,12 +54,14 @@ class EncryptionAtRestTest {
             List.of(
                 "--data-dir", data().toString(),
                 "--listen", "127.0.0.1:0",
-                "--admin", "none",
                 "--nqn", NQN,
                 "--file", "vol.img",
                 "--size", "16M",
                 "--spin-us", "0"));
     args.addAll(List.of(flags));
+    if (!args.contains("--admin")) {
+      args.addAll(List.of("--admin", "none"));
+    }
     TargetCommand command = new TargetCommand();
     new CommandLine(command).setExpandAtFiles(false).parseArgs(args.toArray(String[]::new));
     TargetConfig config = command.buildConfig(dir);
@@ -223,6 +225,38 @@ class EncryptionAtRestTest {
     assertTrue(old.getMessage().contains("fingerprint"), old.getMessage());
     try (Target target = start("--encrypt")) {
       assertArrayEquals(content, read(target));
+    }
+  }
+
+  @Test
+  void namespacesAddedThroughTheAdminApiCanBeEncryptedAndSaySo() throws Exception {
+    try (Target target = start("--admin", "127.0.0.1:0")) {
+      String admin = HostPort.of(target.adminAddress()).toString();
+      CliRun add =
+          weft(
+              "ns",
+              "add",
+              "--admin",
+              admin,
+              "--nqn",
+              NQN,
+              "--nsid",
+              "2",
+              "--file",
+              "second.img",
+              "--size",
+              "4M",
+              "--encrypt");
+      assertEquals(0, add.code(), add.err());
+      assertTrue(add.out().contains("encrypted at rest"), add.out());
+      assertTrue(Files.exists(VolumeKeyFile.pathFor(data().resolve("second.img"))));
+      CliRun list = weft("ns", "list", "--admin", admin);
+      assertTrue(list.out().contains("file (encrypted)"), list.out());
+      assertEquals(
+          List.of(false, true),
+          target.subsystems().get(0).namespaces().stream()
+              .map(io.weft.tgt.NamespaceInfo::encrypted)
+              .toList());
     }
   }
 

@@ -3,6 +3,7 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.block.atrest.EncryptedBlockDevice;
 import io.weft.block.atrest.EncryptedVolumes;
 import io.weft.block.atrest.WrappingKey;
 import io.weft.protocol.nvme.AnaLogPage;
@@ -462,7 +463,8 @@ public final class Target implements AutoCloseable {
         ns.blockSize(),
         ns.device().usedBytes(),
         ns.uuid().toString(),
-        ns.nguidHex());
+        ns.nguidHex(),
+        ns.device() instanceof EncryptedBlockDevice);
   }
 
   public List<ControllerInfo> controllers() {
