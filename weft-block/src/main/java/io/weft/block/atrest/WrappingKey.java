@@ -174,30 +174,41 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   }
 
   /**
-   * Writes this key as base64 to a new file with permissions 0600, forced to disk.
+   * Writes this key as base64 to a new file with permissions 0600, forced to disk. The key is
+   * written to a temporary file first and then linked into place, so the file appears whole or not
+   * at all, and two processes making it at once cannot both succeed.
    *
    * @throws FileAlreadyExistsException if the file exists (never overwritten)
    */
   public void writeTo(Path file) throws IOException {
     checkLive();
+    if (Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new FileAlreadyExistsException(file.toString());
+    }
     Path parent = file.toAbsolutePath().getParent();
     Files.createDirectories(parent);
+    Path temporary = parent.resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+    Files.deleteIfExists(temporary);
     byte[] text = Base64.getEncoder().encode(key);
     byte[] line = Arrays.copyOf(text, text.length + 1);
     line[text.length] = '\n';
-    try (FileChannel channel =
-        FileChannel.open(
-            file,
-            java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
-      ByteBuffer buffer = ByteBuffer.wrap(line);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
+    try {
+      try (FileChannel channel =
+          FileChannel.open(
+              temporary,
+              java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+              PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+        ByteBuffer buffer = ByteBuffer.wrap(line);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
       }
-      channel.force(true);
+      Files.createLink(file, temporary); // link(2) refuses an existing name
     } finally {
       Arrays.fill(text, (byte) 0);
       Arrays.fill(line, (byte) 0);
+      Files.deleteIfExists(temporary);
     }
     VolumeKeyFile.syncDirectory(parent);
   }

@@ -303,6 +303,25 @@ class EncryptedVolumesTest {
   }
 
   @Test
+  void aKeyFileIsNeverOverwritten() throws Exception {
+    Path file = dir.resolve("keys").resolve("k");
+    String first;
+    try (WrappingKey key = WrappingKey.generate()) {
+      key.writeTo(file);
+      first = key.fingerprint();
+    }
+    try (WrappingKey other = WrappingKey.generate()) {
+      assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> other.writeTo(file));
+    }
+    try (WrappingKey read = WrappingKey.fromFile(file, "k")) {
+      assertEquals(first, read.fingerprint());
+    }
+    try (var listing = Files.list(file.getParent())) {
+      assertEquals(List.of(file), listing.toList(), "no temporary file left behind");
+    }
+  }
+
+  @Test
   void aDestroyedKeyCannotBeUsed() {
     WrappingKey key = WrappingKey.generate();
     key.close();
