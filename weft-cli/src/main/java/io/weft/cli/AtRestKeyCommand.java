@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -153,11 +152,7 @@ final class AtRestKeyCommand implements Callable<Integer> {
         }
         if (newNodeKey) {
           Path next = dataDir.resolve(NEXT_NODE_KEY);
-          Files.move(
-              next,
-              WrappingKey.nodeKeyFile(dataDir),
-              StandardCopyOption.ATOMIC_MOVE,
-              StandardCopyOption.REPLACE_EXISTING);
+          WrappingKey.replace(next, WrappingKey.nodeKeyFile(dataDir));
           out.println("node key     " + WrappingKey.nodeKeyFile(dataDir) + " replaced");
         }
         out.println(

@@ -261,6 +261,57 @@ class EncryptionAtRestTest {
   }
 
   @Test
+  void flagsAndTheConfigFileTurnEncryptionOn() throws Exception {
+    TargetCommand command = new TargetCommand();
+    new CommandLine(command)
+        .setExpandAtFiles(false)
+        .parseArgs("--encrypt", "--at-rest-key", "env:WEFT_KEY");
+    TargetConfig fromFlags = command.buildConfig(dir);
+    assertEquals("env:WEFT_KEY", fromFlags.atRestKey());
+    assertTrue(fromFlags.subsystems().get(0).namespaces().get(0).encrypt());
+
+    TargetConfig fromFile =
+        io.weft.cli.config.ConfigLoader.parse(
+            """
+            atRestKey: "@/etc/weft/at-rest.key"
+            listeners: [ { listen: 127.0.0.1:4420 } ]
+            subsystems:
+              - nqn: nqn.2026-11.io.weft:x
+                namespaces:
+                  - { file: a.img, size: 1M, encrypt: true }
+                  - { file: b.img, size: 1M }
+            """,
+            dir,
+            "t.yaml");
+    assertEquals("@/etc/weft/at-rest.key", fromFile.atRestKey());
+    assertEquals(
+        List.of(true, false),
+        fromFile.subsystems().get(0).namespaces().stream()
+            .map(io.weft.tgt.config.NamespaceConfig::encrypt)
+            .toList());
+
+    ConfigException memory =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                io.weft.cli.config.ConfigLoader.parse(
+                    """
+                    listeners: [ { listen: 127.0.0.1:4420 } ]
+                    subsystems:
+                      - nqn: nqn.2026-11.io.weft:x
+                        namespaces: [ { memory: 1M, encrypt: true } ]
+                    """,
+                    dir,
+                    "t.yaml"));
+    assertTrue(
+        memory.getMessage().contains("'encrypt' is for file namespaces"), memory.getMessage());
+
+    CliRun usage = weft("target", "--memory", "1M", "--encrypt");
+    assertEquals(ExitCodes.USAGE, usage.code(), usage.err());
+    assertTrue(usage.err().contains("--encrypt is for file namespaces"), usage.err());
+  }
+
+  @Test
   void aVolumeWithoutEncryptionIsUnchanged() throws Exception {
     byte[] content = markers();
     try (Target target = start()) {

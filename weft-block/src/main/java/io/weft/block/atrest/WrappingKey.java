@@ -214,6 +214,19 @@ public final class WrappingKey implements Destroyable, AutoCloseable {
   }
 
   /**
+   * Puts a key file in place of another atomically (rename, then the directory forced): how a
+   * rotation's next node key becomes the node key.
+   */
+  public static void replace(Path keyFile, Path replaced) throws IOException {
+    java.nio.file.Files.move(
+        keyFile,
+        replaced,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    VolumeKeyFile.syncDirectory(replaced.toAbsolutePath().getParent());
+  }
+
+  /**
    * A short public name of the key: 16 bytes of SHA-256 over a label and the key, in hex. It says
    * which key wrapped a volume without saying anything about the key.
    */
