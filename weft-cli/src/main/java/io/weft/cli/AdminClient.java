@@ -26,6 +26,8 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A client of a running target's admin HTTP API ({@code io.weft.tgt.admin}). Every failure is an
@@ -39,17 +41,34 @@ public final class AdminClient implements AutoCloseable {
   private final HostPort admin;
   private final String base;
   private final HttpClient http;
+  private final String token;
   private final ObjectMapper json =
       JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
+  /** A client of an open admin API (loopback, plain HTTP, no token). */
   public AdminClient(HostPort admin) {
+    this(admin, null, null);
+  }
+
+  /**
+   * A client of a locked admin API.
+   *
+   * @param tls HTTPS with this context (its trust decides which server certificates are accepted;
+   *     its key, if any, is the client certificate), or null for plain HTTP
+   * @param token the bearer token sent with every call, or null
+   */
+  public AdminClient(HostPort admin, SSLContext tls, String token) {
     this.admin = admin;
-    this.base = "http://" + admin;
-    this.http =
+    this.base = (tls == null ? "http://" : "https://") + admin;
+    this.token = token;
+    HttpClient.Builder builder =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build();
+            .connectTimeout(CONNECT_TIMEOUT);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
   }
 
   /** The request failed; {@link #status()} is the HTTP status, or 0 if there was no answer. */
@@ -158,6 +177,37 @@ public final class AdminClient implements AutoCloseable {
     send("DELETE", "/v1/discovery/targets/" + segment(id), null, 204);
   }
 
+  public List<io.weft.tgt.HostInfo> hosts(String nqn) {
+    return read(
+        send("GET", "/v1/subsystems/" + segment(nqn) + "/hosts", null, 200),
+        new TypeReference<>() {});
+  }
+
+  /** Allows a host; the secrets (DHHC-1 text) may be null. */
+  public io.weft.tgt.HostInfo addHost(String nqn, String host, String secret, String ctrlSecret) {
+    java.util.Map<String, String> b = new java.util.HashMap<>();
+    b.put("nqn", host);
+    b.put("dhchapSecret", secret);
+    b.put("dhchapCtrlSecret", ctrlSecret);
+    return read(
+        send("POST", "/v1/subsystems/" + segment(nqn) + "/hosts", body(b), 201),
+        new TypeReference<>() {});
+  }
+
+  public void removeHost(String nqn, String host) {
+    send("DELETE", "/v1/subsystems/" + segment(nqn) + "/hosts/" + segment(host), null, 204);
+  }
+
+  public io.weft.tgt.HostInfo rotateHostKey(
+      String nqn, String host, String secret, String ctrlSecret, long graceSeconds) {
+    java.util.Map<String, Object> b = new java.util.HashMap<>();
+    b.put("dhchapSecret", secret);
+    b.put("dhchapCtrlSecret", ctrlSecret);
+    b.put("graceSeconds", graceSeconds);
+    String path = "/v1/subsystems/" + segment(nqn) + "/hosts/" + segment(host) + "/rotate-key";
+    return read(send("POST", path, body(b), 200), new TypeReference<>() {});
+  }
+
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */
   public List<NodeView> nodes() {
     return read(send("GET", "/v1/nodes", null, 200), new TypeReference<>() {});
@@ -185,6 +235,9 @@ public final class AdminClient implements AutoCloseable {
     if (body != null) {
       request.header("Content-Type", "application/json");
     }
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
     HttpResponse<byte[]> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
@@ -195,8 +248,20 @@ public final class AdminClient implements AutoCloseable {
           0, "the admin API at " + admin + " did not answer " + method + " " + path, e);
     } catch (ConnectException e) {
       throw unreachable("connection refused", e);
+    } catch (SSLHandshakeException e) {
+      throw new AdminException(
+          0,
+          "TLS with the admin API at "
+              + admin
+              + " failed: "
+              + Errors.describe(e)
+              + " (is its certificate signed by the CA given with --cacert?)",
+          e);
     } catch (IOException e) {
-      throw unreachable(Errors.describe(e), e);
+      throw unreachable(
+          Errors.describe(e)
+              + (base.startsWith("http:") ? "; if it serves HTTPS, give --cacert" : ""),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AdminException(0, "interrupted", e);

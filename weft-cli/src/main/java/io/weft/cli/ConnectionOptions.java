@@ -1,10 +1,14 @@
 package io.weft.cli;
 
+import io.weft.cli.auth.DhchapOptions;
 import io.weft.host.ConnectOptions;
 import io.weft.host.HostIdentity;
+import io.weft.protocol.auth.DhchapSecret;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.UUID;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
@@ -25,6 +29,8 @@ final class ConnectionOptions {
 
   /** The Linux host's I/O timeout (nvme_core.io_timeout); nvme-cli has no option for it. */
   static final int IO_TIMEOUT_SEC = 30;
+
+  @Mixin TlsClientOptions tls = new TlsClientOptions();
 
   @Option(
       names = {"-t", "--transport"},
@@ -50,6 +56,24 @@ final class ConnectionOptions {
       paramLabel = "NQN",
       description = "Host NQN. Default: this host's, kept in $WEFT_HOME/hostnqn (~/.weft).")
   String hostNqn;
+
+  @Option(
+      names = {"-S", "--dhchap-secret"},
+      paramLabel = "KEY",
+      description = {
+        "This host's DH-HMAC-CHAP secret (DHHC-1:..., @FILE or env:VARIABLE):",
+        "used when the controller asks the host to authenticate."
+      })
+  String dhchapSecret;
+
+  @Option(
+      names = {"-C", "--dhchap-ctrl-secret"},
+      paramLabel = "KEY",
+      description = {
+        "The controller's DH-HMAC-CHAP secret: the controller must prove it holds it",
+        "(bidirectional authentication). Needs --dhchap-secret."
+      })
+  String dhchapCtrlSecret;
 
   @Option(
       names = {"-I", "--hostid"},
@@ -196,6 +220,22 @@ final class ConnectionOptions {
       nqn = nqn != null ? nqn : persisted.hostNqn();
       id = id != null ? id : persisted.hostId();
     }
+    DhchapSecret secret = null;
+    DhchapSecret ctrlSecret = null;
+    try {
+      Path here = Path.of("").toAbsolutePath();
+      if (dhchapSecret != null) {
+        secret = DhchapOptions.secret(dhchapSecret, here, "--dhchap-secret");
+      }
+      if (dhchapCtrlSecret != null) {
+        if (secret == null) {
+          throw usage(spec, "--dhchap-ctrl-secret needs --dhchap-secret too");
+        }
+        ctrlSecret = DhchapOptions.secret(dhchapCtrlSecret, here, "--dhchap-ctrl-secret");
+      }
+    } catch (IllegalArgumentException e) {
+      throw usage(spec, e.getMessage());
+    }
     return new ConnectOptions(
         address,
         port,
@@ -211,7 +251,10 @@ final class ConnectionOptions {
         reconnectDelay,
         fastIoFailTmo,
         IO_TIMEOUT_SEC,
-        spinMicros);
+        spinMicros,
+        secret,
+        ctrlSecret,
+        tls.clientTls(spec));
   }
 
   private void checkTransport(CommandSpec spec) {

@@ -6,6 +6,7 @@ import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.MdnsAdvertiser;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
+import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
@@ -78,6 +79,11 @@ final class DiscoveryCommand extends TargetCommand {
       })
   boolean dimSubsystems;
 
+  @Mixin StoreAccessOptions storeAccess;
+
+  /** What the --store-* flags ask for, read (the password too) before anything starts. */
+  private EtcdAccess etcdAccess;
+
   @Mixin MdnsAdvertiseOptions mdns;
 
   @Override
@@ -93,6 +99,7 @@ final class DiscoveryCommand extends TargetCommand {
 
   @Override
   void checkCommandFlags() {
+    etcdAccess = storeAccess.access(System::getenv);
     mdns.check(spec);
   }
 
@@ -106,7 +113,7 @@ final class DiscoveryCommand extends TargetCommand {
     if (!config.subsystems().isEmpty()) {
       throw usage("a discovery service exports no subsystem: drop --file/--memory/--nqn");
     }
-    ClusterStore s = ClusterStores.open(store, config.dataDir());
+    ClusterStore s = ClusterStores.open(store, config.dataDir(), etcdAccess);
     ClusterDiscovery cdc;
     try {
       NodeRegistry registry = new NodeRegistry(s, StorageNode.DEFAULT_LEASE_TTL);
@@ -119,7 +126,8 @@ final class DiscoveryCommand extends TargetCommand {
               discoveryNqn,
               config.tuning(),
               java.time.Duration.ofSeconds(healthWindow),
-              config.adminListen());
+              config.adminListen(),
+              config.security());
       cdc.registrations().acceptSubsystems(dimSubsystems);
     } catch (IOException | RuntimeException e) {
       s.close();

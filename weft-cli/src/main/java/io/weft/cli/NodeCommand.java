@@ -2,7 +2,10 @@ package io.weft.cli;
 
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
+import io.weft.node.volume.ReplicaLinkKeys;
+import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.SecretSource;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,7 +81,24 @@ final class NodeCommand extends TargetCommand {
               + " discovery usually listens on 8009).")
   String discovery;
 
+  @Mixin StoreAccessOptions storeAccess;
+
+  /** What the --store-* flags ask for, read (the password too) before anything starts. */
+  private EtcdAccess etcdAccess;
+
   @Mixin MdnsAdvertiseOptions mdns;
+
+  @Option(
+      names = "--cluster-secret",
+      paramLabel = "@FILE|env:VAR",
+      description = {
+        "A secret every node of the cluster is given: the links from a volume's owner to its",
+        "replicas then authenticate both ways with DH-HMAC-CHAP keys derived from it."
+      })
+  String clusterSecret;
+
+  /** The replica links' keys, from --cluster-secret, read before anything starts. */
+  private ReplicaLinkKeys replicaLinks = ReplicaLinkKeys.none();
 
   @Option(
       names = "--lease-ttl",
@@ -94,6 +114,16 @@ final class NodeCommand extends TargetCommand {
 
   @Override
   void checkCommandFlags() {
+    etcdAccess = storeAccess.access(System::getenv);
+    if (clusterSecret != null) {
+      try {
+        replicaLinks =
+            ReplicaLinkKeys.fromSecret(
+                SecretSource.read(clusterSecret, "cluster secret", System::getenv));
+      } catch (IOException | IllegalArgumentException e) {
+        throw usage("--cluster-secret: " + e.getMessage());
+      }
+    }
     mdns.check(spec);
     if (mdns.enabled && discovery == null) {
       throw usage("--mdns advertises the discovery service: it goes with --discovery");
@@ -110,6 +140,12 @@ final class NodeCommand extends TargetCommand {
     if (leaseTtl != null && (leaseTtl < 1 || leaseTtl > 3600)) {
       throw usage("--lease-ttl must be from 1 to 3600 seconds, not " + leaseTtl);
     }
+    if (config.listeners().get(0).tls() != io.weft.protocol.tls.TlsMode.NONE) {
+      // Other nodes dial the first listener for replication, and those links do not speak TLS yet.
+      throw usage(
+          "a node's first --listen carries replication between nodes, which does not use TLS yet:"
+              + " list a plain listener first (on a private address) and the TLS one after it");
+    }
     Map<String, String> all = new LinkedHashMap<>(labels);
     if (zone != null) {
       all.put("zone", zone);
@@ -125,7 +161,9 @@ final class NodeCommand extends TargetCommand {
                 capacity != null ? capacity : 0,
                 store,
                 leaseTtl != null ? Duration.ofSeconds(leaseTtl) : StorageNode.DEFAULT_LEASE_TTL,
-                config));
+                config,
+                etcdAccess,
+                replicaLinks));
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
     ClusterDiscovery cdc;
     try {

@@ -1,15 +1,21 @@
 package io.weft.cli;
 
 import io.weft.block.BlockDevices;
+import io.weft.cli.auth.DhchapOptions;
 import io.weft.cli.config.ConfigCheck;
 import io.weft.cli.config.ConfigException;
 import io.weft.cli.config.ConfigLoader;
 import io.weft.cli.config.Defaults;
+import io.weft.protocol.tls.TlsMode;
 import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.SubsystemInfo;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.AdminSecurityConfig;
+import io.weft.tgt.config.DhchapKeys;
+import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SecurityConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
@@ -18,11 +24,14 @@ import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -62,6 +71,9 @@ import picocli.CommandLine.Spec;
       "  --file or --memory replaces its namespaces with one namespace, NSID 1;",
       "  --block-size alone applies to all of its namespaces;",
       "  --encrypt applies to every file namespace, --at-rest-key replaces atRestKey.",
+      "Beyond loopback (any --listen that is not 127.0.0.0/8, ::1 or localhost) every",
+      "subsystem needs --allow-host, and an --admin API needs --admin-tls-cert/-key;",
+      "callers then authenticate with a token or a client certificate.",
       "Relative paths: --data-dir is relative to the current directory, dataDir in",
       "the file to the file's directory, namespace files to the data dir."
     })
@@ -76,13 +88,17 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(
       names = "--listen",
-      paramLabel = "HOST:PORT[,advertise=HOST[:PORT]]",
+      paramLabel = "HOST:PORT[,advertise=HOST[:PORT]][,tls=psk|cert|none]",
       converter = ListenerConverter.class,
       description = {
         "NVMe/TCP listener; repeatable. Default 127.0.0.1:4420.",
-        "advertise= is the address discovery tells hosts (NAT, VMs)."
+        "advertise= is the address discovery tells hosts (NAT, VMs).",
+        "tls=psk takes only TLS 1.3 with a PSK (--tls-key), tls=cert only TLS with certificates"
+            + " (--tls-cert, --tls-private-key, --tls-ca)."
       })
   List<ListenerConfig> listen = new ArrayList<>();
+
+  @Mixin TlsServerOptions tls = new TlsServerOptions();
 
   @Option(
       names = "--nqn",
@@ -135,9 +151,41 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(
       names = "--allow-host",
-      paramLabel = "NQN",
-      description = "Host NQN allowed to connect; repeatable. None: any host.")
+      paramLabel = "NQN[,dhchap-secret=KEY][,dhchap-ctrl-secret=KEY]",
+      description = {
+        "Host NQN allowed to connect; repeatable. None: any host.",
+        "With dhchap-secret the host must authenticate (DH-HMAC-CHAP) on every queue;",
+        "dhchap-ctrl-secret lets it make the target authenticate too. KEY is a",
+        "DHHC-1:... secret (nvme gen-dhchap-key), @FILE or env:VARIABLE."
+      })
   List<String> allowHosts;
+
+  @Option(
+      names = "--discovery-host",
+      paramLabel = "NQN,dhchap-secret=KEY[,dhchap-ctrl-secret=KEY]",
+      description = {
+        "A host that must authenticate (DH-HMAC-CHAP) to the discovery service;",
+        "repeatable. Other hosts may still discover."
+      })
+  List<String> discoveryHosts;
+
+  @Option(
+      names = "--dhchap-hash",
+      paramLabel = "LIST",
+      split = ",",
+      description =
+          "DH-HMAC-CHAP hashes to agree to, preferred first. Default sha256,sha384,sha512.")
+  List<String> dhchapHashes;
+
+  @Option(
+      names = "--dhchap-dhgroup",
+      paramLabel = "LIST",
+      split = ",",
+      description = {
+        "DH groups to agree to, preferred first.",
+        "Default ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192,null."
+      })
+  List<String> dhchapGroups;
 
   @Option(
       names = "--serial",
@@ -171,6 +219,42 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads.")
   Integer ioThreads;
+
+  @Option(
+      names = "--allow-any-host-beyond-loopback",
+      description = {
+        "Labs only: start even though a subsystem on a listener beyond loopback lets any",
+        "host connect (logged as INSECURE). Default: refuse and say how to fix it."
+      })
+  boolean allowAnyHostBeyondLoopback;
+
+  @Option(
+      names = "--admin-tls-cert",
+      paramLabel = "FILE",
+      description = "PEM certificate (chain) of the admin API: HTTPS. Needed beyond loopback.")
+  String adminTlsCert;
+
+  @Option(
+      names = "--admin-tls-key",
+      paramLabel = "FILE",
+      description = "PEM (PKCS#8) private key of --admin-tls-cert.")
+  String adminTlsKey;
+
+  @Option(
+      names = "--admin-token",
+      paramLabel = "@FILE|env:VAR",
+      description = {
+        "Bearer token callers of the admin API must send, read from a file or a variable",
+        "(never given literally). Beyond loopback without one (or --admin-client-ca) a token",
+        "is generated in DATA-DIR/admin.token (mode 0600)."
+      })
+  String adminToken;
+
+  @Option(
+      names = "--admin-client-ca",
+      paramLabel = "FILE",
+      description = "PEM CA(s): admin API callers must present a certificate it signed.")
+  String adminClientCa;
 
   /** Released by {@link #requestStop()}; the JVM's shutdown hook handles signals instead. */
   private final CountDownLatch stop = new CountDownLatch(1);
@@ -295,6 +379,11 @@ class TargetCommand implements Callable<Integer> {
         dataDir != null ? workingDir.resolve(dataDir).toAbsolutePath().normalize() : base.dataDir();
     String adminListen = admin != null ? adminFlag(admin) : base.adminListen();
     List<ListenerConfig> listeners = listen.isEmpty() ? base.listeners() : listen;
+    try {
+      listeners = tls.attach(listeners, workingDir);
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
+    }
     TuningConfig t = base.tuning();
     TuningConfig tuning =
         new TuningConfig(
@@ -312,7 +401,9 @@ class TargetCommand implements Callable<Integer> {
         throw usage("--nqn is needed to export a subsystem from flags");
       }
       subsystems =
-          List.of(editSubsystem(new SubsystemConfig(nqn, null, null, null, List.of(), List.of())));
+          List.of(
+              editSubsystem(
+                  new SubsystemConfig(nqn, null, null, null, List.of(), List.of()), workingDir));
     } else if (hasSubsystemFlags()) {
       if (subsystems.size() != 1) {
         throw usage(
@@ -323,10 +414,37 @@ class TargetCommand implements Callable<Integer> {
                 + subsystems.size()
                 + "; edit the file instead");
       }
-      subsystems = List.of(editSubsystem(subsystems.get(0)));
+      subsystems = List.of(editSubsystem(subsystems.get(0), workingDir));
     }
     if (encrypt) {
       subsystems = subsystems.stream().map(TargetCommand::encryptFiles).toList();
+    }
+    DhchapPolicy dhchap = base.dhchap();
+    if (dhchapHashes != null || dhchapGroups != null) {
+      try {
+        dhchap =
+            DhchapOptions.policy(
+                dhchapHashes != null ? dhchapHashes : names(base.dhchap().hashes()),
+                dhchapGroups != null ? dhchapGroups : names(base.dhchap().groups()));
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+    }
+    Map<String, DhchapKeys> discoveryKeys = base.discoveryDhchapKeys();
+    if (discoveryHosts != null) {
+      discoveryKeys = new LinkedHashMap<>();
+      for (String text : discoveryHosts) {
+        DhchapOptions.AllowedHost h;
+        try {
+          h = DhchapOptions.allowedHost(text, workingDir);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage().replace("--allow-host", "--discovery-host"));
+        }
+        if (h.keys() == null) {
+          throw usage("--discovery-host " + h.nqn() + " needs dhchap-secret=KEY");
+        }
+        discoveryKeys.put(h.nqn(), h.keys());
+      }
     }
     return new TargetConfig(
         dir,
@@ -334,7 +452,17 @@ class TargetCommand implements Callable<Integer> {
         subsystems,
         adminListen,
         tuning,
-        atRestKey != null ? atRestKey : base.atRestKey());
+        dhchap,
+        discoveryKeys,
+        security(base.security()),
+        atRestKey != null ? atRestKeyFlag(workingDir) : base.atRestKey());
+  }
+
+  /** {@code --at-rest-key}, a relative {@code @FILE} made absolute as other file flags are. */
+  private String atRestKeyFlag(Path workingDir) {
+    return atRestKey.startsWith("@")
+        ? "@" + workingDir.resolve(atRestKey.substring(1)).toAbsolutePath().normalize()
+        : atRestKey;
   }
 
   /** {@code --encrypt}: every file namespace of a subsystem encrypted at rest. */
@@ -343,6 +471,22 @@ class TargetCommand implements Callable<Integer> {
         s.namespaces().stream()
             .map(n -> "file".equals(n.backend()) ? n.withEncrypt(true) : n)
             .toList());
+  }
+
+  private static List<String> names(List<? extends Enum<?>> values) {
+    return values.stream().map(v -> v.name().replace("_", "")).toList();
+  }
+
+  /** The config file's security settings with the flags applied. */
+  private SecurityConfig security(SecurityConfig base) {
+    AdminSecurityConfig a = base.admin();
+    return new SecurityConfig(
+        allowAnyHostBeyondLoopback || base.allowAnyHostBeyondLoopback(),
+        new AdminSecurityConfig(
+            adminTlsCert != null ? adminTlsCert : a.tlsCert(),
+            adminTlsKey != null ? adminTlsKey : a.tlsKey(),
+            adminToken != null ? adminToken : a.tokenSource(),
+            adminClientCa != null ? adminClientCa : a.clientCa()));
   }
 
   private void checkFlags() {
@@ -386,7 +530,7 @@ class TargetCommand implements Callable<Integer> {
         || blockSize != null;
   }
 
-  private SubsystemConfig editSubsystem(SubsystemConfig s) {
+  private SubsystemConfig editSubsystem(SubsystemConfig s, Path workingDir) {
     List<NamespaceConfig> namespaces;
     if (file != null || memory != null) {
       int bs = blockSize != null ? blockSize : Defaults.BLOCK_SIZE;
@@ -407,18 +551,38 @@ class TargetCommand implements Callable<Integer> {
                           n.sizeBytes(),
                           blockSize,
                           n.direct(),
-                          n.uuid()))
+                          n.uuid(),
+                          n.encrypt()))
               .toList();
     } else {
       namespaces = s.namespaces();
+    }
+    List<String> hosts = s.allowedHosts();
+    Map<String, DhchapKeys> keys = s.dhchapKeys();
+    if (allowHosts != null) {
+      hosts = new ArrayList<>();
+      keys = new LinkedHashMap<>();
+      for (String text : allowHosts) {
+        DhchapOptions.AllowedHost h;
+        try {
+          h = DhchapOptions.allowedHost(text, workingDir);
+        } catch (IllegalArgumentException e) {
+          throw usage(e.getMessage());
+        }
+        hosts.add(h.nqn());
+        if (h.keys() != null) {
+          keys.put(h.nqn(), h.keys());
+        }
+      }
     }
     return new SubsystemConfig(
         nqn != null ? nqn : s.nqn(),
         serial != null ? serial : s.serial(),
         model != null ? model : s.model(),
         s.firmware(),
-        allowHosts != null ? allowHosts : s.allowedHosts(),
-        namespaces);
+        hosts,
+        namespaces,
+        keys);
   }
 
   private String adminFlag(String text) {
@@ -476,10 +640,19 @@ class TargetCommand implements Callable<Integer> {
       out.println("  subsystem   " + s.nqn() + describeNamespaces(s.namespaces()));
     }
     InetSocketAddress adminAddress = target.adminAddress();
-    out.println(
-        adminAddress != null
-            ? "  admin API   http://" + HostPort.of(adminAddress) + "/v1/health"
-            : "  admin API   off");
+    if (adminAddress != null) {
+      Target.AdminSummary a = target.adminSummary();
+      out.println(
+          "  admin API   "
+              + a.scheme()
+              + "://"
+              + HostPort.of(adminAddress)
+              + "/v1/health ("
+              + a.authentication()
+              + ")");
+    } else {
+      out.println("  admin API   off");
+    }
     if (reachFirst != null) {
       String a =
           (reachFirst.isWildcard() ? "<this-host's-address>" : reachFirst.host())
@@ -529,18 +702,26 @@ class TargetCommand implements Callable<Integer> {
       String[] parts = value.split(",");
       HostPort bind = HostPort.parse(parts[0], "listen address");
       HostPort advertise = null;
+      TlsMode tls = TlsMode.NONE;
       for (int i = 1; i < parts.length; i++) {
         String part = parts[i].strip();
+        if (part.startsWith("tls=")) {
+          tls = TlsMode.parse(part.substring("tls=".length()));
+          continue;
+        }
         if (!part.startsWith("advertise=")) {
           throw new IllegalArgumentException(
-              "unknown listener setting '" + part + "' (only advertise=HOST[:PORT])");
+              "unknown listener setting '"
+                  + part
+                  + "' (advertise=HOST[:PORT] or tls=psk|cert|none)");
         }
         advertise =
             HostPort.parseOptionalPort(part.substring("advertise=".length()), "advertised address");
       }
-      return advertise == null
-          ? new ListenerConfig(bind.host(), bind.port(), null, 0)
-          : new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+      return (advertise == null
+              ? new ListenerConfig(bind.host(), bind.port(), null, 0)
+              : new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port()))
+          .withTls(tls);
     }
   }
 

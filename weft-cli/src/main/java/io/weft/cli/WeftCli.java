@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       NodesCommand.class,
       VolumeCommand.class,
       AnaCommand.class,
+      HostsCommand.class,
       NsCommand.class,
       AtRestKeyCommand.class,
       ControllersCommand.class,
@@ -109,8 +110,8 @@ public final class WeftCli implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new WeftCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    // "@FILE" names key files (--at-rest-key, nvme-cli's secrets), not picocli argument files:
-    // expanded, a key would become an argument and could end up in an error message.
+    // @FILE is how secrets are named (--token @FILE, --at-rest-key @FILE): picocli must not
+    // expand it into arguments, which would put the secret on the command line after all.
     cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(WeftCli::usageError);
     cli.setExecutionExceptionHandler(WeftCli::executionError);

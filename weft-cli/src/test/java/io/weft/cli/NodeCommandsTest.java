@@ -261,4 +261,24 @@ class NodeCommandsTest {
     assertEquals(ExitCodes.FAILED, run.code());
     assertTrue(run.err().contains("expected etcd://HOST:PORT"), run.err());
   }
+
+  @Test
+  void aNodeKeepsReplicationOnAPlainFirstListener() {
+    String key = "NVMeTLSkey-1:01:KA36nqe/zujq09b8ySlzUI5AZFGCwH11/J3o6/6rszmdQ9q8:";
+    CliRun run =
+        weft(
+            "node",
+            "--id",
+            "n1",
+            "--listen",
+            "127.0.0.1:0,tls=psk",
+            "--tls-key",
+            "nqn.2014-08.org.example:h=" + key,
+            "--admin",
+            "none",
+            "--data-dir",
+            dir.toString());
+    assertEquals(ExitCodes.FAILED, run.code(), run.err());
+    assertTrue(run.err().contains("list a plain listener first"), run.err());
+  }
 }

@@ -1,5 +1,7 @@
 package io.weft.host;
 
+import io.weft.protocol.auth.DhchapSecret;
+import io.weft.protocol.tls.ClientTls;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -23,6 +25,13 @@ import java.util.function.Consumer;
  *     (fast-io-fail-tmo); -1 means only ctrl-loss-tmo ends them
  * @param ioTimeoutSec a command not completed in this time resets the connection
  * @param spinMicros how long an idle host event loop busy-polls before it parks
+ * @param dhchapSecret this host's DH-HMAC-CHAP secret (dhchap-secret), used when the controller
+ *     asks for authentication; null for none
+ * @param dhchapCtrlSecret the controller's secret (dhchap-ctrl-secret): with it the host makes the
+ *     controller prove its key too (bidirectional), and authenticates even if not asked; null for
+ *     none
+ * @param tls TLS on every queue's connection (nvme-cli's --tls / --tls-key): none, a PSK, or
+ *     certificates
  */
 public record ConnectOptions(
     String address,
@@ -39,7 +48,57 @@ public record ConnectOptions(
     int reconnectDelaySec,
     int fastIoFailTimeoutSec,
     int ioTimeoutSec,
-    long spinMicros) {
+    long spinMicros,
+    DhchapSecret dhchapSecret,
+    DhchapSecret dhchapCtrlSecret,
+    ClientTls tls) {
+
+  public ConnectOptions {
+    if (dhchapCtrlSecret != null && dhchapSecret == null) {
+      throw new IllegalArgumentException("a controller secret needs a host secret too");
+    }
+    if (tls == null) {
+      tls = ClientTls.NONE;
+    }
+  }
+
+  /** Options without DH-HMAC-CHAP secrets and without TLS. */
+  public ConnectOptions(
+      String address,
+      int port,
+      String subsystemNqn,
+      String hostNqn,
+      UUID hostId,
+      boolean headerDigest,
+      boolean dataDigest,
+      int ioQueues,
+      int queueSize,
+      int keepAliveTimeoutSec,
+      int ctrlLossTimeoutSec,
+      int reconnectDelaySec,
+      int fastIoFailTimeoutSec,
+      int ioTimeoutSec,
+      long spinMicros) {
+    this(
+        address,
+        port,
+        subsystemNqn,
+        hostNqn,
+        hostId,
+        headerDigest,
+        dataDigest,
+        ioQueues,
+        queueSize,
+        keepAliveTimeoutSec,
+        ctrlLossTimeoutSec,
+        reconnectDelaySec,
+        fastIoFailTimeoutSec,
+        ioTimeoutSec,
+        spinMicros,
+        null,
+        null,
+        ClientTls.NONE);
+  }
 
   /** Defaults of the Linux host: 5 s KATO, 600 s ctrl-loss-tmo, 10 s reconnect delay. */
   public static ConnectOptions defaults(String address, int port, String subsystemNqn) {
@@ -112,8 +171,21 @@ public record ConnectOptions(
         });
   }
 
+  public ConnectOptions withTls(ClientTls tls) {
+    return edit(b -> b.tls = tls);
+  }
+
   public ConnectOptions withSubsystem(String nqn) {
     return edit(b -> b.subsystemNqn = nqn);
+  }
+
+  /** DH-HMAC-CHAP secrets as nvme-cli's --dhchap-secret and --dhchap-ctrl-secret (null: none). */
+  public ConnectOptions withDhchap(DhchapSecret hostSecret, DhchapSecret ctrlSecret) {
+    return edit(
+        b -> {
+          b.dhchapSecret = hostSecret;
+          b.dhchapCtrlSecret = ctrlSecret;
+        });
   }
 
   /** A copy with some fields changed: one place that knows the constructor's order. */
@@ -135,7 +207,10 @@ public record ConnectOptions(
         f.reconnectDelaySec,
         f.fastIoFailTimeoutSec,
         f.ioTimeoutSec,
-        f.spinMicros);
+        f.spinMicros,
+        f.dhchapSecret,
+        f.dhchapCtrlSecret,
+        f.tls);
   }
 
   /** The record's fields, mutable, for {@link #edit}. */
@@ -155,6 +230,9 @@ public record ConnectOptions(
     int fastIoFailTimeoutSec;
     int ioTimeoutSec;
     long spinMicros;
+    DhchapSecret dhchapSecret;
+    DhchapSecret dhchapCtrlSecret;
+    ClientTls tls;
 
     Fields(ConnectOptions o) {
       address = o.address;
@@ -172,6 +250,9 @@ public record ConnectOptions(
       fastIoFailTimeoutSec = o.fastIoFailTimeoutSec;
       ioTimeoutSec = o.ioTimeoutSec;
       spinMicros = o.spinMicros;
+      dhchapSecret = o.dhchapSecret;
+      dhchapCtrlSecret = o.dhchapCtrlSecret;
+      tls = o.tls;
     }
   }
 }

@@ -7,6 +7,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.weft.host.tcp.HostQueue;
 import io.weft.host.tcp.QueueConnector;
+import io.weft.protocol.auth.AuthProtocol;
+import io.weft.protocol.auth.DhchapSecret;
+import io.weft.protocol.auth.FailureReason;
 import io.weft.protocol.discovery.DiscoveryInformation;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.IdentifyController;
@@ -60,6 +63,12 @@ public final class HostController implements AutoCloseable {
 
   private final QueueConnector connector;
   private final QueueCommands commands;
+  private final DhchapAuthenticator authenticator;
+
+  /** DH-HMAC-CHAP secrets: from the options, replaced by {@link #reauthenticate}. */
+  private volatile DhchapSecret dhchapSecret;
+
+  private volatile DhchapSecret dhchapCtrlSecret;
   private final ScheduledExecutorService control;
   private final ConcurrentLinkedQueue<Command> pending = new ConcurrentLinkedQueue<>();
   private final Object lock = new Object();
@@ -92,8 +101,13 @@ public final class HostController implements AutoCloseable {
             ? lent
             : EventLoops.group(
                 threads, "weft-host", TimeUnit.MICROSECONDS.toNanos(options.spinMicros()));
-    this.connector = new QueueConnector(group);
+    this.connector =
+        new QueueConnector(group).withTls(options.tls(), options.hostNqn(), options.subsystemNqn());
     this.commands = new QueueCommands(options);
+    this.authenticator =
+        new DhchapAuthenticator(commands, options.hostNqn(), options.subsystemNqn());
+    this.dhchapSecret = options.dhchapSecret();
+    this.dhchapCtrlSecret = options.dhchapCtrlSecret();
     // A virtual thread: a controller's control work (keep-alive every KATO/2, reconnects, event
     // delivery) is almost all waiting, and a platform thread per controller made a process with
     // a thousand of them (a discovery boot storm) pay a kernel thread start per connect and a
@@ -150,6 +164,7 @@ public final class HostController implements AutoCloseable {
           commands.fabricsConnect(
               newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
       cntlid = (int) (conn.result & 0xFFFF);
+      authenticateIfAsked(newAdmin, 0, conn.result);
       cap = commands.property(newAdmin, ControllerRegisters.CAP, true);
       commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
       commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460001);
@@ -205,7 +220,8 @@ public final class HostController implements AutoCloseable {
                 "connect I/O queue " + qid);
         newIo.add(q);
         q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
-        commands.fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
+        Command ioConn = commands.fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
+        authenticateIfAsked(q, qid, ioConn.result);
       }
     } catch (IOException | RuntimeException e) {
       for (HostQueue q : newIo) {
@@ -221,6 +237,57 @@ public final class HostController implements AutoCloseable {
     newAdmin.setLossListener(this::queueLost);
     for (HostQueue q : newIo) {
       q.setLossListener(this::queueLost);
+    }
+  }
+
+  /**
+   * DH-HMAC-CHAP after Connect: when the controller asks (ATR), or when this host wants the
+   * controller to prove its key (a controller secret is set), as SPDK's host does, so a target
+   * without the key cannot pass for the real one by not asking.
+   */
+  private void authenticateIfAsked(HostQueue q, int qid, long connectResult) throws IOException {
+    boolean asked = (connectResult & AuthProtocol.CONNECT_ATR) != 0;
+    DhchapSecret secret = dhchapSecret;
+    DhchapSecret ctrlSecret = dhchapCtrlSecret;
+    if (!asked && ctrlSecret == null) {
+      return;
+    }
+    if (secret == null) {
+      q.close();
+      throw new AuthenticationException(
+          AuthenticationException.Side.HOST,
+          FailureReason.FAILED,
+          "controller requires DH-HMAC-CHAP authentication of host "
+              + options.hostNqn()
+              + " on "
+              + options.subsystemNqn()
+              + ": give this host's secret (--dhchap-secret)");
+    }
+    authenticator.authenticate(q, qid, secret, ctrlSecret);
+  }
+
+  /**
+   * Authenticates every queue again, with new secrets from now on (reconnects use them too): a key
+   * rotation reaches a connected host this way without a reconnect. I/O keeps flowing meanwhile.
+   *
+   * @param ctrlSecret null for unidirectional authentication
+   * @throws AuthenticationException if the controller refused; it then ends that connection and the
+   *     controller recovers as from any connection loss (with the new secrets)
+   */
+  public void reauthenticate(DhchapSecret secret, DhchapSecret ctrlSecret) throws IOException {
+    if (secret == null) {
+      throw new IllegalArgumentException("a host secret is required");
+    }
+    dhchapSecret = secret;
+    dhchapCtrlSecret = ctrlSecret;
+    HostQueue a = admin;
+    HostQueue[] queues = io;
+    if (a == null) {
+      throw new NvmeException(HostStatus.CONTROLLER_LOST, Opcodes.FABRICS, "re-authentication");
+    }
+    authenticator.authenticate(a, 0, secret, ctrlSecret);
+    for (int i = 0; i < queues.length; i++) {
+      authenticator.authenticate(queues[i], i + 1, secret, ctrlSecret);
     }
   }
 

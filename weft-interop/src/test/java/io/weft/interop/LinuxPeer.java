@@ -123,6 +123,7 @@ final class LinuxPeer {
     int cpus = 2;
     Duration timeout = Duration.ofMinutes(15);
     Path log;
+    Path kernel;
 
     GuestSpec(Path script) {
       this.script = script;
@@ -164,6 +165,23 @@ final class LinuxPeer {
       this.log = file;
       return this;
     }
+
+    /** Boots this kernel image instead of the newest one in /boot. */
+    GuestSpec kernel(Path image) {
+      this.kernel = image;
+      return this;
+    }
+  }
+
+  /**
+   * The guest kernel with NVMe in-band authentication (DH-HMAC-CHAP) that {@code auth-kernel/build}
+   * makes from Debian's linux-source-6.1: built once (about 8 minutes), then cached in
+   * ~/.cache/linux-peer/kbuild, where CI finds it.
+   *
+   * @return the image, or why there is none
+   */
+  Interop.CommandResult authKernel() {
+    return Interop.run(List.of(dir.resolve("auth-kernel/build").toString()), 1800);
   }
 
   /** Starts run-guest; its stdout and stderr (guest console + harness messages) go to the log. */
@@ -176,6 +194,10 @@ final class LinuxPeer {
     cmd.add(Integer.toString(spec.cpus));
     cmd.add("--timeout");
     cmd.add(Long.toString(spec.timeout.toSeconds()));
+    if (spec.kernel != null) {
+      cmd.add("--kernel");
+      cmd.add(spec.kernel.toString());
+    }
     if (spec.share != null) {
       cmd.add("--share");
       cmd.add(spec.share.toString());

@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +32,7 @@ class MdnsDiscoveryInteropTest {
   static final String HOST_ID = "6d3e1f0a-4b2c-4d8e-9f10-112233445566";
   static final String ADMIN = "127.0.0.1:9420"; // inside namespace A
 
-  private final List<Process> running = new ArrayList<>();
+  private NetnsWeft weft;
   private NetnsLink link;
   private Path logs;
   private Path work;
@@ -49,12 +46,13 @@ class MdnsDiscoveryInteropTest {
     System.out.println("mdns discovery: logs in " + logs);
     try (NetnsLink created = NetnsLink.create("weft-mdns")) {
       link = created;
+      weft = new NetnsWeft(link, logs, work, jar);
       try {
         run();
       } catch (Exception | Error e) {
         throw new AssertionError(e.getMessage() + System.lineSeparator() + tails(), e);
       } finally {
-        stopAll();
+        weft.close();
       }
     }
   }
@@ -62,7 +60,7 @@ class MdnsDiscoveryInteropTest {
   private void run() throws Exception {
     Path store = work.resolve("n1"); // the node's data dir, its embedded store in cluster/
     Process target =
-        start(
+        weft.start(
             link.a(),
             "target",
             "target",
@@ -72,6 +70,9 @@ class MdnsDiscoveryInteropTest {
             "16M",
             "--nqn",
             FOREIGN_NQN,
+            // beyond loopback a subsystem must name its hosts; nothing here connects to it
+            "--allow-host",
+            HOST_NQN,
             "--admin",
             "none",
             "--spin-us",
@@ -79,7 +80,7 @@ class MdnsDiscoveryInteropTest {
             "--data-dir",
             work.resolve("target").toString());
     Process node =
-        start(
+        weft.start(
             link.a(),
             "node",
             "node",
@@ -96,13 +97,13 @@ class MdnsDiscoveryInteropTest {
             "--discovery",
             A + ":8010",
             "--mdns");
-    awaitRunning(target, "target");
-    awaitRunning(node, "node");
+    weft.awaitRunning(target, "target");
+    weft.awaitRunning(node, "node");
     assertTrue(
-        log("node").contains("mdns        _nvme-disc._tcp.local. on " + A),
+        weft.log("node").contains("mdns        _nvme-disc._tcp.local. on " + A),
         "the node's banner names its advertisement");
     Interop.CommandResult registered =
-        cli(
+        weft.cli(
             link.a(),
             "discovery",
             "register",
@@ -122,10 +123,11 @@ class MdnsDiscoveryInteropTest {
         inNode.entries(),
         inNode.output());
 
-    stop(node);
-    assertTrue(log("node").contains("mdns: stopped advertising on " + A), "the node said goodbye");
+    weft.stop(node);
+    assertTrue(
+        weft.log("node").contains("mdns: stopped advertising on " + A), "the node said goodbye");
     Process discovery =
-        start(
+        weft.start(
             link.a(),
             "discovery",
             "discovery",
@@ -136,14 +138,14 @@ class MdnsDiscoveryInteropTest {
             "0",
             "--data-dir",
             store.toString());
-    awaitRunning(discovery, "discovery");
+    weft.awaitRunning(discovery, "discovery");
     Found alone = discoverFromB(8009);
     assertEquals(
         List.of(own(8009), Map.of("subtype", "nvme subsystem", "traddr", A, "trsvcid", "4430")),
         alone.entries(),
         alone.output());
-    stop(discovery);
-    assertTrue(log("discovery").contains("mdns: stopped advertising on " + A));
+    weft.stop(discovery);
+    assertTrue(weft.log("discovery").contains("mdns: stopped advertising on " + A));
   }
 
   /** The service's own entry, as the fields this test compares. */
@@ -165,7 +167,7 @@ class MdnsDiscoveryInteropTest {
    */
   private Found discoverFromB(int port) {
     Interop.CommandResult r =
-        cli(
+        weft.cli(
             link.b(),
             "discover",
             "--mdns",
@@ -225,73 +227,7 @@ class MdnsDiscoveryInteropTest {
     return new Found(out, trimmed);
   }
 
-  /** {@code java -jar weft.jar ARGS} inside {@code ns}, output to {@code name}.log. */
-  private Process start(String ns, String name, String... args) throws IOException {
-    Process p =
-        new ProcessBuilder(link.inside(ns, java(args)))
-            .redirectErrorStream(true)
-            .redirectOutput(logs.resolve(name + ".log").toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-            .start();
-    running.add(p);
-    return p;
-  }
-
-  private Interop.CommandResult cli(String ns, String... args) {
-    return Interop.run(link.inside(ns, java(args)), 60);
-  }
-
-  private List<String> java(String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("env");
-    cmd.add("WEFT_HOME=" + work.resolve("home")); // no host identity written to ~/.weft
-    cmd.add(Interop.javaBinary().toString());
-    cmd.add("--sun-misc-unsafe-memory-access=allow");
-    cmd.add("-jar");
-    cmd.add(jar.toString());
-    cmd.addAll(List.of(args));
-    return cmd;
-  }
-
-  /** Waits for the banner's first line ("... is running."); the process must not exit first. */
-  private void awaitRunning(Process p, String name) throws Exception {
-    Interop.waitFor(
-        name + " running",
-        Duration.ofSeconds(60),
-        () -> {
-          if (!p.isAlive()) {
-            throw new AssertionError(name + " exited with " + p.exitValue());
-          }
-          return log(name).contains(" is running.");
-        });
-  }
-
-  private String log(String name) throws IOException {
-    Path file = logs.resolve(name + ".log");
-    return Files.exists(file) ? Files.readString(file, StandardCharsets.ISO_8859_1) : "";
-  }
-
-  /** SIGTERM, as Ctrl-C: the process closes what it runs (and says goodbye over mDNS). */
-  private void stop(Process p) throws InterruptedException {
-    p.destroy();
-    if (!p.waitFor(20, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      p.waitFor(10, TimeUnit.SECONDS);
-    }
-    running.remove(p);
-  }
-
-  private void stopAll() throws InterruptedException {
-    for (Process p : List.copyOf(running)) {
-      stop(p);
-    }
-  }
-
   private String tails() {
-    StringBuilder s = new StringBuilder();
-    for (String name : List.of("target", "node", "discovery")) {
-      s.append(Interop.tailBlock(name, logs.resolve(name + ".log"), 30));
-    }
-    return s.toString();
+    return weft.tails("target", "node", "discovery");
   }
 }

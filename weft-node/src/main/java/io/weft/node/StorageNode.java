@@ -2,12 +2,17 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.volume.ReplicaLinkKeys;
+import io.weft.node.volume.VolumeAccess;
 import io.weft.node.volume.VolumeAgent;
+import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
+import io.weft.store.EtcdAccess;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.AccessPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import java.io.IOException;
@@ -38,6 +43,8 @@ public final class StorageNode implements AutoCloseable {
    * @param storeSpec {@code null} for the embedded store, else {@code etcd://HOST:PORT,...}
    * @param leaseTtl liveness lease
    * @param target the target's configuration (listeners, admin API, data directory, tuning)
+   * @param storeAccess how the node authenticates to etcd (unused for the embedded store)
+   * @param replicaLinks how owners and replicas authenticate each other (the cluster secret)
    */
   public record Config(
       String id,
@@ -45,7 +52,42 @@ public final class StorageNode implements AutoCloseable {
       long capacityBytes,
       String storeSpec,
       Duration leaseTtl,
-      TargetConfig target) {}
+      TargetConfig target,
+      EtcdAccess storeAccess,
+      ReplicaLinkKeys replicaLinks) {
+
+    public Config {
+      if (storeAccess == null) {
+        storeAccess = EtcdAccess.none();
+      }
+      if (replicaLinks == null) {
+        replicaLinks = ReplicaLinkKeys.none();
+      }
+    }
+
+    /** A node whose replica links are restricted by host NQN only (no cluster secret). */
+    public Config(
+        String id,
+        Map<String, String> labels,
+        long capacityBytes,
+        String storeSpec,
+        Duration leaseTtl,
+        TargetConfig target,
+        EtcdAccess storeAccess) {
+      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, storeAccess, null);
+    }
+
+    /** A node that reaches its store with no credentials (embedded, or an open etcd). */
+    public Config(
+        String id,
+        Map<String, String> labels,
+        long capacityBytes,
+        String storeSpec,
+        Duration leaseTtl,
+        TargetConfig target) {
+      this(id, labels, capacityBytes, storeSpec, leaseTtl, target, EtcdAccess.none(), null);
+    }
+  }
 
   private final NodeIdentity identity;
   private final ClusterStore store;
@@ -85,6 +127,14 @@ public final class StorageNode implements AutoCloseable {
    */
   public static StorageNode start(Config config, ClusterStore sharedStore) throws IOException {
     TargetConfig tc = config.target();
+    if (!config.replicaLinks().enabled()
+        && tc.listeners().stream()
+            .anyMatch(l -> !io.weft.tgt.config.AccessPolicy.isLoopback(l.host()))) {
+      log.warn(
+          "replica links to and from node {} are restricted by host NQN only: give every node the"
+              + " same --cluster-secret to authenticate them",
+          config.id());
+    }
     NodeIdentity identity = NodeIdentity.open(tc.dataDir(), config.id());
     ClusterStore store = null;
     Target target = null;
@@ -92,9 +142,13 @@ public final class StorageNode implements AutoCloseable {
     AtomicReference<ClusterDiscovery> cdc = new AtomicReference<>();
     try {
       store =
-          sharedStore != null ? sharedStore : ClusterStores.open(config.storeSpec(), tc.dataDir());
+          sharedStore != null
+              ? sharedStore
+              : ClusterStores.open(config.storeSpec(), tc.dataDir(), config.storeAccess());
       registry = new NodeRegistry(store, config.leaseTtl());
-      VolumeService volumeService = new VolumeService(store, registry);
+      refuseOpenVolumes(tc, identity.id(), new VolumeService(store, registry));
+      VolumeService volumeService =
+          new VolumeService(store, registry, VolumeAccess.hostsRequired(tc));
       target =
           Target.start(
               tc,
@@ -142,7 +196,7 @@ public final class StorageNode implements AutoCloseable {
               agent[0].leaseRegained();
             }
           });
-      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry);
+      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry, config.replicaLinks());
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {
@@ -156,6 +210,23 @@ public final class StorageNode implements AutoCloseable {
       }
       identity.close();
       throw e;
+    }
+  }
+
+  /**
+   * Before anything binds: the volumes already placed on this node become its subsystems, so each
+   * must restrict its hosts if a listener is beyond loopback.
+   */
+  private static void refuseOpenVolumes(TargetConfig tc, String id, VolumeService volumes)
+      throws AccessPolicy.Refused {
+    List<VolumeRecord> placed =
+        volumes.list().stream()
+            .map(VolumeService.Versioned::volume)
+            .filter(v -> v.nodes().contains(id))
+            .toList();
+    List<String> problems = VolumeAccess.problems(tc, placed);
+    if (!problems.isEmpty()) {
+      throw new AccessPolicy.Refused(problems);
     }
   }
 

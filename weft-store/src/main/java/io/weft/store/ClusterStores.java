@@ -19,10 +19,15 @@ public final class ClusterStores {
    * etcd://HOST:PORT[,HOST:PORT...]}: an etcd cluster through those members' client URLs.
    */
   public static ClusterStore open(String spec, Path dataDir) {
+    return open(spec, dataDir, EtcdAccess.none());
+  }
+
+  /** As {@link #open(String, Path)}, authenticating to etcd as {@code access} says. */
+  public static ClusterStore open(String spec, Path dataDir, EtcdAccess access) {
     if (spec == null || spec.isBlank()) {
       return EmbeddedStore.open(dataDir.resolve("cluster"));
     }
-    return EtcdStore.connect(etcdEndpoints(spec), ETCD_NAMESPACE);
+    return EtcdStore.connect(etcdEndpoints(spec), ETCD_NAMESPACE, access);
   }
 
   /** The client URLs in an {@code etcd://HOST:PORT[,HOST:PORT...]} spec. */

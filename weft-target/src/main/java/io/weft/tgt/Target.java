@@ -6,9 +6,14 @@ import io.weft.block.MemoryBlockDevice;
 import io.weft.block.atrest.EncryptedBlockDevice;
 import io.weft.block.atrest.EncryptedVolumes;
 import io.weft.block.atrest.WrappingKey;
+import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.tgt.admin.AdminAccess;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
+import io.weft.tgt.admin.AuditLog;
+import io.weft.tgt.config.AccessPolicy;
+import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
@@ -47,6 +52,7 @@ public final class Target implements AutoCloseable {
 
   private final TargetConfig config;
   private final TargetCore core;
+  private final HostKeyFile keyFile;
   private final ScheduledExecutorService scheduler;
   private final ExecutorService ioExecutor;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -62,6 +68,10 @@ public final class Target implements AutoCloseable {
         new io.weft.block.IoWorkers(
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
+    core.dhchapPolicy(config.dhchap());
+    this.keyFile = config.dataDir() == null ? null : new HostKeyFile(config.dataDir());
+    Subsystem discovery = core.subsystem(io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN);
+    config.discoveryDhchapKeys().forEach(discovery::setKeys);
   }
 
   /** Opens backends, binds every listener and the admin interface, and starts serving. */
@@ -78,15 +88,27 @@ public final class Target implements AutoCloseable {
     if (config.listeners().isEmpty()) {
       throw new IllegalArgumentException("at least one listener is required");
     }
+    for (String open : AccessPolicy.check(config)) {
+      log.warn("INSECURE (allowed by --allow-any-host-beyond-loopback): {}", open);
+    }
     Target t = new Target(config);
     try {
+      if (t.keyFile != null) {
+        t.keyFile.load();
+        t.applySavedKeys(DiscoveryLogPage.DISCOVERY_NQN);
+      }
       for (SubsystemConfig sc : config.subsystems()) {
         t.addSubsystem(sc);
       }
       t.transport = TcpTransport.start(t.core, config.listeners());
       if (config.adminListen() != null) {
         HostPort hp = HostPort.parse(config.adminListen());
-        t.admin = AdminServer.start(t, hp.host(), hp.port(), extraAdminResources);
+        AdminAccess access = AdminAccess.of(hp.host(), config.security().admin(), config.dataDir());
+        AuditLog audit =
+            config.dataDir() == null
+                ? null
+                : AuditLog.open(config.dataDir().resolve(AuditLog.FILE));
+        t.admin = AdminServer.start(t, hp.host(), hp.port(), extraAdminResources, access, audit);
       }
     } catch (IOException | RuntimeException e) {
       t.close();
@@ -118,6 +140,7 @@ public final class Target implements AutoCloseable {
    * namespaces are opened as at start.
    */
   public void createSubsystem(SubsystemConfig sc) throws TargetException {
+    refuseOpenBeyondLoopback(sc);
     try {
       addSubsystem(sc);
     } catch (IOException e) {
@@ -146,7 +169,113 @@ public final class Target implements AutoCloseable {
   /** Replaces a subsystem's allow-list; connected hosts no longer on it are disconnected. */
   public void setAllowedHosts(String nqn, java.util.Set<String> hosts, String reason)
       throws TargetException {
+    if (hosts.isEmpty()) {
+      // Only the allow-list changes here; other access control of the subsystem is not looked at.
+      refuseOpenBeyondLoopback(new SubsystemConfig(nqn, null, null, null, List.of(), List.of()));
+    }
     subsystem(nqn).replaceAllowedHosts(hosts, reason);
+  }
+
+  /**
+   * Allows a host on a subsystem with DH-HMAC-CHAP keys (or, with null keys, without): it must then
+   * authenticate on every queue it connects from now on. Keys replace any the host had, with no
+   * grace; see {@link #rotateHostKeys} for a change without downtime.
+   */
+  public void addHost(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
+    Subsystem s = withHosts(nqn);
+    s.setKeys(hostNqn, keys);
+    if (!s.isDiscovery()) {
+      // The discovery service stays open to every host; a host with keys must authenticate.
+      java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+      hosts.add(hostNqn);
+      s.replaceAllowedHosts(hosts, "allow-list changed");
+    }
+    saveKeys(s, hostNqn);
+  }
+
+  /** Removes a host from a subsystem's allow-list and keys; its controllers are disconnected. */
+  public void removeHost(String nqn, String hostNqn) throws TargetException {
+    Subsystem s = withHosts(nqn);
+    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    if (!hosts.remove(hostNqn) && s.keyring(hostNqn) == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "host " + hostNqn + " is not on " + nqn);
+    }
+    s.setKeys(hostNqn, null);
+    if (!s.isDiscovery()) {
+      s.replaceAllowedHosts(hosts, "host removed");
+    }
+    saveKeys(s, hostNqn);
+  }
+
+  /**
+   * Replaces a host's DH-HMAC-CHAP keys while keeping the old ones valid for {@code graceMillis}:
+   * connected hosts keep running, hosts not yet given the new key still connect, and each moves to
+   * the new key when it re-authenticates.
+   */
+  public void rotateHostKeys(String nqn, String hostNqn, DhchapKeys keys, long graceMillis)
+      throws TargetException {
+    Subsystem s = withHosts(nqn);
+    if (!s.rotateKeys(hostNqn, keys, graceMillis)) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND,
+          "host " + hostNqn + " has no DH-HMAC-CHAP key on " + nqn + " to rotate");
+    }
+    saveKeys(s, hostNqn);
+    log.info("DH-HMAC-CHAP keys of host {} on {} rotated: {}", hostNqn, nqn, keys);
+  }
+
+  /**
+   * Sets (null: removes) a host's keys for now, without touching the allow-list and without saving
+   * them: for keys the caller derives again at every start (a storage node's replica links).
+   */
+  public void setHostKeys(String nqn, String hostNqn, DhchapKeys keys) throws TargetException {
+    withHosts(nqn).setKeys(hostNqn, keys);
+  }
+
+  /** The hosts allowed on a subsystem, with the fingerprints of their keys. */
+  public List<HostInfo> hosts(String nqn) throws TargetException {
+    Subsystem s = withHosts(nqn);
+    long now = System.currentTimeMillis();
+    java.util.TreeSet<String> names = new java.util.TreeSet<>(s.allowedHosts());
+    names.addAll(s.keyrings().keySet());
+    List<HostInfo> out = new java.util.ArrayList<>();
+    for (String host : names) {
+      io.weft.tgt.core.HostKeyring ring = s.keyring(host);
+      if (ring == null) {
+        out.add(new HostInfo(host, null, null, null, null));
+        continue;
+      }
+      boolean grace = ring.inGrace(now);
+      out.add(
+          new HostInfo(
+              host,
+              ring.current().host().fingerprint(),
+              ring.current().controller() == null
+                  ? null
+                  : ring.current().controller().fingerprint(),
+              grace ? ring.previous().host().fingerprint() : null,
+              grace
+                  ? java.time.Instant.ofEpochMilli(ring.previousUntilMillis()).toString()
+                  : null));
+    }
+    return out;
+  }
+
+  /**
+   * At run time as at start: a subsystem is never opened to any host on a listener beyond loopback
+   * (unless the lab opt-out says so).
+   */
+  private void refuseOpenBeyondLoopback(SubsystemConfig sc) throws TargetException {
+    if (config.security().allowAnyHostBeyondLoopback()) {
+      return;
+    }
+    List<String> problems =
+        AccessPolicy.hostProblems(
+            config.listeners(), List.of(sc), s -> "give it an allow-list of host NQNs");
+    if (!problems.isEmpty()) {
+      throw new TargetException(TargetException.Kind.INVALID, problems.get(0));
+    }
   }
 
   /** Whether the subsystem exists. */
@@ -232,10 +361,12 @@ public final class Target implements AutoCloseable {
             sc.firmware() != null ? sc.firmware() : Version.FIRMWARE,
             false,
             new HashSet<>(sc.allowedHosts()));
+    sc.dhchapKeys().forEach(s::setKeys);
     if (!core.addSubsystem(s)) {
       throw new TargetException(
           TargetException.Kind.CONFLICT, "duplicate subsystem NQN " + sc.nqn());
     }
+    applySavedKeys(sc.nqn());
     for (NamespaceConfig nc : sc.namespaces()) {
       addNamespace(sc.nqn(), nc);
     }
@@ -256,6 +387,14 @@ public final class Target implements AutoCloseable {
   public InetSocketAddress adminAddress() {
     return admin == null ? null : admin.address();
   }
+
+  /** The management API's scheme and how its callers authenticate, or null when it is off. */
+  public AdminSummary adminSummary() {
+    return admin == null ? null : new AdminSummary(admin.scheme(), admin.authentication());
+  }
+
+  /** See {@link #adminSummary()}. */
+  public record AdminSummary(String scheme, String authentication) {}
 
   /** Adds a namespace to a subsystem; connected hosts are told with an asynchronous event. */
   public NamespaceInfo addNamespace(String subsystemNqn, NamespaceConfig nc)
@@ -430,6 +569,53 @@ public final class Target implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Lays the keys the management API saved over a subsystem's configured ones. */
+  private void applySavedKeys(String nqn) {
+    Subsystem s = core.subsystem(nqn);
+    if (keyFile == null || s == null) {
+      return;
+    }
+    java.util.Set<String> hosts = new HashSet<>(s.allowedHosts());
+    keyFile
+        .forSubsystem(nqn)
+        .forEach(
+            (host, ring) -> {
+              s.setKeyring(host, ring);
+              if (ring == null) {
+                hosts.remove(host);
+              } else {
+                hosts.add(host);
+              }
+            });
+    if (!s.isDiscovery()) {
+      s.replaceAllowedHosts(hosts, "saved allow-list");
+    }
+  }
+
+  /** Saves a host's keys as they are now (none: removed), so that they outlive a restart. */
+  private void saveKeys(Subsystem s, String hostNqn) throws TargetException {
+    if (keyFile == null) {
+      return;
+    }
+    try {
+      keyFile.put(s.nqn(), hostNqn, s.keyring(hostNqn));
+    } catch (IOException e) {
+      throw new TargetException(
+          TargetException.Kind.BACKEND,
+          "the keys are in effect but could not be saved to the data dir: " + e.getMessage(),
+          e);
+    }
+  }
+
+  /** A subsystem whose hosts and keys may be managed: an NVM subsystem or the discovery service. */
+  private Subsystem withHosts(String nqn) throws TargetException {
+    Subsystem s = nqn == null ? null : core.subsystem(nqn);
+    if (s == null) {
+      throw new TargetException(TargetException.Kind.NOT_FOUND, "no subsystem " + nqn);
+    }
+    return s;
   }
 
   private Subsystem subsystem(String nqn) throws TargetException {

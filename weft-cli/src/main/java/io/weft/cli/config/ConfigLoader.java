@@ -11,8 +11,18 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.weft.block.BlockDevices;
 import io.weft.cli.HostPort;
+import io.weft.cli.TlsKeys;
+import io.weft.cli.auth.DhchapOptions;
+import io.weft.protocol.tls.CertFiles;
+import io.weft.protocol.tls.PskKeyring;
+import io.weft.protocol.tls.TlsCredentials;
+import io.weft.protocol.tls.TlsMode;
+import io.weft.tgt.config.AdminSecurityConfig;
+import io.weft.tgt.config.DhchapKeys;
+import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SecurityConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
@@ -23,8 +33,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -96,9 +108,11 @@ public final class ConfigLoader {
     if (file.listeners() == null || file.listeners().isEmpty()) {
       throw fail("listeners", "at least one listener is required (e.g. - listen: 127.0.0.1:4420)");
     }
+    TlsCredentials credentials = tls(file.tls(), baseDir);
     List<ListenerConfig> listeners = new ArrayList<>();
     for (int i = 0; i < file.listeners().size(); i++) {
-      listeners.add(listener(file.listeners().get(i), "listeners[" + i + "]"));
+      listeners.add(
+          listener(file.listeners().get(i), "listeners[" + i + "]").withCredentials(credentials));
     }
 
     if (file.subsystems() == null || file.subsystems().isEmpty()) {
@@ -106,14 +120,79 @@ public final class ConfigLoader {
     }
     List<SubsystemConfig> subsystems = new ArrayList<>();
     for (int i = 0; i < file.subsystems().size(); i++) {
-      subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]"));
+      subsystems.add(subsystem(file.subsystems().get(i), "subsystems[" + i + "]", baseDir));
     }
-    String atRestKey = file.atRestKey();
-    if (atRestKey != null && atRestKey.isBlank()) {
-      throw fail("atRestKey", "give @FILE, env:VARIABLE or node, or leave the key out");
+    DhchapPolicy dhchap = null;
+    Map<String, DhchapKeys> discoveryKeys = Map.of();
+    ConfigFile.Authentication a = file.authentication();
+    if (a != null) {
+      try {
+        dhchap = DhchapOptions.policy(a.dhchapHashes(), a.dhchapDhgroups());
+      } catch (IllegalArgumentException e) {
+        throw fail("authentication", e.getMessage());
+      }
+      discoveryKeys = keys(a.discovery(), null, "authentication.discovery", baseDir);
     }
     return new TargetConfig(
-        dataDir, listeners, subsystems, admin, tuning(file.tuning()), atRestKey);
+        dataDir,
+        listeners,
+        subsystems,
+        admin,
+        tuning(file.tuning()),
+        dhchap,
+        discoveryKeys,
+        security(file.security(), baseDir),
+        atRestKey(file.atRestKey(), baseDir));
+  }
+
+  /**
+   * {@code @FILE} (relative to the config file's directory, as dataDir is), {@code env:VAR}, {@code
+   * node}, or absent for the node key.
+   */
+  private static String atRestKey(String source, Path baseDir) {
+    if (source == null) {
+      return null;
+    }
+    if (source.isBlank()) {
+      throw fail("atRestKey", "give @FILE, env:VARIABLE or node, or leave the key out");
+    }
+    return source.startsWith("@") ? "@" + file(source.substring(1), baseDir) : source;
+  }
+
+  /** Relative file names are relative to the config file's directory, as dataDir is. */
+  private static SecurityConfig security(ConfigFile.Security s, Path baseDir) {
+    if (s == null) {
+      return SecurityConfig.defaults();
+    }
+    ConfigFile.Admin a = s.admin();
+    AdminSecurityConfig admin =
+        a == null
+            ? AdminSecurityConfig.none()
+            : new AdminSecurityConfig(
+                file(a.tlsCert(), baseDir),
+                file(a.tlsKey(), baseDir),
+                token(a.token(), baseDir),
+                file(a.clientCa(), baseDir));
+    return new SecurityConfig(Boolean.TRUE.equals(s.allowAnyHostBeyondLoopback()), admin);
+  }
+
+  private static String file(String name, Path baseDir) {
+    return name == null ? null : baseDir.resolve(name).toAbsolutePath().normalize().toString();
+  }
+
+  private static String token(String source, Path baseDir) {
+    if (source == null) {
+      return null;
+    }
+    if (source.startsWith("@")) {
+      return "@" + file(source.substring(1), baseDir);
+    }
+    if (source.startsWith("env:")) {
+      return source;
+    }
+    throw fail(
+        "security.admin.token",
+        "give @FILE or env:VAR; a token is never written into the configuration itself");
   }
 
   /** {@code HOST:PORT}, or {@code none} for no admin interface; absent means the default. */
@@ -132,17 +211,54 @@ public final class ConfigLoader {
       throw fail(where, "missing 'listen: HOST:PORT'");
     }
     HostPort bind = addressOf(where + ".listen", () -> HostPort.parse(l.listen(), "address"));
+    TlsMode mode;
+    try {
+      mode = l.tls() == null ? TlsMode.NONE : TlsMode.parse(l.tls());
+    } catch (IllegalArgumentException e) {
+      throw fail(where + ".tls", e.getMessage());
+    }
     if (l.advertise() == null) {
-      return new ListenerConfig(bind.host(), bind.port(), null, 0);
+      return new ListenerConfig(bind.host(), bind.port(), null, 0).withTls(mode);
     }
     HostPort advertise =
         addressOf(
             where + ".advertise",
             () -> HostPort.parseOptionalPort(l.advertise(), "advertised address"));
-    return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port());
+    return new ListenerConfig(bind.host(), bind.port(), advertise.host(), advertise.port())
+        .withTls(mode);
   }
 
-  private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where) {
+  /** The {@code tls:} section: host PSKs and certificate files (relative to the file's dir). */
+  private static TlsCredentials tls(ConfigFile.Tls t, Path baseDir) {
+    if (t == null) {
+      return TlsCredentials.NONE;
+    }
+    PskKeyring ring = new PskKeyring();
+    if (t.keys() != null) {
+      for (Map.Entry<String, String> e : t.keys().entrySet()) {
+        try {
+          ring.put(e.getKey(), TlsKeys.key(e.getValue(), baseDir));
+        } catch (IllegalArgumentException x) {
+          throw fail("tls.keys." + e.getKey(), x.getMessage());
+        }
+      }
+    }
+    CertFiles certs = null;
+    if (t.cert() != null || t.privateKey() != null || t.ca() != null) {
+      try {
+        certs =
+            new CertFiles(
+                t.cert() == null ? null : baseDir.resolve(t.cert()),
+                t.privateKey() == null ? null : baseDir.resolve(t.privateKey()),
+                t.ca() == null ? null : baseDir.resolve(t.ca()));
+      } catch (IllegalArgumentException x) {
+        throw fail("tls", x.getMessage());
+      }
+    }
+    return new TlsCredentials(ring, certs);
+  }
+
+  private static SubsystemConfig subsystem(ConfigFile.Subsystem s, String where, Path baseDir) {
     if (s == null || s.nqn() == null || s.nqn().isBlank()) {
       throw fail(where, "missing 'nqn'");
     }
@@ -156,7 +272,43 @@ public final class ConfigLoader {
     if (hosts.stream().anyMatch(h -> h == null || h.isBlank())) {
       throw fail(where + ".allowedHosts", "host NQNs must not be empty");
     }
-    return new SubsystemConfig(s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces);
+    Map<String, DhchapKeys> keys = keys(s.dhchap(), hosts, where + ".dhchap", baseDir);
+    return new SubsystemConfig(
+        s.nqn(), s.serial(), s.model(), s.firmware(), hosts, namespaces, keys);
+  }
+
+  /**
+   * Host secrets by host NQN; each host must be in {@code allowed} when that is given (the hosts of
+   * a subsystem must be on its allow-list; the discovery service has none).
+   */
+  private static Map<String, DhchapKeys> keys(
+      Map<String, ConfigFile.HostSecrets> given, List<String> allowed, String where, Path baseDir) {
+    Map<String, DhchapKeys> keys = new LinkedHashMap<>();
+    if (given == null) {
+      return keys;
+    }
+    for (Map.Entry<String, ConfigFile.HostSecrets> e : given.entrySet()) {
+      String at = where + "." + e.getKey();
+      if (allowed != null && !allowed.contains(e.getKey())) {
+        throw fail(at, "the host is not in allowedHosts; add it there too");
+      }
+      ConfigFile.HostSecrets h = e.getValue();
+      if (h == null || h.secret() == null) {
+        throw fail(at, "missing 'secret'");
+      }
+      try {
+        keys.put(
+            e.getKey(),
+            new DhchapKeys(
+                DhchapOptions.secret(h.secret(), baseDir, "secret"),
+                h.ctrlSecret() == null
+                    ? null
+                    : DhchapOptions.secret(h.ctrlSecret(), baseDir, "ctrlSecret")));
+      } catch (IllegalArgumentException ex) {
+        throw fail(at, ex.getMessage());
+      }
+    }
+    return keys;
   }
 
   private static NamespaceConfig namespace(ConfigFile.Namespace n, int index, String where) {
@@ -280,7 +432,7 @@ public final class ConfigLoader {
               "the file has no settings";
           case MismatchedInputException m when path.isEmpty() ->
               "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning,"
-                  + " atRestKey)";
+                  + " security, atRestKey)";
           case MismatchedInputException m -> path + ": " + expected(m.getTargetType());
           default -> firstLine(e.getOriginalMessage());
         };

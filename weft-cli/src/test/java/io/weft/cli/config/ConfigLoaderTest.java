@@ -70,6 +70,7 @@ class ConfigLoaderTest {
             new NamespaceConfig(2, "memory", null, 256L << 20, 512, false, null)),
         s.namespaces());
     assertEquals(TuningConfig.defaults(), config.tuning());
+    assertEquals(io.weft.tgt.config.SecurityConfig.defaults(), config.security());
   }
 
   @Test

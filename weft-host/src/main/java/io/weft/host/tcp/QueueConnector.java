@@ -10,7 +10,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.weft.protocol.tcp.EventLoops;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
+import io.weft.protocol.tls.ClientTls;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLException;
 
 /** Opens one NVMe/TCP connection and completes once ICReq/ICResp are exchanged. */
 public final class QueueConnector {
@@ -18,9 +20,27 @@ public final class QueueConnector {
   private static final long MAX_C2H_DATA = 64L << 20;
 
   private final EventLoopGroup group;
+  private final ClientTls tls;
+  private final String hostNqn;
+  private final String subsystemNqn;
 
   public QueueConnector(EventLoopGroup group) {
+    this(group, ClientTls.NONE, null, null);
+  }
+
+  private QueueConnector(EventLoopGroup group, ClientTls tls, String hostNqn, String subNqn) {
     this.group = group;
+    this.tls = tls;
+    this.hostNqn = hostNqn;
+    this.subsystemNqn = subNqn;
+  }
+
+  /**
+   * A connector whose connections are secured with {@code tls}; a PSK identity names {@code
+   * hostNqn} and {@code subNqn}.
+   */
+  public QueueConnector withTls(ClientTls tls, String hostNqn, String subNqn) {
+    return new QueueConnector(group, tls, hostNqn, subNqn);
   }
 
   public CompletableFuture<HostQueue> connect(
@@ -41,9 +61,11 @@ public final class QueueConnector {
             .handler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
-                  protected void initChannel(SocketChannel ch) {
+                  protected void initChannel(SocketChannel ch) throws SSLException {
                     ch.pipeline().addLast("pdu-frames", decoder);
                     ch.pipeline().addLast("queue", queue);
+                    // In front of the PDU decoder; the queue sends its ICReq once TLS is up.
+                    tls.install(ch, hostNqn, subsystemNqn);
                   }
                 });
     ChannelFuture f = b.connect(address, port);

@@ -201,11 +201,35 @@ public final class ClusterDiscovery implements DiscoverySource, AutoCloseable {
       java.time.Duration healthWindow,
       String adminListen)
       throws IOException {
+    return start(
+        store,
+        registry,
+        listen,
+        dataDir,
+        uniqueNqn,
+        tuning,
+        healthWindow,
+        adminListen,
+        io.weft.tgt.config.SecurityConfig.defaults());
+  }
+
+  /** As above, with the management API locked as {@code security} says (TLS, token, ...). */
+  public static ClusterDiscovery start(
+      ClusterStore store,
+      NodeRegistry registry,
+      ListenerConfig listen,
+      Path dataDir,
+      String uniqueNqn,
+      TuningConfig tuning,
+      java.time.Duration healthWindow,
+      String adminListen,
+      io.weft.tgt.config.SecurityConfig security)
+      throws IOException {
     // The API's health column is this instance's view, known once the instance exists.
     AtomicReference<ClusterDiscovery> self = new AtomicReference<>();
     Target t =
         Target.start(
-            new TargetConfig(dataDir, List.of(listen), List.of(), adminListen, tuning),
+            new TargetConfig(dataDir, List.of(listen), List.of(), adminListen, tuning, security),
             adminListen == null
                 ? List.of()
                 : List.of(

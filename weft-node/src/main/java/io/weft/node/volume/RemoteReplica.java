@@ -36,10 +36,15 @@ final class RemoteReplica implements AutoCloseable {
    * Connects to {@code node}'s replica of {@code v} at {@code address} (HOST:PORT), on the event
    * loops {@code loops} (the local target's).
    *
+   * @param linkKeys the link's DH-HMAC-CHAP keys, or null where the cluster has no secret
    * @throws IOException if it cannot connect (the replica fenced this generation, or is down)
    */
   static RemoteReplica connect(
-      VolumeRecord v, String node, String address, io.netty.channel.EventLoopGroup loops)
+      VolumeRecord v,
+      String node,
+      String address,
+      io.netty.channel.EventLoopGroup loops,
+      io.weft.tgt.config.DhchapKeys linkKeys)
       throws IOException {
     io.weft.node.NodeInfo.Address at = io.weft.node.NodeInfo.Address.parse(address);
     String hostNqn = v.ownerHostNqn();
@@ -49,6 +54,10 @@ final class RemoteReplica implements AutoCloseable {
             .withQueues(2, 128)
             .withTimeouts(KATO, CTRL_LOSS, RECONNECT_DELAY, FAST_IO_FAIL)
             .withIoTimeout(IO_TIMEOUT);
+    if (linkKeys != null) {
+      // Both ways: the replica checks this owner's key, this owner checks the replica's.
+      options = options.withDhchap(linkKeys.host(), linkKeys.controller());
+    }
     // On the target's own loops: a write fanned out on a loop goes to the replica from that loop
     // and its completion comes back there, with no thread hop on the owner.
     HostController c = HostController.connect(options, loops);

@@ -9,6 +9,7 @@ import io.weft.store.ClusterStore;
 import io.weft.store.StoreException;
 import io.weft.tgt.Target;
 import io.weft.tgt.TargetException;
+import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.SubsystemConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,6 +80,21 @@ public final class VolumeAgent implements AutoCloseable {
 
   public VolumeAgent(
       String me, Path dataDir, Target target, ClusterStore store, NodeRegistry registry) {
+    this(me, dataDir, target, store, registry, ReplicaLinkKeys.none());
+  }
+
+  /**
+   * @param linkKeys how the links from owners to replicas authenticate (see {@link
+   *     ReplicaLinkKeys})
+   */
+  public VolumeAgent(
+      String me,
+      Path dataDir,
+      Target target,
+      ClusterStore store,
+      NodeRegistry registry,
+      ReplicaLinkKeys linkKeys) {
+    this.linkKeys = linkKeys;
     this.me = me;
     this.dir = dataDir.resolve("volumes");
     this.target = target;
@@ -96,6 +112,8 @@ public final class VolumeAgent implements AutoCloseable {
     watches.add(store.watch(VolumeService.MOVES, from, events -> kick()));
     agent.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
   }
+
+  private final ReplicaLinkKeys linkKeys;
 
   public VolumeService volumes() {
     return volumes;
@@ -229,6 +247,11 @@ public final class VolumeAgent implements AutoCloseable {
     String owner = r.ownerHostNqn();
     if (!owner.equals(lv.allowedOwner)) {
       try {
+        // The new generation's keys first: the allow-list change then ends the old owner's links.
+        target.setHostKeys(r.replicaNqn(), owner, linkKeys.keysFor(r));
+        if (lv.allowedOwner != null) {
+          target.setHostKeys(r.replicaNqn(), lv.allowedOwner, null);
+        }
         target.setAllowedHosts(
             r.replicaNqn(), Set.of(owner), "fenced: generation " + r.generation());
         lv.allowedOwner = owner;
@@ -460,7 +483,7 @@ public final class VolumeAgent implements AutoCloseable {
     IOException last = null;
     while (System.currentTimeMillis() < deadline && !Thread.currentThread().isInterrupted()) {
       try {
-        return RemoteReplica.connect(r, node, address, target.eventLoops());
+        return RemoteReplica.connect(r, node, address, target.eventLoops(), linkKeys.keysFor(r));
       } catch (IOException e) {
         last = e;
         sleep(50); // the replica's node lets this generation in as soon as its watch fires
@@ -631,9 +654,16 @@ public final class VolumeAgent implements AutoCloseable {
           target.openFileDevice(
               dir.resolve(r.name() + ".img"), r.sizeBytes(), false, r.blockSize(), r.encrypted());
       UUID uuid = UUID.fromString(r.uuid());
+      DhchapKeys ownerKeys = linkKeys.keysFor(r);
       target.createSubsystem(
           new SubsystemConfig(
-              r.replicaNqn(), null, "Weft replica", null, List.of(r.ownerHostNqn()), List.of()));
+              r.replicaNqn(),
+              null,
+              "Weft replica",
+              null,
+              List.of(r.ownerHostNqn()),
+              List.of(),
+              ownerKeys == null ? Map.of() : Map.of(r.ownerHostNqn(), ownerKeys)));
       lv.allowedOwner = r.ownerHostNqn();
       // Long enough that a takeover (one lease TTL after the owner's last renewal) still finds
       // the old owner's last writes reported.

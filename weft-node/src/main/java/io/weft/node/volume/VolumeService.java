@@ -37,10 +37,30 @@ public final class VolumeService {
 
   private final ClusterStore store;
   private final NodeRegistry nodes;
+  private final boolean hostsRequired;
 
   public VolumeService(ClusterStore store, NodeRegistry nodes) {
+    this(store, nodes, false);
+  }
+
+  /**
+   * @param hostsRequired refuse volumes that let any host connect (the node serving this API
+   *     listens beyond loopback: {@link VolumeAccess#hostsRequired})
+   */
+  public VolumeService(ClusterStore store, NodeRegistry nodes, boolean hostsRequired) {
     this.store = store;
     this.nodes = nodes;
+    this.hostsRequired = hostsRequired;
+  }
+
+  private void requireHosts(String name, List<String> hosts) {
+    if (hostsRequired && (hosts == null || hosts.isEmpty())) {
+      throw new NodeException(
+          "volume '"
+              + name
+              + "' would let any host connect, and this node listens beyond loopback: name the"
+              + " hosts that may (--allow-host NQN)");
+    }
   }
 
   /** A volume with the revision its record was read at (what a compare-and-set compares). */
@@ -75,6 +95,7 @@ public final class VolumeService {
       throw new NodeException(
           "invalid volume name '" + r.name() + "': lower-case letters, digits, . _ -");
     }
+    requireHosts(r.name(), r.allowedHosts());
     int blockSize = r.blockSize() == null ? 512 : r.blockSize();
     if (blockSize != 512 && blockSize != 4096) {
       throw new NodeException("block size must be 512 or 4096");
@@ -123,6 +144,7 @@ public final class VolumeService {
    */
   public VolumeRecord setAllowedHosts(String name, List<String> hosts) {
     List<String> checked = hosts == null ? List.of() : List.copyOf(new LinkedHashSet<>(hosts));
+    requireHosts(name, checked);
     for (String h : checked) {
       if (h.length() > 223 || !HOST_NQN.matcher(h).matches()) {
         throw new NodeException("invalid host NQN '" + h + "'");

@@ -50,6 +50,12 @@ public record DiscoveryLogEntry(
   public static final int SUBTYPE_NVM = 2;
   public static final int SUBTYPE_CURRENT_DISCOVERY = 3;
 
+  /** TREQ: a secure channel (TLS) is required to connect through this entry. */
+  public static final int TREQ_SECURE_CHANNEL_REQUIRED = 1;
+
+  /** TSAS SECTYPE of a TCP entry: TLS 1.3 (NVMF_TCP_SECTYPE_TLS13 in Linux). */
+  public static final int SECTYPE_TLS13 = 2;
+
   /** TREQ: secure channel not required. */
   public static final int TREQ_SECURE_CHANNEL_NOT_REQUIRED = 2;
 

@@ -2,6 +2,7 @@ package io.weft.store.etcd;
 
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.Txn;
 import io.etcd.jetcd.common.exception.CompactedException;
@@ -20,6 +21,7 @@ import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.weft.store.ClusterStore;
 import io.weft.store.Compare;
+import io.weft.store.EtcdAccess;
 import io.weft.store.KeyValue;
 import io.weft.store.Op;
 import io.weft.store.StoreException;
@@ -36,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,16 +60,34 @@ public final class EtcdStore implements ClusterStore {
   /** Set when the store is closed: the watches jetcd then completes end with CLOSED. */
   private volatile boolean closed;
 
-  private EtcdStore(List<URI> endpoints, String namespace) {
+  private EtcdStore(List<URI> endpoints, String namespace, EtcdAccess access) {
     this.endpoints = List.copyOf(endpoints);
-    this.client =
+    ClientBuilder builder =
         Client.builder()
             .endpoints(endpoints.toArray(URI[]::new))
             .namespace(bytes(namespace))
             .connectTimeout(Duration.ofSeconds(3))
             .retryMaxDuration(CALL_TIMEOUT)
-            .waitForReady(false)
-            .build();
+            .waitForReady(false);
+    if (access.user() != null) {
+      builder.user(bytes(access.user())).password(bytes(access.password()));
+    }
+    if (access.tls()) {
+      try {
+        builder.sslContext(
+            tls -> {
+              if (access.caFile() != null) {
+                tls.trustManager(access.caFile().toFile());
+              }
+              if (access.certFile() != null) {
+                tls.keyManager(access.certFile().toFile(), access.keyFile().toFile());
+              }
+            });
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new StoreException(StoreException.Kind.UNAVAILABLE, "etcd TLS: " + e.getMessage(), e);
+      }
+    }
+    this.client = builder.build();
     this.kv = client.getKVClient();
   }
 
@@ -77,10 +98,15 @@ public final class EtcdStore implements ClusterStore {
    * @param namespace prefix under which every key is kept
    */
   public static EtcdStore connect(List<URI> endpoints, String namespace) {
+    return connect(endpoints, namespace, EtcdAccess.none());
+  }
+
+  /** As {@link #connect(List, String)}, authenticating and encrypting as {@code access} says. */
+  public static EtcdStore connect(List<URI> endpoints, String namespace, EtcdAccess access) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("no etcd endpoint given");
     }
-    return new EtcdStore(endpoints, namespace);
+    return new EtcdStore(endpoints, namespace, access);
   }
 
   public List<URI> endpoints() {
@@ -329,6 +355,22 @@ public final class EtcdStore implements ClusterStore {
       // The only thing etcd's KV and lease calls report as not found is a lease.
       return new StoreException(
           StoreException.Kind.LEASE_NOT_FOUND, what + ": " + error.getMessage(), error);
+    }
+    Status status = Status.fromThrowable(error);
+    Status.Code code = status.getCode();
+    // etcd answers a client without credentials with INVALID_ARGUMENT "user name is empty".
+    boolean noUser =
+        code == Status.Code.INVALID_ARGUMENT
+            && String.valueOf(status.getDescription()).contains("user name is empty");
+    if (code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED || noUser) {
+      // Not an outage: retrying will not help, the credentials or the role must change.
+      return new StoreException(
+          StoreException.Kind.UNAVAILABLE,
+          what
+              + ": etcd refused this client ("
+              + status.getDescription()
+              + "); check --store-user/--store-password and the user's role",
+          error);
     }
     if (error instanceof io.etcd.jetcd.common.exception.ClosedClientException) {
       return new StoreException(StoreException.Kind.CLOSED, what + ": client closed", error);

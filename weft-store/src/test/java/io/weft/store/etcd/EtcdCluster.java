@@ -26,19 +26,28 @@ final class EtcdCluster implements AutoCloseable {
   private static final HttpClient HTTP =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  private record Member(String name, int clientPort, int peerPort, Path dataDir, Path log) {}
+  private record Member(
+      String name, int clientPort, int peerPort, int metricsPort, Path dataDir, Path log) {}
 
   private final Path etcd;
   private final List<Member> members = new ArrayList<>();
   private final Process[] processes;
 
-  private EtcdCluster(Path etcd, Path dir, int size) {
+  /**
+   * With TLS on the client port: the directory of make-test-pki.sh's files (etcd presents
+   * server.pem and demands a client certificate signed by ca.pem); null for plain HTTP.
+   */
+  private final Path pki;
+
+  private EtcdCluster(Path etcd, Path dir, int size, Path pki) {
     this.etcd = etcd;
+    this.pki = pki;
     this.processes = new Process[size];
     for (int i = 0; i < size; i++) {
       members.add(
           new Member(
               "m" + i,
+              freePort(),
               freePort(),
               freePort(),
               dir.resolve("m" + i),
@@ -48,8 +57,16 @@ final class EtcdCluster implements AutoCloseable {
 
   /** Starts {@code size} members in {@code dir} and waits until the cluster answers. */
   static EtcdCluster start(Path dir, int size) throws Exception {
+    return start(dir, size, null);
+  }
+
+  /**
+   * As {@link #start(Path, int)}; with a non-null {@code pki} its clients must use TLS and present
+   * a certificate (its health is then read on a plain metrics port).
+   */
+  static EtcdCluster start(Path dir, int size, Path pki) throws Exception {
     Path etcd = findEtcd();
-    EtcdCluster c = new EtcdCluster(etcd, dir, size);
+    EtcdCluster c = new EtcdCluster(etcd, dir, size, pki);
     for (int i = 0; i < size; i++) {
       c.startMember(i);
     }
@@ -74,7 +91,10 @@ final class EtcdCluster implements AutoCloseable {
   }
 
   List<URI> endpoints() {
-    return members.stream().map(m -> URI.create("http://127.0.0.1:" + m.clientPort())).toList();
+    String scheme = pki == null ? "http" : "https";
+    return members.stream()
+        .map(m -> URI.create(scheme + "://127.0.0.1:" + m.clientPort()))
+        .toList();
   }
 
   URI endpoint(int member) {
@@ -91,32 +111,48 @@ final class EtcdCluster implements AutoCloseable {
       initial.append(other.name()).append("=http://127.0.0.1:").append(other.peerPort());
     }
     boolean fresh = !Files.exists(m.dataDir());
+    String scheme = pki == null ? "http" : "https";
     List<String> cmd =
-        List.of(
-            etcd.toString(),
-            "--name",
-            m.name(),
-            "--data-dir",
-            m.dataDir().toString(),
-            "--listen-client-urls",
-            "http://127.0.0.1:" + m.clientPort(),
-            "--advertise-client-urls",
-            "http://127.0.0.1:" + m.clientPort(),
-            "--listen-peer-urls",
-            "http://127.0.0.1:" + m.peerPort(),
-            "--initial-advertise-peer-urls",
-            "http://127.0.0.1:" + m.peerPort(),
-            "--initial-cluster",
-            initial.toString(),
-            "--initial-cluster-state",
-            fresh ? "new" : "existing",
-            "--initial-cluster-token",
-            "weft-test",
-            // Fast elections for tests on a loaded 2-CPU machine, still well above a round trip.
-            "--heartbeat-interval",
-            "100",
-            "--election-timeout",
-            "1000");
+        new ArrayList<>(
+            List.of(
+                etcd.toString(),
+                "--name",
+                m.name(),
+                "--data-dir",
+                m.dataDir().toString(),
+                "--listen-client-urls",
+                scheme + "://127.0.0.1:" + m.clientPort(),
+                "--advertise-client-urls",
+                scheme + "://127.0.0.1:" + m.clientPort(),
+                "--listen-peer-urls",
+                "http://127.0.0.1:" + m.peerPort(),
+                "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + m.peerPort(),
+                "--initial-cluster",
+                initial.toString(),
+                "--initial-cluster-state",
+                fresh ? "new" : "existing",
+                "--initial-cluster-token",
+                "weft-test",
+                // Fast elections for tests on a loaded 2-CPU machine, still well above a round
+                // trip.
+                "--heartbeat-interval",
+                "100",
+                "--election-timeout",
+                "1000"));
+    if (pki != null) {
+      cmd.addAll(
+          List.of(
+              "--cert-file",
+              pki.resolve("server.pem").toString(),
+              "--key-file",
+              pki.resolve("server.key").toString(),
+              "--trusted-ca-file",
+              pki.resolve("ca.pem").toString(),
+              "--client-cert-auth",
+              "--listen-metrics-urls",
+              "http://127.0.0.1:" + m.metricsPort()));
+    }
     processes[i] =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -136,7 +172,10 @@ final class EtcdCluster implements AutoCloseable {
 
   void awaitHealthy(int i, Duration limit) throws Exception {
     long deadline = System.nanoTime() + limit.toNanos();
-    URI health = URI.create(endpoint(i) + "/health");
+    URI health =
+        pki == null
+            ? URI.create(endpoint(i) + "/health")
+            : URI.create("http://127.0.0.1:" + members.get(i).metricsPort() + "/health");
     while (true) {
       if (!processes[i].isAlive()) {
         throw new IllegalStateException(

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import io.weft.tgt.Target;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,6 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,12 +46,21 @@ public final class AdminServer implements AutoCloseable {
   private final ExecutorService executor;
   private final Router router;
   private final ObjectMapper json;
+  private final AdminAccess access;
+  private final AuditLog audit;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private AdminServer(HttpServer server, ExecutorService executor, Router router) {
+  private AdminServer(
+      HttpServer server,
+      ExecutorService executor,
+      Router router,
+      AdminAccess access,
+      AuditLog audit) {
     this.server = server;
     this.executor = executor;
     this.router = router;
+    this.access = access;
+    this.audit = audit;
     this.json =
         JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -70,7 +84,24 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(Target target, String host, int port, List<AdminResource> extra)
       throws IOException {
+    return start(target, host, port, extra, AdminAccess.open(), null);
+  }
+
+  /**
+   * As {@link #start(Target, String, int, List)}, with TLS and authentication as {@code access}
+   * says, and every mutating call written to {@code audit} (null: no audit log). The server owns
+   * the audit log from here on and closes it.
+   */
+  public static AdminServer start(
+      Target target,
+      String host,
+      int port,
+      List<AdminResource> extra,
+      AdminAccess access,
+      AuditLog audit)
+      throws IOException {
     Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(access, "access");
     InetSocketAddress bindAddress = new InetSocketAddress(host, port);
     if (bindAddress.isUnresolved()) {
       throw new BindException("admin interface: cannot resolve host '" + host + "'");
@@ -84,7 +115,8 @@ public final class AdminServer implements AutoCloseable {
     }
     HttpServer server;
     try {
-      server = HttpServer.create(bindAddress, 0);
+      server =
+          access.tls() == null ? HttpServer.create(bindAddress, 0) : https(bindAddress, access);
     } catch (BindException e) {
       BindException wrapped =
           new BindException(
@@ -93,12 +125,45 @@ public final class AdminServer implements AutoCloseable {
       throw wrapped;
     }
     ExecutorService executor = Executors.newFixedThreadPool(THREADS, threadFactory());
-    AdminServer admin = new AdminServer(server, executor, router);
+    AdminServer admin = new AdminServer(server, executor, router, access, audit);
     server.createContext("/", admin::handle);
     server.setExecutor(executor);
     server.start();
-    log.info("admin interface on http://{}", hostPort(admin.address()));
+    log.info(
+        "admin interface on {}://{} ({}){}",
+        admin.scheme(),
+        hostPort(admin.address()),
+        access.describe(),
+        audit == null ? "" : "; mutating calls audited in " + audit.file());
     return admin;
+  }
+
+  /** An HTTPS server: TLS 1.3 or 1.2, with client certificates demanded when configured. */
+  private static HttpServer https(InetSocketAddress bindAddress, AdminAccess access)
+      throws IOException {
+    HttpsServer server = HttpsServer.create(bindAddress, 0);
+    SSLContext context = access.tls();
+    server.setHttpsConfigurator(
+        new HttpsConfigurator(context) {
+          @Override
+          public void configure(HttpsParameters params) {
+            SSLParameters p = context.getDefaultSSLParameters();
+            p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+            p.setNeedClientAuth(access.clientCertificates());
+            params.setSSLParameters(p);
+          }
+        });
+    return server;
+  }
+
+  /** {@code https} with TLS, else {@code http}. */
+  public String scheme() {
+    return access.tls() == null ? "http" : "https";
+  }
+
+  /** How callers authenticate, for the banner (never the token itself). */
+  public String authentication() {
+    return access.describe();
   }
 
   /** Every resource the API serves; a new resource is one more entry here. */
@@ -108,7 +173,8 @@ public final class AdminServer implements AutoCloseable {
         new SubsystemsResource(target),
         new NamespacesResource(target),
         new ControllersResource(target),
-        new AnaResource(target));
+        new AnaResource(target),
+        new HostsResource(target));
   }
 
   /** The bound address, with the actual port when 0 was asked for. */
@@ -125,13 +191,20 @@ public final class AdminServer implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       server.stop(1);
       executor.shutdown();
+      if (audit != null) {
+        audit.close();
+      }
     }
   }
 
   private void handle(HttpExchange exchange) {
+    String method = exchange.getRequestMethod();
+    String who = "unauthenticated";
+    int status = 500;
     try (exchange) {
       AdminResponse response;
       try {
+        who = access.authenticate(exchange);
         Router.Match match =
             router.route(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath());
         byte[] body = readBody(exchange.getRequestBody());
@@ -139,6 +212,7 @@ public final class AdminServer implements AutoCloseable {
       } catch (Exception e) {
         response = AdminErrors.toResponse(e);
       }
+      status = response.status();
       send(exchange, response);
     } catch (IOException | RuntimeException e) {
       log.debug(
@@ -146,6 +220,16 @@ public final class AdminServer implements AutoCloseable {
           exchange.getRequestMethod(),
           exchange.getRequestURI(),
           e);
+    } finally {
+      if (audit != null && AuditLog.audited(method)) {
+        // The path only: bodies may carry secrets, and the query string is not the API's.
+        audit.record(
+            who,
+            exchange.getRemoteAddress(),
+            method,
+            exchange.getRequestURI().getRawPath(),
+            status);
+      }
     }
   }
 

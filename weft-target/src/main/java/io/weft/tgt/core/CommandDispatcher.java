@@ -40,6 +40,10 @@ public final class CommandDispatcher {
     } else if (q.controller() == null) {
       // Nothing but Connect before the queue is connected.
       return error(r, Status.COMMAND_SEQUENCE_ERROR | Status.DNR, Sqe.OPCODE);
+    } else if (!q.controller().queueAuthenticated(q.qid())) {
+      // Until DH-HMAC-CHAP succeeds only Fabrics commands run (nvmet's rule); the Linux host
+      // answers this status by authenticating again.
+      return error(r, Status.AUTHENTICATION_REQUIRED | Status.DNR, Sqe.OPCODE);
     } else if (q.qid() == 0) {
       status = admin.prepare(q.controller(), r);
     } else {

@@ -62,6 +62,9 @@ public final class Controller {
   private boolean discoveryEventMasked;
   private final int portId;
 
+  /** Each queue's DH-HMAC-CHAP state by QID, or null when the host has no secret here. */
+  private final QueueAuthentication[] authentication;
+
   Controller(
       TargetCore core,
       Subsystem subsystem,
@@ -79,6 +82,63 @@ public final class Controller {
     this.portId = admin.port() == null ? 0 : admin.port().portId();
     this.ioQueues = new QueueContext[core.tuning().maxIoQueues() + 1];
     this.katoMillis = katoMillis;
+    this.authentication =
+        subsystem.keyring(hostNqn) == null ? null : new QueueAuthentication[ioQueues.length];
+    if (authentication != null) {
+      authentication[0] = newAuthentication(admin, 0);
+    }
+  }
+
+  /**
+   * The DH-HMAC-CHAP state of a queue, or null when the host needs none. Read on the queue's loop.
+   */
+  QueueAuthentication authentication(int qid) {
+    return authentication == null ? null : authentication[qid];
+  }
+
+  /** Whether a queue may run commands other than Connect and authentication: hot path. */
+  boolean queueAuthenticated(int qid) {
+    return authentication == null || authentication[qid].authenticated();
+  }
+
+  private QueueAuthentication newAuthentication(QueueContext q, int qid) {
+    return new QueueAuthentication(
+        new QueueAuthentication.Context() {
+          @Override
+          public HostKeyring keyring() {
+            return subsystem.keyring(hostNqn);
+          }
+
+          @Override
+          public io.weft.tgt.config.DhchapPolicy policy() {
+            return core.dhchapPolicy();
+          }
+
+          @Override
+          public int nextSequenceNumber() {
+            return core.nextAuthSequenceNumber();
+          }
+
+          @Override
+          public java.security.SecureRandom random() {
+            return core.random();
+          }
+
+          @Override
+          public String subsystemNqn() {
+            return subsystem.nqn();
+          }
+
+          @Override
+          public String hostNqn() {
+            return hostNqn;
+          }
+
+          @Override
+          public String describeQueue() {
+            return "cntlid " + cntlid + " queue " + qid + " from " + q.remoteAddress();
+          }
+        });
   }
 
   public int cntlid() {
@@ -241,6 +301,10 @@ public final class Controller {
       return false;
     }
     ioQueues[qid] = q;
+    if (authentication != null) {
+      // A new connection for this QID authenticates afresh.
+      authentication[qid] = newAuthentication(q, qid);
+    }
     return true;
   }
 

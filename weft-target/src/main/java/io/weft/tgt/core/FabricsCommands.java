@@ -1,10 +1,12 @@
 package io.weft.tgt.core;
 
+import io.weft.protocol.auth.AuthProtocol;
 import io.weft.protocol.fabrics.ConnectData;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +24,11 @@ final class FabricsCommands {
   static final long DISCOVERY_DEFAULT_KATO_MS = 120_000;
 
   private final TargetCore core;
+  private final AuthenticationCommands authentication;
 
   FabricsCommands(TargetCore core) {
     this.core = core;
+    this.authentication = new AuthenticationCommands(core);
   }
 
   int prepare(QueueContext q, Request r) {
@@ -43,8 +47,14 @@ final class FabricsCommands {
         }
         return Status.SUCCESS;
       }
+      case AuthProtocol.FCTYPE_AUTH_SEND, AuthProtocol.FCTYPE_AUTH_RECEIVE -> {
+        if (q.controller() == null) {
+          return CommandDispatcher.error(r, Status.COMMAND_SEQUENCE_ERROR | Status.DNR, Sqe.FCTYPE);
+        }
+        return authentication.prepare(q, r);
+      }
       default -> {
-        // Authentication Send/Receive and anything newer: not offered by this target.
+        // Anything newer (Disconnect, ...): not offered by this target.
         return CommandDispatcher.error(r, Status.INVALID_OPCODE | Status.DNR, Sqe.FCTYPE);
       }
     }
@@ -55,6 +65,8 @@ final class FabricsCommands {
       case Opcodes.FCTYPE_CONNECT -> connect(q, r);
       case Opcodes.FCTYPE_PROPERTY_GET -> propertyGet(q.controller(), r);
       case Opcodes.FCTYPE_PROPERTY_SET -> propertySet(q.controller(), r);
+      case AuthProtocol.FCTYPE_AUTH_SEND, AuthProtocol.FCTYPE_AUTH_RECEIVE ->
+          authentication.execute(q, r);
       default -> r.fail(Status.INVALID_OPCODE | Status.DNR, Sqe.FCTYPE);
     }
   }
@@ -145,7 +157,7 @@ final class FabricsCommands {
     }
     q.bind(c, 0, sqsize, sqFlowDisabled);
     c.startKeepAlive();
-    r.complete(Status.SUCCESS, c.cntlid());
+    completeConnect(q, r, c, 0);
   }
 
   private void connectIo(
@@ -188,8 +200,43 @@ final class FabricsCommands {
       return;
     }
     q.bind(c, qid, sqsize, sqFlowDisabled);
-    r.complete(Status.SUCCESS, c.cntlid());
+    completeConnect(q, r, c, qid);
   }
+
+  /**
+   * Connect's answer: the controller ID, and ATR (authentication transaction required) when the
+   * host has a secret here. Every queue then has a deadline to authenticate, so a host that stops
+   * half way cannot hold a queue: KATO, or 120 s without keep-alive as nvmet waits, at least 10 s.
+   */
+  private void completeConnect(QueueContext q, Request r, Controller c, int qid) {
+    if (c.authentication(qid) == null) {
+      r.complete(Status.SUCCESS, c.cntlid());
+      return;
+    }
+    long kato = c.katoMillis();
+    long deadline = Math.max(kato > 0 ? kato : DISCOVERY_DEFAULT_KATO_MS, MIN_AUTH_DEADLINE_MS);
+    core.scheduler()
+        .schedule(
+            () ->
+                q.execute(
+                    () -> {
+                      if (!c.authentication(qid).authenticated()) {
+                        log.info(
+                            "host {} from {} did not authenticate queue {} within {} ms",
+                            c.hostNqn(),
+                            q.remoteAddress(),
+                            qid,
+                            deadline);
+                        q.close("not authenticated in time");
+                      }
+                    }),
+            deadline,
+            TimeUnit.MILLISECONDS);
+    r.complete(Status.SUCCESS, c.cntlid() | AuthProtocol.CONNECT_ATR);
+  }
+
+  /** The shortest time a queue gets to authenticate: DH groups take seconds in slow guests. */
+  private static final long MIN_AUTH_DEADLINE_MS = 10_000;
 
   private static void invalidParameter(Request r, long location) {
     r.errorLocation = (int) (location & 0xFFFF);

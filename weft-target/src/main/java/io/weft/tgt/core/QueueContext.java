@@ -23,6 +23,14 @@ public interface QueueContext {
   /** Closes the connection (controller loss, shutdown, removal). Any thread. */
   void close(String reason);
 
+  /**
+   * Closes the connection once what was written so far reached the socket: an answer that ends a
+   * connection (AUTH_Failure1) still arrives. Any thread.
+   */
+  default void closeAfterFlush(String reason) {
+    close(reason);
+  }
+
   /** Runs a task on this queue's event loop. Any thread. */
   void execute(Runnable task);
 

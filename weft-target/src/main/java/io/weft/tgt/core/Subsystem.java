@@ -1,6 +1,8 @@
 package io.weft.tgt.core;
 
+import io.weft.tgt.config.DhchapKeys;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +27,7 @@ public final class Subsystem {
   private final String firmware;
   private final boolean discovery;
   private volatile Set<String> allowedHosts;
+  private volatile Map<String, HostKeyring> keyrings = Map.of();
   private final ConcurrentSkipListMap<Integer, Namespace> namespaces =
       new ConcurrentSkipListMap<>();
   private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
@@ -108,6 +111,58 @@ public final class Subsystem {
   /** Ends every controller (the subsystem is going away). */
   void destroyControllers(String reason) {
     controllers.values().forEach(c -> c.destroy(reason));
+  }
+
+  /** The DH-HMAC-CHAP keys held for a host, or null: then the host need not authenticate. */
+  public HostKeyring keyring(String hostNqn) {
+    return keyrings.get(hostNqn);
+  }
+
+  /** Every host's keys, by host NQN. */
+  public Map<String, HostKeyring> keyrings() {
+    return keyrings;
+  }
+
+  /**
+   * Sets (or with null, removes) a host's keys at once, with no grace for the old ones. Connected
+   * queues stay up; the keys count from the host's next (re-)authentication.
+   */
+  public synchronized void setKeys(String hostNqn, DhchapKeys keys) {
+    Map<String, HostKeyring> next = new HashMap<>(keyrings);
+    if (keys == null) {
+      next.remove(hostNqn);
+    } else {
+      next.put(hostNqn, HostKeyring.of(keys));
+    }
+    keyrings = Map.copyOf(next);
+  }
+
+  /** Sets (or with null, removes) a host's whole keyring, grace window included (saved state). */
+  public synchronized void setKeyring(String hostNqn, HostKeyring ring) {
+    Map<String, HostKeyring> next = new HashMap<>(keyrings);
+    if (ring == null) {
+      next.remove(hostNqn);
+    } else {
+      next.put(hostNqn, ring);
+    }
+    keyrings = Map.copyOf(next);
+  }
+
+  /**
+   * Rotates a host's keys: {@code keys} become current and the old ones are still accepted for
+   * {@code graceMillis}, so hosts can move to the new key without losing a connection.
+   *
+   * @return false if the host had no keys to rotate
+   */
+  public synchronized boolean rotateKeys(String hostNqn, DhchapKeys keys, long graceMillis) {
+    HostKeyring ring = keyrings.get(hostNqn);
+    if (ring == null) {
+      return false;
+    }
+    Map<String, HostKeyring> next = new HashMap<>(keyrings);
+    next.put(hostNqn, ring.rotate(keys, System.currentTimeMillis(), graceMillis));
+    keyrings = Map.copyOf(next);
+    return true;
   }
 
   /** Whether a host may connect; an empty allow-list admits every host. */

@@ -2,7 +2,9 @@ package io.weft.tgt.core;
 
 import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
+import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.TuningConfig;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -13,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +38,11 @@ public final class TargetCore {
   private final ExecutorService ioExecutor;
   private final CommandDispatcher dispatcher;
   private final AtomicLong discoveryGeneration = new AtomicLong(1);
+  private final SecureRandom random = new SecureRandom();
+  private final AtomicInteger authSequence = new AtomicInteger(random.nextInt());
+  private final ExecutorService authExecutor =
+      Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("weft-auth-", 0).factory());
+  private volatile DhchapPolicy dhchapPolicy = DhchapPolicy.defaults();
 
   /** Where the discovery log comes from: this target's own subsystems unless told otherwise. */
   private volatile io.weft.tgt.DiscoverySource discoverySource = this::localDiscoveryLog;
@@ -55,6 +64,36 @@ public final class TargetCore {
             true,
             Set.of());
     this.dispatcher = new CommandDispatcher(this);
+  }
+
+  /** Hashes and DH groups DH-HMAC-CHAP may use, in order of preference. */
+  public DhchapPolicy dhchapPolicy() {
+    return dhchapPolicy;
+  }
+
+  public void dhchapPolicy(DhchapPolicy policy) {
+    this.dhchapPolicy = policy;
+  }
+
+  /**
+   * The next DH-HMAC-CHAP sequence number S1: one counter for the target, from a random start,
+   * never 0 (as the Linux target numbers its challenges).
+   */
+  int nextAuthSequenceNumber() {
+    int s;
+    do {
+      s = authSequence.incrementAndGet();
+    } while (s == 0);
+    return s;
+  }
+
+  SecureRandom random() {
+    return random;
+  }
+
+  /** Where authentication work runs: DH exponentiations take too long for an event loop. */
+  ExecutorService authExecutor() {
+    return authExecutor;
   }
 
   public TuningConfig tuning() {
@@ -210,14 +249,14 @@ public final class TargetCore {
                 DiscoveryLogEntry.TRTYPE_TCP,
                 p.ipv6() ? DiscoveryLogEntry.ADRFAM_IPV6 : DiscoveryLogEntry.ADRFAM_IPV4,
                 DiscoveryLogEntry.SUBTYPE_NVM,
-                DiscoveryLogEntry.TREQ_DISABLE_SQFLOW,
+                DiscoveryLogEntry.TREQ_DISABLE_SQFLOW | p.secureChannelRequirement(),
                 p.portId(),
                 0xFFFF,
                 32,
                 Integer.toString(p.advertisedPort()),
                 s.nqn(),
                 p.advertisedAddress(),
-                0));
+                p.secType()));
       }
     }
     return new DiscoveryLogPage(discoveryGeneration.get(), entries);

@@ -290,6 +290,12 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         return;
       }
     }
+    if (r.opcode == Opcodes.FABRICS
+        && r.fctype == Opcodes.FCTYPE_CONNECT
+        && !TlsIdentityCheck.connectAllowed(ctx, frame, dataStart, dataLength)) {
+      r.fail(Status.CONNECT_INVALID_HOST | Status.DNR, Sqe.CDW10);
+      return;
+    }
     int status = dispatcher.prepare(this, r);
     if (status != Status.SUCCESS) {
       r.complete(status, 0);
@@ -598,6 +604,14 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       log.debug("closing queue {} from {}: {}", qid, remoteAddress(), reason);
       ch.close();
     }
+  }
+
+  @Override
+  public void closeAfterFlush(String reason) {
+    execute(
+        () ->
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+                .addListener((ChannelFutureListener) f -> close(reason)));
   }
 
   @Override

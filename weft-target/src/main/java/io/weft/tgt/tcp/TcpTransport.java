@@ -12,6 +12,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.weft.protocol.tcp.EventLoops;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
+import io.weft.protocol.tls.ServerTls;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.core.PortInfo;
 import io.weft.tgt.core.TargetCore;
@@ -67,6 +68,12 @@ public final class TcpTransport implements AutoCloseable {
       TargetCore core, ListenerConfig lc, int portId, Class<? extends ServerChannel> channelType)
       throws IOException {
     PortInfo[] port = new PortInfo[1];
+    ServerTls tls;
+    try {
+      tls = ServerTls.of(lc.tls(), lc.credentials());
+    } catch (IllegalArgumentException e) {
+      throw new IOException("listener " + lc.host() + ":" + lc.port() + ": " + e.getMessage(), e);
+    }
     int inCapsule = core.tuning().inCapsuleDataSize();
     int maxH2c = core.tuning().maxH2cData();
     ServerBootstrap b =
@@ -93,6 +100,8 @@ public final class TcpTransport implements AutoCloseable {
                             PduType.H2C_TERM_REQ);
                     ch.pipeline().addLast("pdu-frames", decoder);
                     ch.pipeline().addLast("queue", new TcpQueue(core, port[0], decoder));
+                    // In front of the PDU decoder: records in, PDUs out.
+                    tls.install(ch);
                   }
                 });
     Channel ch;
@@ -110,7 +119,7 @@ public final class TcpTransport implements AutoCloseable {
         lc.advertiseHost() != null
             ? advHost.contains(":")
             : addr.getAddress() instanceof Inet6Address;
-    port[0] = new PortInfo(portId, advHost, advPort, ipv6);
+    port[0] = new PortInfo(portId, advHost, advPort, ipv6, tls.mode());
     core.addPort(port[0]);
     listeners.add(ch);
     bound.add(addr);
