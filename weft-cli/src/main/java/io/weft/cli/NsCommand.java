@@ -76,6 +76,11 @@ final class NsCommand implements Callable<Integer> {
 
       @Option(names = "--direct", description = "Open the file with O_DIRECT.")
       boolean direct;
+
+      @Option(
+          names = "--encrypt",
+          description = "Encrypt the file at rest, under the target's at-rest key.")
+      boolean encrypt;
     }
 
     @Option(
@@ -108,7 +113,8 @@ final class NsCommand implements Callable<Integer> {
                   backend.file.size,
                   blockSize,
                   backend.file.direct,
-                  uuidText());
+                  uuidText(),
+                  backend.file.encrypt);
       NamespaceInfo added;
       try (AdminClient client = admin.client()) {
         added = client.addNamespace(target.nqn, config);
@@ -205,7 +211,7 @@ final class NsCommand implements Callable<Integer> {
         for (NamespaceInfo n : s.namespaces()) {
           table.row(
               n.nsid(),
-              n.backend(),
+              n.backend() + (n.encrypted() ? " (encrypted)" : ""),
               Sizes.format(n.sizeBytes()),
               n.blockSize(),
               Sizes.format(n.usedBytes()),
@@ -226,6 +232,7 @@ final class NsCommand implements Callable<Integer> {
         + ", "
         + n.blockSize()
         + "-byte blocks"
+        + (n.encrypted() ? ", encrypted at rest" : "")
         + (n.uuid() != null ? ", uuid " + n.uuid() : "");
   }
 }

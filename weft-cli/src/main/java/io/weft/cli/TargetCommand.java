@@ -69,7 +69,8 @@ import picocli.CommandLine.Spec;
       "  --nqn, --serial, --model, --allow-host, --file/--size, --memory and",
       "  --block-size edit the file's subsystem (an error if it has several);",
       "  --file or --memory replaces its namespaces with one namespace, NSID 1;",
-      "  --block-size alone applies to all of its namespaces.",
+      "  --block-size alone applies to all of its namespaces;",
+      "  --encrypt applies to every file namespace, --at-rest-key replaces atRestKey.",
       "Beyond loopback (any --listen that is not 127.0.0.0/8, ::1 or localhost) every",
       "subsystem needs --allow-host, and an --admin API needs --admin-tls-cert/-key;",
       "callers then authenticate with a token or a client certificate.",
@@ -130,6 +131,23 @@ class TargetCommand implements Callable<Integer> {
       paramLabel = "512|4096",
       description = "Logical block size. Default 512.")
   Integer blockSize;
+
+  @Option(
+      names = "--encrypt",
+      description = {
+        "Encrypt file namespaces at rest (XTS-AES-256): the --file namespace, or",
+        "without --file every file namespace of the configuration."
+      })
+  boolean encrypt;
+
+  @Option(
+      names = "--at-rest-key",
+      paramLabel = "@FILE|env:VAR|node",
+      description = {
+        "Key that wraps the data keys of encrypted namespaces. Default node:",
+        "DATA_DIR/at-rest.key, made on first use (0600). See weft at-rest-key."
+      })
+  String atRestKey;
 
   @Option(
       names = "--allow-host",
@@ -398,6 +416,9 @@ class TargetCommand implements Callable<Integer> {
       }
       subsystems = List.of(editSubsystem(subsystems.get(0), workingDir));
     }
+    if (encrypt) {
+      subsystems = subsystems.stream().map(TargetCommand::encryptFiles).toList();
+    }
     DhchapPolicy dhchap = base.dhchap();
     if (dhchapHashes != null || dhchapGroups != null) {
       try {
@@ -433,7 +454,23 @@ class TargetCommand implements Callable<Integer> {
         tuning,
         dhchap,
         discoveryKeys,
-        security(base.security()));
+        security(base.security()),
+        atRestKey != null ? atRestKeyFlag(workingDir) : base.atRestKey());
+  }
+
+  /** {@code --at-rest-key}, a relative {@code @FILE} made absolute as other file flags are. */
+  private String atRestKeyFlag(Path workingDir) {
+    return atRestKey.startsWith("@")
+        ? "@" + workingDir.resolve(atRestKey.substring(1)).toAbsolutePath().normalize()
+        : atRestKey;
+  }
+
+  /** {@code --encrypt}: every file namespace of a subsystem encrypted at rest. */
+  private static SubsystemConfig encryptFiles(SubsystemConfig s) {
+    return s.withNamespaces(
+        s.namespaces().stream()
+            .map(n -> "file".equals(n.backend()) ? n.withEncrypt(true) : n)
+            .toList());
   }
 
   private static List<String> names(List<? extends Enum<?>> values) {
@@ -458,6 +495,9 @@ class TargetCommand implements Callable<Integer> {
     }
     if (file != null && size == null) {
       throw usage("--file needs --size (e.g. --size 1G)");
+    }
+    if (encrypt && memory != null) {
+      throw usage("--encrypt is for file namespaces; a --memory namespace is never at rest");
     }
     if (size != null && file == null) {
       throw usage("--size goes with --file; for a memory namespace use --memory SIZE");
@@ -511,7 +551,8 @@ class TargetCommand implements Callable<Integer> {
                           n.sizeBytes(),
                           blockSize,
                           n.direct(),
-                          n.uuid()))
+                          n.uuid(),
+                          n.encrypt()))
               .toList();
     } else {
       namespaces = s.namespaces();
@@ -640,7 +681,8 @@ class TargetCommand implements Callable<Integer> {
               + n.backend()
               + " "
               + Sizes.format(n.sizeBytes())
-              + (n.path() != null ? " " + n.path() : ""));
+              + (n.path() != null ? " " + n.path() : "")
+              + (n.encrypted() ? " (encrypted at rest)" : ""));
     }
     return " (" + String.join("; ", parts) + ")";
   }

@@ -93,6 +93,14 @@ final class VolumeCommand implements Callable<Integer> {
         description = "Logical block size. Default 512.")
     Integer blockSize;
 
+    @Option(
+        names = "--encrypt",
+        description = {
+          "Encrypt at rest (XTS-AES-256): each node keeps its replica under a data key of",
+          "its own, wrapped by that node's at-rest key (weft node --at-rest-key)."
+        })
+    boolean encrypt;
+
     @Mixin OutputOption output;
 
     @Override
@@ -102,7 +110,14 @@ final class VolumeCommand implements Callable<Integer> {
         VolumeView v =
             client.createVolume(
                 new VolumeService.CreateRequest(
-                    name, size, replicas, nodes, allowHosts, nqn, blockSize));
+                    name,
+                    size,
+                    replicas,
+                    nodes,
+                    allowHosts,
+                    nqn,
+                    blockSize,
+                    encrypt ? true : null));
         if (output.json()) {
           out.println(client.toJson(v));
         } else {
@@ -192,7 +207,11 @@ final class VolumeCommand implements Callable<Integer> {
           out.println("nqn         " + v.nqn());
           out.println("uuid        " + v.uuid());
           out.println(
-              "size        " + Sizes.format(v.sizeBytes()) + ", block size " + v.blockSize());
+              "size        "
+                  + Sizes.format(v.sizeBytes())
+                  + ", block size "
+                  + v.blockSize()
+                  + (v.encrypted() ? ", encrypted at rest" : ""));
           out.println(
               "state       "
                   + v.state()

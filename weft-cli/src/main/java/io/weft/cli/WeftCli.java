@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       AnaCommand.class,
       HostsCommand.class,
       NsCommand.class,
+      AtRestKeyCommand.class,
       ControllersCommand.class,
       DiscoverCommand.class,
       ConnectCheckCommand.class,
@@ -109,8 +110,8 @@ public final class WeftCli implements Callable<Integer> {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new WeftCli());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
-    // @FILE is how secrets are named (--token @FILE): picocli must not expand it into arguments,
-    // which would put the secret on the command line after all.
+    // @FILE is how secrets are named (--token @FILE, --at-rest-key @FILE): picocli must not
+    // expand it into arguments, which would put the secret on the command line after all.
     cli.setExpandAtFiles(false);
     cli.setParameterExceptionHandler(WeftCli::usageError);
     cli.setExecutionExceptionHandler(WeftCli::executionError);

@@ -1,6 +1,9 @@
 package io.weft.tgt;
 
-/** What the management interface reports about one namespace. */
+/**
+ * What the management interface reports about one namespace; {@code encrypted}: its file is
+ * encrypted at rest.
+ */
 public record NamespaceInfo(
     int nsid,
     String backend,
@@ -9,4 +12,5 @@ public record NamespaceInfo(
     int blockSize,
     long usedBytes,
     String uuid,
-    String nguid) {}
+    String nguid,
+    boolean encrypted) {}

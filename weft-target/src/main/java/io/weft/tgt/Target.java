@@ -3,6 +3,9 @@ package io.weft.tgt;
 import io.weft.block.BlockDevice;
 import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
+import io.weft.block.atrest.EncryptedBlockDevice;
+import io.weft.block.atrest.EncryptedVolumes;
+import io.weft.block.atrest.WrappingKey;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminAccess;
@@ -465,6 +468,11 @@ public final class Target implements AutoCloseable {
     try {
       switch (backend) {
         case "memory" -> {
+          if (nc.encrypt()) {
+            throw new TargetException(
+                TargetException.Kind.INVALID,
+                "encryption at rest is for file namespaces; a memory namespace is never at rest");
+          }
           device = new MemoryBlockDevice(nc.sizeBytes());
           identity = "memory";
         }
@@ -478,7 +486,7 @@ public final class Target implements AutoCloseable {
           }
           p = p.toAbsolutePath().normalize();
           Files.createDirectories(p.getParent());
-          device = FileBlockDevice.open(p, nc.sizeBytes(), nc.direct(), ioExecutor);
+          device = openFileDevice(p, nc.sizeBytes(), nc.direct(), blockSize, nc.encrypt());
           path = p.toString();
           identity = "file:" + path;
         }
@@ -524,6 +532,28 @@ public final class Target implements AutoCloseable {
         nc.sizeBytes(),
         blockSize);
     return info(ns);
+  }
+
+  /**
+   * Opens a file volume on this target's I/O workers: encrypted at rest when asked (its data key
+   * unwrapped with the configured at-rest key, which is wiped again at once), plain otherwise.
+   * Either way a volume is never opened as the other kind. A storage node opens its replicas so.
+   *
+   * @param blockSize the logical block size: an encrypted volume's data unit
+   */
+  public BlockDevice openFileDevice(
+      Path file, long sizeBytes, boolean direct, int blockSize, boolean encrypt)
+      throws IOException {
+    if (!encrypt) {
+      EncryptedVolumes.refuseIfEncrypted(file);
+      return FileBlockDevice.open(file, sizeBytes, direct, ioExecutor);
+    }
+    try (WrappingKey key = WrappingKey.load(config.atRestKey(), config.dataDir())) {
+      BlockDevice device =
+          EncryptedVolumes.open(file, sizeBytes, direct, blockSize, key, ioExecutor);
+      log.info("{} is encrypted at rest, its key wrapped by key {}", file, key.fingerprint());
+      return device;
+    }
   }
 
   /** Removes a namespace; connected hosts are told with an asynchronous event. */
@@ -661,7 +691,8 @@ public final class Target implements AutoCloseable {
         ns.blockSize(),
         ns.device().usedBytes(),
         ns.uuid().toString(),
-        ns.nguidHex());
+        ns.nguidHex(),
+        ns.device() instanceof EncryptedBlockDevice);
   }
 
   public List<ControllerInfo> controllers() {

@@ -16,7 +16,8 @@ public record ConfigFile(
     Tuning tuning,
     Authentication authentication,
     Security security,
-    Tls tls) {
+    Tls tls,
+    String atRestKey) {
 
   /**
    * {@code listen: HOST:PORT}, optionally {@code advertise: HOST[:PORT]} and {@code tls: psk|cert|
@@ -61,7 +62,8 @@ public record ConfigFile(
       String memory,
       Integer blockSize,
       Boolean direct,
-      String uuid) {}
+      String uuid,
+      Boolean encrypt) {}
 
   /** Who may connect beyond loopback, and how the admin API is locked. */
   public record Security(Boolean allowAnyHostBeyondLoopback, Admin admin) {}

@@ -141,7 +141,22 @@ public final class ConfigLoader {
         tuning(file.tuning()),
         dhchap,
         discoveryKeys,
-        security(file.security(), baseDir));
+        security(file.security(), baseDir),
+        atRestKey(file.atRestKey(), baseDir));
+  }
+
+  /**
+   * {@code @FILE} (relative to the config file's directory, as dataDir is), {@code env:VAR}, {@code
+   * node}, or absent for the node key.
+   */
+  private static String atRestKey(String source, Path baseDir) {
+    if (source == null) {
+      return null;
+    }
+    if (source.isBlank()) {
+      throw fail("atRestKey", "give @FILE, env:VARIABLE or node, or leave the key out");
+    }
+    return source.startsWith("@") ? "@" + file(source.substring(1), baseDir) : source;
   }
 
   /** Relative file names are relative to the config file's directory, as dataDir is. */
@@ -313,6 +328,9 @@ public final class ConfigLoader {
       if (direct) {
         throw fail(where, "'direct' is for file namespaces");
       }
+      if (Boolean.TRUE.equals(n.encrypt())) {
+        throw fail(where, "'encrypt' is for file namespaces; a memory namespace is never at rest");
+      }
       long size = size(n.memory(), where + ".memory");
       return new NamespaceConfig(nsid, "memory", null, size, blockSize, false, n.uuid());
     }
@@ -323,7 +341,15 @@ public final class ConfigLoader {
       throw fail(where, "a file namespace needs 'size' (e.g. size: 1G)");
     }
     long size = size(n.size(), where + ".size");
-    return new NamespaceConfig(nsid, "file", n.file(), size, blockSize, direct, n.uuid());
+    return new NamespaceConfig(
+        nsid,
+        "file",
+        n.file(),
+        size,
+        blockSize,
+        direct,
+        n.uuid(),
+        Boolean.TRUE.equals(n.encrypt()));
   }
 
   private static TuningConfig tuning(ConfigFile.Tuning t) {
@@ -405,7 +431,8 @@ public final class ConfigLoader {
               when path.isEmpty() && m.getOriginalMessage().startsWith("No content") ->
               "the file has no settings";
           case MismatchedInputException m when path.isEmpty() ->
-              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning, security)";
+              "the file must be a mapping of keys (dataDir, admin, listeners, subsystems, tuning,"
+                  + " security, atRestKey)";
           case MismatchedInputException m -> path + ": " + expected(m.getTargetType());
           default -> firstLine(e.getOriginalMessage());
         };

@@ -1,7 +1,7 @@
 package io.weft.node.volume;
 
 import io.weft.block.BlockDevice;
-import io.weft.block.FileBlockDevice;
+import io.weft.block.atrest.VolumeKeyFile;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.protocol.nvme.AnaLogPage;
@@ -651,8 +651,8 @@ public final class VolumeAgent implements AutoCloseable {
     try {
       Files.createDirectories(dir);
       lv.replica =
-          FileBlockDevice.open(
-              dir.resolve(r.name() + ".img"), r.sizeBytes(), false, target.ioExecutor());
+          target.openFileDevice(
+              dir.resolve(r.name() + ".img"), r.sizeBytes(), false, r.blockSize(), r.encrypted());
       UUID uuid = UUID.fromString(r.uuid());
       DhchapKeys ownerKeys = linkKeys.keysFor(r);
       target.createSubsystem(
@@ -702,6 +702,9 @@ public final class VolumeAgent implements AutoCloseable {
       stopOwning(lv);
       unexport(lv, lv.record);
       try {
+        // The wrapped key first: without it an encrypted replica's blocks are noise, wherever
+        // the file system leaves them.
+        Files.deleteIfExists(VolumeKeyFile.pathFor(dir.resolve(name + ".img")));
         Files.deleteIfExists(dir.resolve(name + ".img"));
       } catch (IOException e) {
         log.warn("volume {}: replica file not deleted: {}", name, e.toString());

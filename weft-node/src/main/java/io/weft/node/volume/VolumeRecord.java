@@ -7,7 +7,8 @@ import java.util.List;
  * A replicated volume as the cluster store holds it ({@code volumes/<name>}). {@code owner} serves
  * hosts' I/O; {@code generation} increases with every ownership change and fences older owners;
  * {@code inSync} lists the replicas that hold every acknowledged write (only they may become
- * owner). Every change is a compare-and-set on the key's revision.
+ * owner). Every change is a compare-and-set on the key's revision. {@code encrypted}: each node
+ * keeps its replica encrypted at rest with a data key of its own, wrapped by its at-rest key.
  */
 public record VolumeRecord(
     String name,
@@ -21,7 +22,38 @@ public record VolumeRecord(
     long generation,
     List<String> inSync,
     List<String> allowedHosts,
-    long createdAtMillis) {
+    long createdAtMillis,
+    boolean encrypted) {
+
+  /** A volume that is not encrypted at rest. */
+  public VolumeRecord(
+      String name,
+      String nqn,
+      String uuid,
+      long sizeBytes,
+      int blockSize,
+      int replicas,
+      List<String> nodes,
+      String owner,
+      long generation,
+      List<String> inSync,
+      List<String> allowedHosts,
+      long createdAtMillis) {
+    this(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        false);
+  }
 
   public VolumeRecord {
     nodes = List.copyOf(nodes);
@@ -68,7 +100,8 @@ public record VolumeRecord(
         generation + 1,
         newInSync,
         allowedHosts,
-        createdAtMillis);
+        createdAtMillis,
+        encrypted);
   }
 
   /** The same volume without {@code node} in the in-sync set (same generation). */
@@ -87,7 +120,8 @@ public record VolumeRecord(
         generation,
         rest,
         allowedHosts,
-        createdAtMillis);
+        createdAtMillis,
+        encrypted);
   }
 
   /** The same volume with {@code node} back in the in-sync set (same generation). */
@@ -108,7 +142,8 @@ public record VolumeRecord(
         generation,
         more,
         allowedHosts,
-        createdAtMillis);
+        createdAtMillis,
+        encrypted);
   }
 
   /** The same volume with other hosts allowed (none: every host); same generation. */
@@ -125,6 +160,7 @@ public record VolumeRecord(
         generation,
         inSync,
         hosts,
-        createdAtMillis);
+        createdAtMillis,
+        encrypted);
   }
 }

@@ -74,7 +74,21 @@ public final class VolumeService {
       List<String> nodes,
       List<String> allowedHosts,
       String nqn,
-      Integer blockSize) {}
+      Integer blockSize,
+      Boolean encrypt) {
+
+    /** A request for a volume that is not encrypted at rest. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize) {
+      this(name, sizeBytes, replicas, nodes, allowedHosts, nqn, blockSize, null);
+    }
+  }
 
   public VolumeRecord create(CreateRequest r) {
     if (r.name() == null || !NAME.matcher(r.name()).matches()) {
@@ -115,7 +129,8 @@ public final class VolumeService {
             1,
             placed,
             r.allowedHosts(),
-            System.currentTimeMillis());
+            System.currentTimeMillis(),
+            Boolean.TRUE.equals(r.encrypt()));
     if (!store.create(PREFIX + v.name(), json(v), 0)) {
       throw new NodeException("volume '" + v.name() + "' exists");
     }

@@ -15,7 +15,8 @@ public record VolumeView(
     long generation,
     String state,
     List<Replica> replicaStates,
-    List<String> allowedHosts) {
+    List<String> allowedHosts,
+    boolean encrypted) {
 
   /** One replica: its node, and whether it holds every acknowledged write. */
   public record Replica(String node, boolean owner, String state) {}
@@ -57,6 +58,7 @@ public record VolumeView(
         r.generation(),
         r.inSync().size() == r.nodes().size() ? "healthy" : "degraded",
         replicas,
-        r.allowedHosts());
+        r.allowedHosts(),
+        r.encrypted());
   }
 }

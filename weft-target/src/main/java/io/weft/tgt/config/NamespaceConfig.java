@@ -11,6 +11,8 @@ package io.weft.tgt.config;
  * @param direct open the file with O_DIRECT
  * @param uuid namespace UUID as text, or null to derive a stable one from the subsystem NQN, NSID
  *     and backing store
+ * @param encrypt encrypt the file at rest (XTS-AES-256, the data key wrapped by the target's
+ *     at-rest key, {@link TargetConfig#atRestKey()}); file backend only
  */
 public record NamespaceConfig(
     int nsid,
@@ -19,7 +21,25 @@ public record NamespaceConfig(
     long sizeBytes,
     int blockSize,
     boolean direct,
-    String uuid) {
+    String uuid,
+    boolean encrypt) {
+
+  /** A namespace that is not encrypted at rest. */
+  public NamespaceConfig(
+      int nsid,
+      String backend,
+      String path,
+      long sizeBytes,
+      int blockSize,
+      boolean direct,
+      String uuid) {
+    this(nsid, backend, path, sizeBytes, blockSize, direct, uuid, false);
+  }
+
+  /** This namespace with encryption at rest on or off. */
+  public NamespaceConfig withEncrypt(boolean on) {
+    return new NamespaceConfig(nsid, backend, path, sizeBytes, blockSize, direct, uuid, on);
+  }
 
   public static NamespaceConfig memory(int nsid, long sizeBytes) {
     return new NamespaceConfig(nsid, "memory", null, sizeBytes, 512, false, null);

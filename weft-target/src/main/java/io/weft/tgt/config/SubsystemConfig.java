@@ -51,4 +51,9 @@ public record SubsystemConfig(
   public SubsystemConfig withDhchapKeys(Map<String, DhchapKeys> keys) {
     return new SubsystemConfig(nqn, serial, model, firmware, allowedHosts, namespaces, keys);
   }
+
+  /** This subsystem with other namespaces. */
+  public SubsystemConfig withNamespaces(List<NamespaceConfig> others) {
+    return new SubsystemConfig(nqn, serial, model, firmware, allowedHosts, others, dhchapKeys);
+  }
 }

@@ -19,6 +19,9 @@ import java.util.Map;
  *     hosts must authenticate before they read a discovery log (others still may discover)
  * @param security who may connect beyond loopback and how the management API is locked (see {@link
  *     AccessPolicy})
+ * @param atRestKey where the key that wraps the data keys of encrypted namespaces comes from:
+ *     {@code @FILE}, {@code env:VARIABLE}, or null for the node key in the data directory (see
+ *     {@code io.weft.block.atrest.WrappingKey})
  */
 public record TargetConfig(
     Path dataDir,
@@ -28,7 +31,8 @@ public record TargetConfig(
     TuningConfig tuning,
     DhchapPolicy dhchap,
     Map<String, DhchapKeys> discoveryDhchapKeys,
-    SecurityConfig security) {
+    SecurityConfig security,
+    String atRestKey) {
 
   public TargetConfig {
     listeners = List.copyOf(listeners);
@@ -43,6 +47,28 @@ public record TargetConfig(
     if (security == null) {
       security = SecurityConfig.defaults();
     }
+  }
+
+  /** A configuration whose encrypted namespaces (if any) use the node key. */
+  public TargetConfig(
+      Path dataDir,
+      List<ListenerConfig> listeners,
+      List<SubsystemConfig> subsystems,
+      String adminListen,
+      TuningConfig tuning,
+      DhchapPolicy dhchap,
+      Map<String, DhchapKeys> discoveryDhchapKeys,
+      SecurityConfig security) {
+    this(
+        dataDir,
+        listeners,
+        subsystems,
+        adminListen,
+        tuning,
+        dhchap,
+        discoveryDhchapKeys,
+        security,
+        null);
   }
 
   /** A configuration with the default security settings (enough on loopback). */
@@ -92,6 +118,28 @@ public record TargetConfig(
   /** The same configuration with other security settings. */
   public TargetConfig withSecurity(SecurityConfig s) {
     return new TargetConfig(
-        dataDir, listeners, subsystems, adminListen, tuning, dhchap, discoveryDhchapKeys, s);
+        dataDir,
+        listeners,
+        subsystems,
+        adminListen,
+        tuning,
+        dhchap,
+        discoveryDhchapKeys,
+        s,
+        atRestKey);
+  }
+
+  /** The same configuration with another at-rest key source (null: the node key). */
+  public TargetConfig withAtRestKey(String source) {
+    return new TargetConfig(
+        dataDir,
+        listeners,
+        subsystems,
+        adminListen,
+        tuning,
+        dhchap,
+        discoveryDhchapKeys,
+        security,
+        source);
   }
 }
