@@ -204,10 +204,12 @@ public final class AdminServer implements AutoCloseable {
     try (exchange) {
       AdminResponse response;
       try {
+        // The body is read (bounded) before anything is refused: a refusal that leaves it unread
+        // makes the server drop the connection under a client that may already be reusing it.
+        byte[] body = readBody(exchange.getRequestBody());
         who = access.authenticate(exchange);
         Router.Match match =
             router.route(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath());
-        byte[] body = readBody(exchange.getRequestBody());
         response = match.handler().handle(new AdminRequest(match.params(), body, json));
       } catch (Exception e) {
         response = AdminErrors.toResponse(e);
