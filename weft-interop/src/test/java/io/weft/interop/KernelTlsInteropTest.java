@@ -78,10 +78,10 @@ class KernelTlsInteropTest {
     }
     Interop.CommandResult tlshd =
         Interop.run(
-            List.of(Interop.moduleDir().resolve("src/test/tools/build-tlshd").toString()), 1200);
+            List.of(Interop.moduleDir().resolve("src/test/tools/get-tlshd").toString()), 1200);
     if (tlshd.exitCode() != 0) {
       Interop.cannotRun(
-          "cannot build tlshd (src/test/tools/build-tlshd): " + lastLines(tlshd.output(), 15));
+          "cannot get tlshd (src/test/tools/get-tlshd): " + lastLines(tlshd.output(), 15));
     }
     if (Interop.run(List.of("keyctl", "--version"), 10).exitCode() != 0) {
       Interop.cannotRun("keyctl (Debian's keyutils) is missing");
