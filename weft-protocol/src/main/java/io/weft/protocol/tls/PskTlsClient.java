@@ -7,6 +7,7 @@ import org.bouncycastle.tls.AbstractTlsClient;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsFatalAlert;
 
@@ -23,6 +24,11 @@ final class PskTlsClient extends AbstractTlsClient {
     super(BcCrypto.CRYPTO);
     this.identity = identity;
     this.tlsPsk = tlsPsk;
+  }
+
+  /** The finished handshake's parameters (cipher suite, traffic secrets), once it is done. */
+  SecurityParameters connection() {
+    return context.getSecurityParametersConnection();
   }
 
   @Override

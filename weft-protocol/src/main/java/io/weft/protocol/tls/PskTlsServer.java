@@ -9,6 +9,7 @@ import org.bouncycastle.tls.AbstractTlsServer;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.BasicTlsPSKExternal;
 import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsPSKExternal;
@@ -34,6 +35,11 @@ final class PskTlsServer extends AbstractTlsServer {
   /** The identity the handshake settled on, once it has. */
   PskIdentity identity() {
     return chosen;
+  }
+
+  /** The finished handshake's parameters (cipher suite, traffic secrets), once it is done. */
+  SecurityParameters connection() {
+    return context.getSecurityParametersConnection();
   }
 
   /** What the host offered, for logs ("" before its ClientHello). */
