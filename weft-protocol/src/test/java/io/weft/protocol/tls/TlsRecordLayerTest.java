@@ -82,6 +82,12 @@ class TlsRecordLayerTest {
       hostChannel = new EmbeddedChannel(hostTls, host);
     }
 
+    /** Drops what is left in both channels (alerts nobody read). */
+    void release() {
+      targetChannel.finishAndReleaseAll();
+      hostChannel.finishAndReleaseAll();
+    }
+
     /** Carries bytes both ways until neither side has more, in pieces of up to {@code piece}. */
     void carry(int piece) {
       boolean moved = true;
@@ -199,6 +205,8 @@ class TlsRecordLayerTest {
     q.targetChannel.writeInbound(Unpooled.wrappedBuffer(new byte[] {22, 3, 3, 0, 1, 1}));
     assertFalse(q.targetChannel.isOpen());
     assertTrue(q.target.errors.get(0).getMessage().contains("unexpected_message"));
+    p.release();
+    q.release();
   }
 
   @Test
@@ -214,6 +222,82 @@ class TlsRecordLayerTest {
     icReq[4] = (byte) 128;
     target.writeInbound(Unpooled.wrappedBuffer(icReq));
     assertFalse(target.isOpen());
+  }
+
+  /**
+   * Fuzz: damaged, truncated, retyped and random records after the handshake, and random bytes in
+   * place of a handshake. Every case ends that connection with an I/O error (never another kind of
+   * exception, never plaintext that was not sent), and a connection beside it keeps working.
+   */
+  @Test
+  void fuzzedRecordsEndOnlyTheirOwnConnection() {
+    Random random = new Random(11);
+    Pair bystander = new Pair(TrafficProtection.RECORDS_PER_KEY);
+    bystander.carry(4096);
+    for (int round = 0; round < 300; round++) {
+      Pair p = new Pair(TrafficProtection.RECORDS_PER_KEY);
+      p.carry(4096);
+      byte[] sent = pattern(1 + random.nextInt(40_000), round);
+      p.hostChannel.writeAndFlush(Unpooled.wrappedBuffer(sent));
+      ByteBuf wire = Unpooled.buffer();
+      for (ByteBuf b = p.hostChannel.readOutbound(); b != null; b = p.hostChannel.readOutbound()) {
+        wire.writeBytes(b);
+        b.release();
+      }
+      byte[] bytes = new byte[wire.readableBytes()];
+      wire.readBytes(bytes);
+      switch (round % 5) {
+        case 0 -> bytes[random.nextInt(bytes.length)] ^= (byte) (1 + random.nextInt(255));
+        case 1 -> bytes[3 + 5 * 0] = (byte) random.nextInt(256); // the first record's length
+        case 2 -> bytes[0] = (byte) random.nextInt(256); // its content type
+        case 3 -> random.nextBytes(bytes);
+        default -> {
+          // Random bytes behind a plausible header.
+          random.nextBytes(bytes);
+          bytes[0] = 23;
+          bytes[1] = 3;
+          bytes[2] = 3;
+        }
+      }
+      p.targetChannel.writeInbound(Unpooled.wrappedBuffer(bytes));
+      // Random bytes after it complete any record left waiting for its end.
+      byte[] tail = new byte[70_000];
+      random.nextBytes(tail);
+      if (p.targetChannel.isOpen()) {
+        p.targetChannel.writeInbound(Unpooled.wrappedBuffer(tail));
+      }
+      assertFalse(p.targetChannel.isOpen(), "round " + round);
+      // Whatever the target handed on as plaintext is a prefix of what was sent.
+      byte[] got = p.target.received.toByteArray();
+      assertTrue(got.length <= sent.length, "round " + round);
+      assertArrayEquals(java.util.Arrays.copyOf(sent, got.length), got, "round " + round);
+      for (Throwable t : p.target.errors) {
+        assertTrue(t instanceof java.io.IOException, "round " + round + ": " + t);
+      }
+      // And random bytes where a ClientHello should be.
+      Application app = new Application();
+      EmbeddedChannel fresh =
+          new EmbeddedChannel(
+              BcTlsHandler.server(new PskKeyring(Map.of(HOST, KEY)), new RejectionLog()), app);
+      byte[] garbage = new byte[1 + random.nextInt(70_000)];
+      random.nextBytes(garbage);
+      if (round % 2 == 0) {
+        garbage[0] = 22; // a handshake record header, then anything
+        garbage[1] = 3;
+      }
+      fresh.writeInbound(Unpooled.wrappedBuffer(garbage));
+      if (fresh.isOpen()) {
+        fresh.writeInbound(Unpooled.wrappedBuffer(tail));
+      }
+      assertFalse(fresh.isOpen(), "round " + round);
+      assertFalse(app.active, "round " + round);
+      fresh.finishAndReleaseAll();
+      p.release();
+    }
+    byte[] still = pattern(10_000, 99);
+    bystander.hostChannel.writeAndFlush(Unpooled.wrappedBuffer(still));
+    bystander.carry(4096);
+    assertArrayEquals(still, bystander.target.received.toByteArray());
   }
 
   @Test
