@@ -140,11 +140,12 @@ final class NodeCommand extends TargetCommand {
     if (leaseTtl != null && (leaseTtl < 1 || leaseTtl > 3600)) {
       throw usage("--lease-ttl must be from 1 to 3600 seconds, not " + leaseTtl);
     }
-    if (config.listeners().get(0).tls() != io.weft.protocol.tls.TlsMode.NONE) {
-      // Other nodes dial the first listener for replication, and those links do not speak TLS yet.
+    if (config.listeners().get(0).tls() == io.weft.protocol.tls.TlsMode.PSK) {
+      // Other nodes dial the first listener for replication, with their node certificates.
       throw usage(
-          "a node's first --listen carries replication between nodes, which does not use TLS yet:"
-              + " list a plain listener first (on a private address) and the TLS one after it");
+          "a node's first --listen carries replication between nodes, which takes tls=cert (with"
+              + " --tls-cert, --tls-private-key and --tls-ca, the same CA on every node) or no"
+              + " TLS, not tls=psk: list that listener first and the PSK one after it");
     }
     Map<String, String> all = new LinkedHashMap<>(labels);
     if (zone != null) {

@@ -263,7 +263,7 @@ class NodeCommandsTest {
   }
 
   @Test
-  void aNodeKeepsReplicationOnAPlainFirstListener() {
+  void aNodesReplicationListenerTakesCertificatesOrNothingNotPsk() {
     String key = "NVMeTLSkey-1:01:KA36nqe/zujq09b8ySlzUI5AZFGCwH11/J3o6/6rszmdQ9q8:";
     CliRun run =
         weft(
@@ -279,6 +279,6 @@ class NodeCommandsTest {
             "--data-dir",
             dir.toString());
     assertEquals(ExitCodes.FAILED, run.code(), run.err());
-    assertTrue(run.err().contains("list a plain listener first"), run.err());
+    assertTrue(run.err().contains("takes tls=cert"), run.err());
   }
 }

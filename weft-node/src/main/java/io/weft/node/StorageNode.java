@@ -8,6 +8,8 @@ import io.weft.node.volume.VolumeAgent;
 import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumesResource;
+import io.weft.protocol.tls.ClientTls;
+import io.weft.protocol.tls.TlsMode;
 import io.weft.store.ClusterStore;
 import io.weft.store.ClusterStores;
 import io.weft.store.EtcdAccess;
@@ -117,6 +119,25 @@ public final class StorageNode implements AutoCloseable {
   }
 
   /** Starts a node with the store its configuration names. */
+  /**
+   * How this node's links to replicas are encrypted. Other nodes dial a node's first listener for
+   * replication: when it takes certificate TLS, every node of the cluster does (one setting for the
+   * cluster), and a node dials with its own certificate, key and CA, so both ends check each other
+   * against the cluster's CA. A PSK listener cannot carry replication: its identities name hosts
+   * and subsystems, not nodes.
+   */
+  static ClientTls replicationTls(TargetConfig tc) {
+    ListenerConfig first = tc.listeners().get(0);
+    return switch (first.tls()) {
+      case NONE -> ClientTls.NONE;
+      case CERT -> ClientTls.cert(first.credentials().certs());
+      case PSK ->
+          throw new IllegalArgumentException(
+              "a node's first listener carries replication between nodes, which takes certificate"
+                  + " TLS (tls=cert) or none, not tls=psk: list a cert or plain listener first");
+    };
+  }
+
   public static StorageNode start(Config config) throws IOException {
     return start(config, null);
   }
@@ -127,7 +148,9 @@ public final class StorageNode implements AutoCloseable {
    */
   public static StorageNode start(Config config, ClusterStore sharedStore) throws IOException {
     TargetConfig tc = config.target();
+    ClientTls linkTls = replicationTls(tc);
     if (!config.replicaLinks().enabled()
+        && linkTls.mode() == TlsMode.NONE
         && tc.listeners().stream()
             .anyMatch(l -> !io.weft.tgt.config.AccessPolicy.isLoopback(l.host()))) {
       log.warn(
@@ -196,7 +219,9 @@ public final class StorageNode implements AutoCloseable {
               agent[0].leaseRegained();
             }
           });
-      agent[0] = new VolumeAgent(id, tc.dataDir(), target, store, registry, config.replicaLinks());
+      agent[0] =
+          new VolumeAgent(
+              id, tc.dataDir(), target, store, registry, config.replicaLinks(), linkTls);
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {

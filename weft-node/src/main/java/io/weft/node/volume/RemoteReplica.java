@@ -3,6 +3,7 @@ package io.weft.node.volume;
 import io.weft.host.ConnectOptions;
 import io.weft.host.HostController;
 import io.weft.host.NvmeNamespace;
+import io.weft.protocol.tls.ClientTls;
 import java.io.IOException;
 import java.util.UUID;
 
@@ -37,6 +38,8 @@ final class RemoteReplica implements AutoCloseable {
    * loops {@code loops} (the local target's).
    *
    * @param linkKeys the link's DH-HMAC-CHAP keys, or null where the cluster has no secret
+   * @param tls how the link is encrypted: certificate TLS where the nodes' replication listeners
+   *     take it, else none
    * @throws IOException if it cannot connect (the replica fenced this generation, or is down)
    */
   static RemoteReplica connect(
@@ -44,7 +47,8 @@ final class RemoteReplica implements AutoCloseable {
       String node,
       String address,
       io.netty.channel.EventLoopGroup loops,
-      io.weft.tgt.config.DhchapKeys linkKeys)
+      io.weft.tgt.config.DhchapKeys linkKeys,
+      ClientTls tls)
       throws IOException {
     io.weft.node.NodeInfo.Address at = io.weft.node.NodeInfo.Address.parse(address);
     String hostNqn = v.ownerHostNqn();
@@ -53,7 +57,8 @@ final class RemoteReplica implements AutoCloseable {
             .withHost(hostNqn, UUID.nameUUIDFromBytes(hostNqn.getBytes()))
             .withQueues(2, 128)
             .withTimeouts(KATO, CTRL_LOSS, RECONNECT_DELAY, FAST_IO_FAIL)
-            .withIoTimeout(IO_TIMEOUT);
+            .withIoTimeout(IO_TIMEOUT)
+            .withTls(tls);
     if (linkKeys != null) {
       // Both ways: the replica checks this owner's key, this owner checks the replica's.
       options = options.withDhchap(linkKeys.host(), linkKeys.controller());

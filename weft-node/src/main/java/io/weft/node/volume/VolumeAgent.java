@@ -5,6 +5,7 @@ import io.weft.block.atrest.VolumeKeyFile;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.protocol.tls.ClientTls;
 import io.weft.store.ClusterStore;
 import io.weft.store.StoreException;
 import io.weft.tgt.Target;
@@ -94,7 +95,26 @@ public final class VolumeAgent implements AutoCloseable {
       ClusterStore store,
       NodeRegistry registry,
       ReplicaLinkKeys linkKeys) {
+    this(me, dataDir, target, store, registry, linkKeys, ClientTls.NONE);
+  }
+
+  /**
+   * @param linkKeys how the links from owners to replicas authenticate (see {@link
+   *     ReplicaLinkKeys})
+   * @param linkTls how this node's links to the replicas of the volumes it owns are encrypted:
+   *     certificate TLS when the nodes' replication listeners take it (every node of a cluster the
+   *     same), else none
+   */
+  public VolumeAgent(
+      String me,
+      Path dataDir,
+      Target target,
+      ClusterStore store,
+      NodeRegistry registry,
+      ReplicaLinkKeys linkKeys,
+      ClientTls linkTls) {
     this.linkKeys = linkKeys;
+    this.linkTls = linkTls;
     this.me = me;
     this.dir = dataDir.resolve("volumes");
     this.target = target;
@@ -114,6 +134,7 @@ public final class VolumeAgent implements AutoCloseable {
   }
 
   private final ReplicaLinkKeys linkKeys;
+  private final ClientTls linkTls;
 
   public VolumeService volumes() {
     return volumes;
@@ -483,7 +504,8 @@ public final class VolumeAgent implements AutoCloseable {
     IOException last = null;
     while (System.currentTimeMillis() < deadline && !Thread.currentThread().isInterrupted()) {
       try {
-        return RemoteReplica.connect(r, node, address, target.eventLoops(), linkKeys.keysFor(r));
+        return RemoteReplica.connect(
+            r, node, address, target.eventLoops(), linkKeys.keysFor(r), linkTls);
       } catch (IOException e) {
         last = e;
         sleep(50); // the replica's node lets this generation in as soon as its watch fires
