@@ -79,25 +79,6 @@ public final class VolumeAgent implements AutoCloseable {
     int anaState = -1;
   }
 
-  public VolumeAgent(
-      String me, Path dataDir, Target target, ClusterStore store, NodeRegistry registry) {
-    this(me, dataDir, target, store, registry, ReplicaLinkKeys.none());
-  }
-
-  /**
-   * @param linkKeys how the links from owners to replicas authenticate (see {@link
-   *     ReplicaLinkKeys})
-   */
-  public VolumeAgent(
-      String me,
-      Path dataDir,
-      Target target,
-      ClusterStore store,
-      NodeRegistry registry,
-      ReplicaLinkKeys linkKeys) {
-    this(me, dataDir, target, store, registry, linkKeys, ClientTls.NONE);
-  }
-
   /**
    * @param linkKeys how the links from owners to replicas authenticate (see {@link
    *     ReplicaLinkKeys})
