@@ -6,7 +6,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.channel.PendingWriteQueue;
+import io.netty.handler.codec.UnsupportedMessageTypeException;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
@@ -73,7 +73,12 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   private int unsealedBytes;
   private final List<ChannelPromise> sealedPromises = new ArrayList<>();
   private ChannelHandlerContext ctx;
-  private PendingWriteQueue early;
+
+  /** Writes made before the handshake finished, with their promises, in order. */
+  private final ArrayDeque<PendingWrite> early = new ArrayDeque<>();
+
+  private record PendingWrite(ByteBuf message, ChannelPromise promise) {}
+
   private ScheduledFuture<?> handshakeTimer;
   private boolean started;
   private boolean established;
@@ -83,6 +88,7 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   private int firstByte = -1;
   private long keyUpdatesSent;
   private long keyUpdatesReceived;
+  private boolean keyUpdateRequested;
 
   BcTlsHandler(
       PskTlsServer server, PskTlsClient client, RejectionLog rejections, long recordsPerKey) {
@@ -137,7 +143,6 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
     this.ctx = ctx;
-    this.early = new PendingWriteQueue(ctx);
     if (ctx.channel().isActive()) {
       start();
     }
@@ -145,7 +150,8 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
 
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
-    releaseBuffers();
+    cancelTimer();
+    releaseBuffers(new IOException("TLS handler removed"));
   }
 
   @Override
@@ -182,34 +188,46 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancelTimer();
-    if (early != null) {
-      early.removeAndFailAll(new IOException("connection closed"));
-    }
     if (!established && client != null && !failed) {
       failed = true;
       ctx.fireExceptionCaught(
           new SSLHandshakeException("the target closed the connection during the TLS handshake"));
     }
-    releaseBuffers();
+    releaseBuffers(new IOException("connection closed"));
     ctx.fireChannelInactive();
   }
 
-  private void releaseBuffers() {
+  /** Ends this handler's part: buffers freed, every pending write failed with {@code cause}. */
+  private void releaseBuffers(IOException cause) {
     failed = true;
+    failPending(cause);
     if (received != null) {
       received.release();
       received = null;
     }
-    while (!unsealed.isEmpty()) {
-      unsealed.poll().release();
-    }
-    unsealedBytes = 0;
     if (reader != null) {
       reader.destroy();
       writer.destroy();
       reader = null;
       writer = null;
     }
+  }
+
+  /** Fails the writes not yet sent: held back for the handshake, or not yet flushed. */
+  private void failPending(IOException cause) {
+    while (!early.isEmpty()) {
+      PendingWrite w = early.poll();
+      w.message().release();
+      w.promise().tryFailure(cause);
+    }
+    while (!unsealed.isEmpty()) {
+      unsealed.poll().release();
+    }
+    unsealedBytes = 0;
+    for (ChannelPromise p : sealedPromises) {
+      p.tryFailure(cause);
+    }
+    sealedPromises.clear();
   }
 
   // ---- inbound ----
@@ -295,6 +313,11 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
         }
       }
     }
+    if (keyUpdateRequested && !failed && !outputClosed) {
+      keyUpdateRequested = false;
+      sendKeyUpdate(false);
+      ctx.flush();
+    }
     if (peerClosed) {
       ctx.close();
     }
@@ -327,16 +350,19 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
       throw new RecordException(
           AlertDescription.unexpected_message, "application data inside the handshake");
     }
+    if ((server != null ? server.finished : client.finished).moved(sp)) {
+      // A KeyUpdate in the handshake's last record: Bouncy Castle took it, and the key change
+      // did not end its record (RFC 8446 §5.1).
+      throw new RecordException(
+          AlertDescription.unexpected_message, "a KeyUpdate inside the handshake's last record");
+    }
     protocol = null;
     established = true;
     cancelTimer();
     ctx.fireChannelActive();
     while (!early.isEmpty()) {
-      Object m = early.current();
-      ChannelPromise p = ctx.newPromise();
-      ChannelPromise original = early.remove();
-      p.addListener(f -> relay(f, original));
-      write(ctx, m, p);
+      PendingWrite w = early.poll();
+      write(ctx, w.message(), w.promise());
     }
     flush(ctx);
   }
@@ -353,6 +379,11 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
     byte[] p = plain.array();
     int base = plain.arrayOffset() + to;
     int end = reader.open(a, offset, length, p, base);
+    if (end > TlsRecords.MAX_PLAINTEXT + 1) {
+      // Content, type and padding together are bounded too (RFC 8446 §5.4).
+      throw new RecordException(
+          AlertDescription.record_overflow, "a record of " + end + " inner plaintext bytes");
+    }
     // The inner plaintext is the content, its real type, then zero padding (RFC 8446 §5.2).
     while (end > 0 && p[base + end - 1] == 0) {
       end--;
@@ -362,9 +393,10 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
     }
     int inner = p[base + end - 1];
     int content = end - 1;
-    if (content > TlsRecords.MAX_PLAINTEXT) {
+    if (content == 0 && inner != ContentType.application_data) {
+      // Only application data may be empty (RFC 8446 §5.4).
       throw new RecordException(
-          AlertDescription.record_overflow, "a record of " + content + " plaintext bytes");
+          AlertDescription.unexpected_message, "an empty record of inner type " + inner);
     }
     switch (inner) {
       case ContentType.application_data -> plain.writerIndex(to + content);
@@ -393,11 +425,19 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
       at = body + bodyLength;
       switch (type) {
         case HandshakeType.new_session_ticket -> {
+          if (server != null) {
+            throw new RecordException(
+                AlertDescription.unexpected_message, "a NewSessionTicket from a host");
+          }
           // Nothing here resumes sessions.
         }
         case HandshakeType.key_update -> {
-          if (bodyLength != 1 || (p[body] != 0 && p[body] != 1)) {
+          if (bodyLength != 1) {
             throw new RecordException(AlertDescription.decode_error, "a malformed KeyUpdate");
+          }
+          if (p[body] != 0 && p[body] != 1) {
+            throw new RecordException(
+                AlertDescription.illegal_parameter, "a KeyUpdate request of " + p[body]);
           }
           if (at != end) {
             // The key changes after this message: nothing may follow it under the old key.
@@ -406,10 +446,9 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
           }
           reader.update();
           keyUpdatesReceived++;
-          if (p[body] == 1) {
-            sendKeyUpdate(false);
-            ctx.flush();
-          }
+          // Answered once, after this read batch, however many requests it held: a peer asking
+          // again and again costs it as much as it costs this side.
+          keyUpdateRequested |= p[body] == 1;
         }
         default ->
             throw new RecordException(
@@ -457,7 +496,9 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (!(msg instanceof ByteBuf buf)) {
-      ctx.write(msg, promise);
+      // Anything else (a FileRegion, say) would go out in the clear, past the records.
+      ReferenceCountUtil.release(msg);
+      promise.tryFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class));
       return;
     }
     if (failed || outputClosed) {
@@ -466,7 +507,7 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
       return;
     }
     if (!established) {
-      early.add(msg, promise);
+      early.add(new PendingWrite(buf, promise));
       return;
     }
     if (buf.isReadable()) {
@@ -585,6 +626,9 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
    * to new keys.
    */
   void sendKeyUpdate(boolean requestPeer) throws IOException {
+    if (!established || outputClosed) {
+      throw new IOException("no key to update: the TLS connection is not open");
+    }
     ByteBuf out = ctx.alloc().heapBuffer(TlsRecords.OVERHEAD + 4);
     try {
       writeKeyUpdate(out, requestPeer);
@@ -655,6 +699,7 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
     failed = true;
     cancelTimer();
     if (established) {
+      failPending(e);
       // The peer hears why (unless it ended the connection itself), then the connection ends.
       if (!outputClosed && ctx.channel().isActive()) {
         short alert = e instanceof RecordException r ? r.alert() : AlertDescription.internal_error;
@@ -676,9 +721,7 @@ public final class BcTlsHandler extends ChannelDuplexHandler {
     } else {
       ctx.fireExceptionCaught(new SSLHandshakeException("TLS handshake failed: " + reason));
     }
-    if (early != null) {
-      early.removeAndFailAll(e);
-    }
+    failPending(e);
     // The alert the handshake engine raised (if any) goes out before the close.
     int available = protocol != null ? protocol.getAvailableOutputBytes() : 0;
     if (available > 0 && ctx.channel().isActive()) {

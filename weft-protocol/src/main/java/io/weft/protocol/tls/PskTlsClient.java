@@ -31,6 +31,15 @@ final class PskTlsClient extends AbstractTlsClient {
     return context.getSecurityParametersConnection();
   }
 
+  /** The traffic secrets as the handshake left them. */
+  final FinishedSecrets finished = new FinishedSecrets();
+
+  @Override
+  public void notifyHandshakeComplete() throws IOException {
+    super.notifyHandshakeComplete();
+    finished.capture(context.getSecurityParametersConnection());
+  }
+
   @Override
   protected ProtocolVersion[] getSupportedVersions() {
     return ProtocolVersion.TLSv13.only();

@@ -42,6 +42,15 @@ final class PskTlsServer extends AbstractTlsServer {
     return context.getSecurityParametersConnection();
   }
 
+  /** The traffic secrets as the handshake left them. */
+  final FinishedSecrets finished = new FinishedSecrets();
+
+  @Override
+  public void notifyHandshakeComplete() throws IOException {
+    super.notifyHandshakeComplete();
+    finished.capture(context.getSecurityParametersConnection());
+  }
+
   /** What the host offered, for logs ("" before its ClientHello). */
   String offered() {
     return offered;

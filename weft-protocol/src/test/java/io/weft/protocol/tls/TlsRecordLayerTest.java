@@ -143,6 +143,73 @@ class TlsRecordLayerTest {
   }
 
   @Test
+  void writesBeforeTheHandshakeGoOutAfterIt() {
+    Pair p = new Pair(TrafficProtection.RECORDS_PER_KEY);
+    byte[] early = pattern(30_000, 8);
+    io.netty.channel.ChannelFuture written =
+        p.hostChannel.writeAndFlush(Unpooled.wrappedBuffer(early));
+    assertFalse(written.isDone(), "held until the handshake is done");
+    p.carry(2000);
+    assertTrue(written.isSuccess());
+    assertArrayEquals(early, p.target.received.toByteArray());
+  }
+
+  @Test
+  void unflushedWritesFailWhenTheConnectionFails() {
+    Pair p = new Pair(TrafficProtection.RECORDS_PER_KEY);
+    p.carry(2000);
+    io.netty.channel.ChannelFuture unflushed =
+        p.hostChannel.write(Unpooled.wrappedBuffer(new byte[100]));
+    // A record that does not authenticate ends the host's connection.
+    p.hostChannel.writeInbound(
+        Unpooled.wrappedBuffer(
+            new byte[] {
+              23, 3, 3, 0, 20, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20
+            }));
+    assertTrue(
+        unflushed.isDone() && !unflushed.isSuccess(), "the write is failed, not left hanging");
+    assertFalse(p.hostChannel.isOpen());
+    p.release();
+  }
+
+  @Test
+  void onlyBytesAreWrittenNeverAnythingPastTheRecords() {
+    Pair p = new Pair(TrafficProtection.RECORDS_PER_KEY);
+    p.carry(2000);
+    io.netty.channel.ChannelFuture f =
+        p.hostChannel.writeAndFlush(
+            new io.netty.buffer.DefaultByteBufHolder(Unpooled.copiedBuffer(new byte[] {'x'})));
+    assertTrue(f.cause() instanceof io.netty.handler.codec.UnsupportedMessageTypeException);
+    Object out = p.hostChannel.readOutbound();
+    assertEquals(null, out, "nothing went out in the clear");
+  }
+
+  @Test
+  void manyKeyUpdateRequestsInOneBatchAreAnsweredOnce() throws Exception {
+    Pair p = new Pair(TrafficProtection.RECORDS_PER_KEY);
+    p.carry(2000);
+    for (int i = 0; i < 5; i++) {
+      p.hostTls.sendKeyUpdate(true);
+    }
+    p.hostChannel.flush();
+    ByteBuf batch = Unpooled.buffer();
+    for (ByteBuf b = p.hostChannel.readOutbound(); b != null; b = p.hostChannel.readOutbound()) {
+      batch.writeBytes(b);
+      b.release();
+    }
+    p.targetChannel.writeInbound(batch); // one read on the target
+    p.carry(100_000);
+    assertEquals(5, p.targetTls.keyUpdatesReceived());
+    assertEquals(1, p.targetTls.keyUpdatesSent());
+    byte[] after = pattern(5000, 9);
+    p.targetChannel.writeAndFlush(Unpooled.wrappedBuffer(after));
+    p.hostChannel.writeAndFlush(Unpooled.wrappedBuffer(after));
+    p.carry(2000);
+    assertArrayEquals(after, p.host.received.toByteArray());
+    assertArrayEquals(after, p.target.received.toByteArray());
+  }
+
+  @Test
   void keysUpdateOnTheirOwnAndOnRequestWithNothingLost() throws Exception {
     Pair p = new Pair(3); // a new key every three records, each way
     p.carry(5000);
