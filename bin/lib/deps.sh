@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Sourced by bin/test and .ci/run: installs the Debian packages whose real servers the tests start
-# (never mocks): etcd-server for the cluster store. Silent when everything is present.
+# (never mocks): etcd-server for the cluster store, and python3-prometheus-client, whose parser
+# reads the metrics endpoint in its test. Silent when everything is present.
 #
 #   weft_ensure_test_servers    installs what is missing with apt-get (root), or explains and
 #                               returns 1
@@ -8,6 +9,8 @@
 weft_ensure_test_servers() {
 	local missing=()
 	command -v etcd >/dev/null 2>&1 || [ -x /usr/bin/etcd ] || missing+=(etcd-server)
+	# The metrics endpoint's test reads the exposition with the Prometheus client's own parser.
+	/usr/bin/python3 -c 'import prometheus_client.parser' 2>/dev/null || missing+=(python3-prometheus-client)
 	[ ${#missing[@]} -gt 0 ] || return 0
 	if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
 		echo "test: the tests need ${missing[*]} (Debian packages); install them as root:" \

@@ -24,6 +24,7 @@ import io.weft.tgt.core.Namespace;
 import io.weft.tgt.core.Subsystem;
 import io.weft.tgt.core.TargetCore;
 import io.weft.tgt.core.Version;
+import io.weft.tgt.metrics.TargetMetrics;
 import io.weft.tgt.tcp.TcpTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -59,6 +60,7 @@ public final class Target implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private TcpTransport transport;
   private AdminServer admin;
+  private final TargetMetrics metrics;
 
   private Target(TargetConfig config) {
     this.config = config;
@@ -69,6 +71,7 @@ public final class Target implements AutoCloseable {
         new io.weft.block.IoWorkers(
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
+    this.metrics = new TargetMetrics(core);
     core.dhchapPolicy(config.dhchap());
     this.keyFile = config.dataDir() == null ? null : new HostKeyFile(config.dataDir());
     Subsystem discovery = core.subsystem(io.weft.protocol.discovery.DiscoveryLogPage.DISCOVERY_NQN);
@@ -383,6 +386,11 @@ public final class Target implements AutoCloseable {
    * The event loops the target's connections run on, for code in the same process that is also an
    * NVMe/TCP host (a replicated volume's owner) and wants its connections on the same threads.
    */
+  /** What {@code GET /metrics} on the management port serves. */
+  public TargetMetrics metrics() {
+    return metrics;
+  }
+
   public io.netty.channel.EventLoopGroup eventLoops() {
     return transport.eventLoops();
   }

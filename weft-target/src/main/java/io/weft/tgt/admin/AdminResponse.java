@@ -3,8 +3,8 @@ package io.weft.tgt.admin;
 import java.util.Map;
 
 /**
- * What a handler answers: a status, a body serialized as JSON (none when {@code body} is null), and
- * any extra headers.
+ * What a handler answers: a status, a body serialized as JSON (none when {@code body} is null; sent
+ * as it is when it is {@link Raw}), and any extra headers.
  */
 public record AdminResponse(int status, Object body, Map<String, String> headers) {
 
@@ -22,6 +22,13 @@ public record AdminResponse(int status, Object body, Map<String, String> headers
 
   public static AdminResponse noContent() {
     return new AdminResponse(204, null, Map.of());
+  }
+
+  /** A body that is not JSON: its bytes and their content type. */
+  public record Raw(byte[] bytes, String contentType) {}
+
+  public static AdminResponse raw(byte[] bytes, String contentType) {
+    return new AdminResponse(200, new Raw(bytes, contentType), Map.of());
   }
 
   public static AdminResponse error(int status, String message, Map<String, String> headers) {

@@ -174,7 +174,8 @@ public final class AdminServer implements AutoCloseable {
         new NamespacesResource(target),
         new ControllersResource(target),
         new AnaResource(target),
-        new HostsResource(target));
+        new HostsResource(target),
+        new MetricsResource(target.metrics()));
   }
 
   /** The bound address, with the actual port when 0 was asked for. */
@@ -245,7 +246,11 @@ public final class AdminServer implements AutoCloseable {
 
   private void send(HttpExchange exchange, AdminResponse response) throws IOException {
     byte[] bytes = null;
-    if (response.body() != null) {
+    String contentType = "application/json; charset=utf-8";
+    if (response.body() instanceof AdminResponse.Raw raw) {
+      bytes = raw.bytes();
+      contentType = raw.contentType();
+    } else if (response.body() != null) {
       try {
         bytes = json.writeValueAsBytes(response.body());
       } catch (JsonProcessingException e) {
@@ -259,7 +264,7 @@ public final class AdminServer implements AutoCloseable {
       exchange.sendResponseHeaders(response.status(), -1);
       return;
     }
-    exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+    exchange.getResponseHeaders().set("Content-Type", contentType);
     exchange.sendResponseHeaders(response.status(), bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);

@@ -157,8 +157,9 @@ public final class Namespace {
     release();
   }
 
-  /** Accounts a finished backend operation in the SMART counters. */
+  /** Accounts a finished backend operation in the SMART counters and the latency histograms. */
   void onIoDone(Request r, int blockStatus) {
+    counters.ioDone(r.opcode, System.nanoTime() - r.receivedNanos);
     if (blockStatus == BlockStatus.OK) {
       if (r.opcode == Opcodes.NVM_READ) {
         counters.read(r.transferLength);

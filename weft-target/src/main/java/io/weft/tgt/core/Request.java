@@ -67,6 +67,9 @@ public final class Request implements IoCallback, Runnable {
   /** Offset of the offending SQE field for the error log, or 0xFFFF. */
   public int errorLocation = 0xFFFF;
 
+  /** When the capsule was decoded ({@link System#nanoTime}): the start of its latency. */
+  public long receivedNanos;
+
   /** Backend status parked while hopping threads. */
   private int pendingBlockStatus;
 
@@ -79,6 +82,7 @@ public final class Request implements IoCallback, Runnable {
 
   /** Fills the slot from the SQE at {@code base}. */
   public void load(ByteBuf b, int base) {
+    receivedNanos = System.nanoTime();
     opcode = Sqe.opcode(b, base);
     fctype = opcode == Opcodes.FABRICS ? Sqe.fctype(b, base) : -1;
     flags = Sqe.flags(b, base);

@@ -5,8 +5,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The live counters behind the SMART / Health log page of one subsystem. Updated from every queue's
- * event loop, so each is a {@link LongAdder} (no shared cache line on the hot path).
+ * The live counters behind the SMART / Health log page of one subsystem (and the metrics endpoint),
+ * and where its I/O latencies go. Updated from every queue's event loop, so each is a {@link
+ * LongAdder} (no shared cache line on the hot path).
  */
 public final class SmartCounters {
   private final LongAdder bytesRead = new LongAdder();
@@ -16,6 +17,36 @@ public final class SmartCounters {
   private final LongAdder mediaErrors = new LongAdder();
   private final LongAdder errorLogEntries = new LongAdder();
   private final long startNanos = System.nanoTime();
+  private volatile IoLatency latency = IoLatency.NONE;
+
+  /** Sends this subsystem's I/O latencies to {@code sink} from now on. */
+  public void latencyTo(IoLatency sink) {
+    latency = sink;
+  }
+
+  void ioDone(int opcode, long nanos) {
+    latency.record(opcode, nanos);
+  }
+
+  public long readCommands() {
+    return readCommands.sum();
+  }
+
+  public long writeCommands() {
+    return writeCommands.sum();
+  }
+
+  public long bytesRead() {
+    return bytesRead.sum();
+  }
+
+  public long bytesWritten() {
+    return bytesWritten.sum();
+  }
+
+  public long mediaErrors() {
+    return mediaErrors.sum();
+  }
 
   void read(int bytes) {
     bytesRead.add(bytes);

@@ -1,0 +1,171 @@
+package io.weft.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
+import io.weft.tgt.config.NamespaceConfig;
+import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The management port's {@code /metrics}, scraped while a host does I/O and read with the Python
+ * Prometheus client's own parser (Debian's python3-prometheus-client, which bin/test installs): the
+ * command and byte counters and the latency histograms count exactly the I/O done, the histograms'
+ * buckets are cumulative, and the controller, connection and process metrics are there.
+ */
+class MetricsEndpointTest {
+  static final String NQN = "nqn.2026-12.io.weft.test:metrics";
+  static final int READS = 300;
+  static final int WRITES = 200;
+
+  @TempDir Path dir;
+
+  /** One parsed sample. */
+  record Sample(String name, Map<String, String> labels, double value) {}
+
+  /** Parses the exposition with prometheus_client's parser; fails the test if it cannot. */
+  static List<Sample> parse(String exposition) throws Exception {
+    String script =
+        String.join(
+            "\n",
+            "import sys",
+            "from prometheus_client.parser import text_string_to_metric_families",
+            "for family in text_string_to_metric_families(sys.stdin.read()):",
+            "    for s in family.samples:",
+            "        labels = '\\x1f'.join(k + '=' + v for k, v in s.labels.items())",
+            "        print(s.name + '\\t' + labels + '\\t' + repr(float(s.value)))");
+    // Debian's interpreter, which has Debian's package (another python3 on the PATH may not).
+    Process p = new ProcessBuilder("/usr/bin/python3", "-c", script).start();
+    p.getOutputStream().write(exposition.getBytes(StandardCharsets.UTF_8));
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0, "the parser refused: " + err);
+    // One sample a line: name, labels (k=v joined by US), value; tab-separated.
+    List<Sample> samples = new ArrayList<>();
+    for (String line : out.split("\n")) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] f = line.split("\t", -1);
+      Map<String, String> labels = new HashMap<>();
+      for (String kv : f[1].split("\u001f")) {
+        if (!kv.isEmpty()) {
+          labels.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+      }
+      samples.add(new Sample(f[0], labels, Double.parseDouble(f[2])));
+    }
+    return samples;
+  }
+
+  static double value(List<Sample> samples, String name, Map<String, String> labels) {
+    return samples.stream()
+        .filter(s -> s.name().equals(name) && s.labels().equals(labels))
+        .mapToDouble(Sample::value)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no sample " + name + labels));
+  }
+
+  @Test
+  void countsAndLatenciesOfTheIoDoneParseAsPrometheusText() throws Exception {
+    TargetConfig config =
+        new TargetConfig(
+            dir,
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(
+                new SubsystemConfig(
+                    NQN,
+                    "SN1",
+                    "Weft",
+                    null,
+                    List.of(),
+                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
+            "127.0.0.1:0",
+            TuningConfig.defaults().withSpinNanos(0));
+    try (Target t = Target.start(config)) {
+      InetSocketAddress io = t.listenAddresses().get(0);
+      try (HostController c =
+          HostController.connect(ConnectOptions.defaults("127.0.0.1", io.getPort(), NQN))) {
+        NvmeNamespace ns = c.namespace(1);
+        ByteBuf buf = Unpooled.directBuffer(4096).writeZero(4096);
+        for (int i = 0; i < WRITES; i++) {
+          ns.writeBlocking(i * 8L, 8, buf, 0);
+        }
+        for (int i = 0; i < READS; i++) {
+          ns.readBlocking(i % WRITES * 8L, 8, buf.clear().writerIndex(4096), 0);
+        }
+        buf.release();
+
+        HttpResponse<String> r =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://127.0.0.1:" + t.adminAddress().getPort() + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertTrue(
+            r.headers()
+                .firstValue("Content-Type")
+                .orElse("")
+                .startsWith("text/plain; version=0.0.4"),
+            r.headers().toString());
+        List<Sample> samples = parse(r.body());
+        Map<String, String> sub = Map.of("subsystem", NQN);
+
+        assertEquals(READS, value(samples, "weft_read_commands_total", sub));
+        assertEquals(WRITES, value(samples, "weft_write_commands_total", sub));
+        assertEquals(READS * 4096.0, value(samples, "weft_read_bytes_total", sub));
+        assertEquals(WRITES * 4096.0, value(samples, "weft_written_bytes_total", sub));
+        assertEquals(1, value(samples, "weft_controllers", sub));
+        assertEquals(1 + c.ioQueueCount(), value(samples, "weft_connections", sub));
+        assertEquals(1, value(samples, "weft_namespaces", sub));
+        assertTrue(value(samples, "process_cpu_seconds_total", Map.of()) > 0);
+
+        for (String op : List.of("read", "write")) {
+          Map<String, String> l = Map.of("subsystem", NQN, "op", op);
+          double count = value(samples, "weft_io_latency_seconds_count", l);
+          assertEquals(op.equals("read") ? READS : WRITES, count, op);
+          assertTrue(value(samples, "weft_io_latency_seconds_sum", l) > 0, op);
+          // Cumulative buckets, ending in +Inf with every command.
+          double previous = 0;
+          List<Sample> buckets =
+              samples.stream()
+                  .filter(
+                      s ->
+                          s.name().equals("weft_io_latency_seconds_bucket")
+                              && op.equals(s.labels().get("op")))
+                  .toList();
+          assertEquals(19, buckets.size(), op + " buckets");
+          for (Sample b : buckets) {
+            assertTrue(b.value() >= previous, op + " buckets not cumulative: " + buckets);
+            previous = b.value();
+          }
+          assertEquals("+Inf", buckets.get(buckets.size() - 1).labels().get("le"));
+          assertEquals(count, previous, op);
+        }
+      }
+    }
+  }
+}
