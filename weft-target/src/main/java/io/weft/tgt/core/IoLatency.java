@@ -9,6 +9,12 @@ public interface IoLatency {
   IoLatency NONE = (opcode, nanos) -> {};
 
   /**
+   * Whether commands are timed at all: {@code -Dweft.metrics.latency=false} turns the clock reads
+   * and the histograms off (bench/metrics-cost measures what they cost that way).
+   */
+  boolean TIMED = !"false".equals(System.getProperty("weft.metrics.latency"));
+
+  /**
    * An NVM command of {@code opcode} took {@code nanos} from its capsule to its backend's answer.
    */
   void record(int opcode, long nanos);

@@ -159,7 +159,9 @@ public final class Namespace {
 
   /** Accounts a finished backend operation in the SMART counters and the latency histograms. */
   void onIoDone(Request r, int blockStatus) {
-    counters.ioDone(r.opcode, System.nanoTime() - r.receivedNanos);
+    if (IoLatency.TIMED) {
+      counters.ioDone(r.opcode, System.nanoTime() - r.receivedNanos);
+    }
     if (blockStatus == BlockStatus.OK) {
       if (r.opcode == Opcodes.NVM_READ) {
         counters.read(r.transferLength);

@@ -82,7 +82,9 @@ public final class Request implements IoCallback, Runnable {
 
   /** Fills the slot from the SQE at {@code base}. */
   public void load(ByteBuf b, int base) {
-    receivedNanos = System.nanoTime();
+    if (IoLatency.TIMED) {
+      receivedNanos = System.nanoTime();
+    }
     opcode = Sqe.opcode(b, base);
     fctype = opcode == Opcodes.FABRICS ? Sqe.fctype(b, base) : -1;
     flags = Sqe.flags(b, base);
