@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The management port's {@code /metrics}, scraped while a host does I/O and read with the Python
  * Prometheus client's own parser (Debian's python3-prometheus-client, which bin/test installs): the
  * command and byte counters and the latency histograms count exactly the I/O done, the histograms'
- * buckets are cumulative, and the controller, connection and process metrics are there.
+ * buckets are cumulative, the controller, connection and process metrics are there, and a namespace
+ * added shows as one asynchronous event sent.
  */
 class MetricsEndpointTest {
   static final String NQN = "nqn.2026-12.io.weft.test:metrics";
@@ -86,6 +87,15 @@ class MetricsEndpointTest {
         .orElseThrow(() -> new AssertionError("no sample " + name + labels));
   }
 
+  static HttpResponse<String> scrape(Target t) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + t.adminAddress().getPort() + "/metrics"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
   @Test
   void countsAndLatenciesOfTheIoDoneParseAsPrometheusText() throws Exception {
     TargetConfig config =
@@ -116,14 +126,7 @@ class MetricsEndpointTest {
         }
         buf.release();
 
-        HttpResponse<String> r =
-            HttpClient.newHttpClient()
-                .send(
-                    HttpRequest.newBuilder(
-                            URI.create(
-                                "http://127.0.0.1:" + t.adminAddress().getPort() + "/metrics"))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = scrape(t);
         assertEquals(200, r.statusCode());
         assertTrue(
             r.headers()
@@ -142,6 +145,10 @@ class MetricsEndpointTest {
         assertEquals(1 + c.ioQueueCount(), value(samples, "weft_connections", sub));
         assertEquals(1, value(samples, "weft_namespaces", sub));
         assertTrue(value(samples, "process_cpu_seconds_total", Map.of()) > 0);
+        assertEquals(1, value(samples, "weft_connects_total", sub));
+        assertEquals(0, value(samples, "weft_keepalive_expiries_total", sub));
+        assertEquals(0, value(samples, "weft_authentication_failures_total", sub));
+        assertEquals(0, value(samples, "weft_async_events_total", sub));
 
         for (String op : List.of("read", "write")) {
           Map<String, String> l = Map.of("subsystem", NQN, "op", op);
@@ -165,6 +172,22 @@ class MetricsEndpointTest {
           assertEquals("+Inf", buckets.get(buckets.size() - 1).labels().get("le"));
           assertEquals(count, previous, op);
         }
+
+        // A namespace added: the host, listening for notices, gets one event, and it is counted.
+        java.util.concurrent.BlockingQueue<Object> notices =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+        c.onAsyncEvent(notices::add); // boxed: the int result
+        t.addNamespace(NQN, NamespaceConfig.memory(2, 1 << 20));
+        assertTrue(notices.poll(10, TimeUnit.SECONDS) != null, "the host saw the event");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        double events = 0;
+        while (events < 1 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+          events = value(parse(scrape(t).body()), "weft_async_events_total", sub);
+        }
+        List<Sample> after = parse(scrape(t).body());
+        assertEquals(1, value(after, "weft_async_events_total", sub));
+        assertEquals(2, value(after, "weft_namespaces", sub));
       }
     }
   }

@@ -130,6 +130,11 @@ public final class Controller {
           }
 
           @Override
+          public void failed() {
+            subsystem.fabric().authenticationFailed();
+          }
+
+          @Override
           public String hostNqn() {
             return hostNqn;
           }
@@ -395,6 +400,7 @@ public final class Controller {
     }
     long remaining = last + kato - System.nanoTime();
     if (remaining <= 0) {
+      subsystem.fabric().keepAliveExpired();
       destroy("keep alive timeout (" + katoMillis + " ms)");
       return;
     }
@@ -481,13 +487,13 @@ public final class Controller {
       discoveryEventPending = false;
       // Masked until the host reads the discovery log page.
       discoveryEventMasked = true;
-      aers.poll().complete(Status.SUCCESS, AsyncEvent.DISCOVERY_LOG_CHANGED);
+      sendEvent(AsyncEvent.DISCOVERY_LOG_CHANGED);
     }
     if (anaEventPending && !anaEventMasked && (asyncEventConfig & 0x800) != 0 && !aers.isEmpty()) {
       anaEventPending = false;
       // Masked until the host reads the ANA log page.
       anaEventMasked = true;
-      aers.poll().complete(Status.SUCCESS, AsyncEvent.ANA_CHANGE);
+      sendEvent(AsyncEvent.ANA_CHANGE);
     }
     if (!namespaceEventPending
         || namespaceEventMasked
@@ -498,7 +504,12 @@ public final class Controller {
     namespaceEventPending = false;
     // Masked until the host reads the Changed Namespace List, as the spec asks.
     namespaceEventMasked = true;
-    aers.poll().complete(Status.SUCCESS, AsyncEvent.NAMESPACE_ATTRIBUTE_CHANGED);
+    sendEvent(AsyncEvent.NAMESPACE_ATTRIBUTE_CHANGED);
+  }
+
+  private void sendEvent(long event) {
+    aers.poll().complete(Status.SUCCESS, event);
+    subsystem.fabric().asyncEventSent();
   }
 
   /** The Changed Namespace List; reading it without RAE clears it and unmasks the event. */

@@ -71,6 +71,9 @@ final class QueueAuthentication {
 
     String subsystemNqn();
 
+    /** Counts a failed exchange (for the metrics). */
+    void failed();
+
     String hostNqn();
 
     /** For logs: the queue and where it comes from. */
@@ -302,6 +305,7 @@ final class QueueAuthentication {
   }
 
   private void fail(FailureReason reason, String detail) {
+    context.failed();
     log.info(
         "authentication failed: host {} on {} subsystem {}: {}",
         context.hostNqn(),

@@ -32,6 +32,7 @@ public final class Subsystem {
       new ConcurrentSkipListMap<>();
   private final Map<Integer, Controller> controllers = new ConcurrentHashMap<>();
   private final SmartCounters counters = new SmartCounters();
+  private final FabricCounters fabric = new FabricCounters();
   private final AnaStates ana = new AnaStates();
   private int minCntlid = 1;
   private int maxCntlid = MAX_CNTLID;
@@ -191,6 +192,11 @@ public final class Subsystem {
       }
     }
     return true;
+  }
+
+  /** Connects, keep-alive expiries, asynchronous events, authentication failures. */
+  public FabricCounters fabric() {
+    return fabric;
   }
 
   public SmartCounters counters() {

@@ -228,6 +228,7 @@ public final class TargetCore {
     }
     Controller c = new Controller(this, s, cntlid, hostNqn, hostId, admin, katoMillis);
     s.register(c);
+    s.fabric().connected();
     log.info(
         "connect: host {} from {} subsystem {} cntlid {} kato {} ms",
         hostNqn,

@@ -9,6 +9,7 @@ import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.tgt.core.Controller;
+import io.weft.tgt.core.FabricCounters;
 import io.weft.tgt.core.IoLatency;
 import io.weft.tgt.core.SmartCounters;
 import io.weft.tgt.core.Subsystem;
@@ -61,6 +62,20 @@ public final class TargetMetrics implements IoLatency.Binding {
     perSubsystem("weft_written_bytes_total", "Bytes written by hosts", SmartCounters::bytesWritten);
     perSubsystem(
         "weft_media_errors_total", "Commands the backend failed", SmartCounters::mediaErrors);
+    fabricCounter(
+        "weft_connects_total",
+        "Controllers created (admin-queue Connects accepted)",
+        FabricCounters::connects);
+    fabricCounter(
+        "weft_keepalive_expiries_total",
+        "Controllers ended by a keep-alive timeout",
+        FabricCounters::keepAliveExpiries);
+    fabricCounter(
+        "weft_async_events_total", "Asynchronous event notices sent", FabricCounters::asyncEvents);
+    fabricCounter(
+        "weft_authentication_failures_total",
+        "DH-HMAC-CHAP exchanges that failed",
+        FabricCounters::authenticationFailures);
     GaugeWithCallback.builder()
         .name("weft_controllers")
         .help("Connected controllers (host associations)")
@@ -114,6 +129,20 @@ public final class TargetMetrics implements IoLatency.Binding {
             cb -> {
               for (Subsystem s : core.subsystems()) {
                 cb.call(value.applyAsLong(s.counters()), s.nqn());
+              }
+            })
+        .register(registry);
+  }
+
+  private void fabricCounter(String name, String help, ToLongFunction<FabricCounters> value) {
+    CounterWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames("subsystem")
+        .callback(
+            cb -> {
+              for (Subsystem s : core.subsystems()) {
+                cb.call(value.applyAsLong(s.fabric()), s.nqn());
               }
             })
         .register(registry);
