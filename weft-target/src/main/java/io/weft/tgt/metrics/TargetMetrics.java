@@ -16,6 +16,7 @@ import io.weft.tgt.core.Subsystem;
 import io.weft.tgt.core.TargetCore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
 /**
@@ -55,26 +56,49 @@ public final class TargetMetrics implements IoLatency.Binding {
             .classicUpperBounds(LATENCY_BUCKETS)
             .register(registry);
     perSubsystem(
-        "weft_read_commands_total", "Read commands completed", SmartCounters::readCommands);
+        "weft_read_commands_total",
+        "Read commands completed",
+        Subsystem::counters,
+        SmartCounters::readCommands);
     perSubsystem(
-        "weft_write_commands_total", "Write commands completed", SmartCounters::writeCommands);
-    perSubsystem("weft_read_bytes_total", "Bytes read by hosts", SmartCounters::bytesRead);
-    perSubsystem("weft_written_bytes_total", "Bytes written by hosts", SmartCounters::bytesWritten);
+        "weft_write_commands_total",
+        "Write commands completed",
+        Subsystem::counters,
+        SmartCounters::writeCommands);
     perSubsystem(
-        "weft_media_errors_total", "Commands the backend failed", SmartCounters::mediaErrors);
-    fabricCounter(
+        "weft_read_bytes_total",
+        "Bytes read by hosts",
+        Subsystem::counters,
+        SmartCounters::bytesRead);
+    perSubsystem(
+        "weft_written_bytes_total",
+        "Bytes written by hosts",
+        Subsystem::counters,
+        SmartCounters::bytesWritten);
+    perSubsystem(
+        "weft_media_errors_total",
+        "Commands the backend failed",
+        Subsystem::counters,
+        SmartCounters::mediaErrors);
+    perSubsystem(
         "weft_connects_total",
         "Controllers created (admin-queue Connects accepted)",
+        Subsystem::fabric,
         FabricCounters::connects);
-    fabricCounter(
+    perSubsystem(
         "weft_keepalive_expiries_total",
         "Controllers ended by a keep-alive timeout",
+        Subsystem::fabric,
         FabricCounters::keepAliveExpiries);
-    fabricCounter(
-        "weft_async_events_total", "Asynchronous event notices sent", FabricCounters::asyncEvents);
-    fabricCounter(
+    perSubsystem(
+        "weft_async_events_total",
+        "Asynchronous event notices sent",
+        Subsystem::fabric,
+        FabricCounters::asyncEvents);
+    perSubsystem(
         "weft_authentication_failures_total",
         "DH-HMAC-CHAP exchanges that failed",
+        Subsystem::fabric,
         FabricCounters::authenticationFailures);
     GaugeWithCallback.builder()
         .name("weft_controllers")
@@ -120,7 +144,9 @@ public final class TargetMetrics implements IoLatency.Binding {
     core.ioLatencies(this);
   }
 
-  private void perSubsystem(String name, String help, ToLongFunction<SmartCounters> value) {
+  /** A counter per subsystem, read from one of its counter sets when scraped. */
+  private <T> void perSubsystem(
+      String name, String help, Function<Subsystem, T> set, ToLongFunction<T> value) {
     CounterWithCallback.builder()
         .name(name)
         .help(help)
@@ -128,21 +154,7 @@ public final class TargetMetrics implements IoLatency.Binding {
         .callback(
             cb -> {
               for (Subsystem s : core.subsystems()) {
-                cb.call(value.applyAsLong(s.counters()), s.nqn());
-              }
-            })
-        .register(registry);
-  }
-
-  private void fabricCounter(String name, String help, ToLongFunction<FabricCounters> value) {
-    CounterWithCallback.builder()
-        .name(name)
-        .help(help)
-        .labelNames("subsystem")
-        .callback(
-            cb -> {
-              for (Subsystem s : core.subsystems()) {
-                cb.call(value.applyAsLong(s.fabric()), s.nqn());
+                cb.call(value.applyAsLong(set.apply(s)), s.nqn());
               }
             })
         .register(registry);
