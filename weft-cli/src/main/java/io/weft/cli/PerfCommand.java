@@ -155,8 +155,8 @@ final class PerfCommand extends HostCommand {
             PerfRunner.run(
                 controller,
                 perf,
-                (second, warm, iops, mib, avgUs) -> {
-                  err.println(progress(second, warm, iops, mib, avgUs));
+                (second, warm, iops, mib, avgUs, p50Us, p99Us) -> {
+                  err.println(progress(second, warm, iops, mib, avgUs, p50Us, p99Us));
                   err.flush();
                 });
       } catch (IllegalArgumentException e) {
@@ -177,15 +177,21 @@ final class PerfCommand extends HostCommand {
     return ExitCodes.OK;
   }
 
-  /** {@code [ 3s] 123456 IOPS 482.3 MiB/s avg 12.3 us}, marked during warm-up. */
-  static String progress(int second, boolean warmup, double iops, double mib, double avgUs) {
+  /**
+   * {@code [ 3s] 123456 IOPS 482.3 MiB/s avg 12.3 p50 11.0 p99 40.2 us}, marked during warm-up: the
+   * last second's figures, percentiles of that second alone.
+   */
+  static String progress(
+      int second, boolean warmup, double iops, double mib, double avgUs, double p50, double p99) {
     return String.format(
         Locale.ROOT,
-        "[%3ds] %.0f IOPS  %.1f MiB/s  avg %.1f us%s",
+        "[%3ds] %.0f IOPS  %.1f MiB/s  avg %.1f  p50 %.1f  p99 %.1f us%s",
         second,
         iops,
         mib,
         avgUs,
+        p50,
+        p99,
         warmup ? "  (warm-up)" : "");
   }
 

@@ -562,7 +562,8 @@ class HostCommandsTest {
       assertNotNull(r.get(field), field);
     }
     // One progress line a second on stderr, the first marked as warm-up.
-    String number = "\\d+ IOPS  \\d+\\.\\d MiB/s  avg \\d+\\.\\d us";
+    String number =
+        "\\d+ IOPS  \\d+\\.\\d MiB/s  avg \\d+\\.\\d  p50 \\d+\\.\\d  p99 \\d+\\.\\d us";
     assertTrue(hasLine(run.err(), "\\[  1s\\] " + number + "  \\(warm-up\\)"), run.err());
     assertTrue(hasLine(run.err(), "\\[  2s\\] " + number), run.err());
   }

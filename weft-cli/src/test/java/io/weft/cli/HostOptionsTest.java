@@ -266,10 +266,10 @@ class HostOptionsTest {
     assertEquals(10, perf.time);
     assertEquals(2, perf.warmup);
     assertEquals(
-        "[  3s] 123456 IOPS  482.3 MiB/s  avg 12.3 us",
-        PerfCommand.progress(3, false, 123456, 482.3, 12.3));
+        "[  3s] 123456 IOPS  482.3 MiB/s  avg 12.3  p50 11.0  p99 40.2 us",
+        PerfCommand.progress(3, false, 123456, 482.3, 12.3, 11.0, 40.2));
     assertEquals(
-        "[ 12s] 7 IOPS  0.0 MiB/s  avg 1.0 us  (warm-up)",
-        PerfCommand.progress(12, true, 7, 0.01, 1.0));
+        "[ 12s] 7 IOPS  0.0 MiB/s  avg 1.0  p50 0.9  p99 3.1 us  (warm-up)",
+        PerfCommand.progress(12, true, 7, 0.01, 1.0, 0.9, 3.1));
   }
 }

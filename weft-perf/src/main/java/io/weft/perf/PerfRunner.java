@@ -21,9 +21,16 @@ import org.HdrHistogram.Recorder;
  * and resubmits the same command at once. Nothing is allocated per I/O.
  */
 public final class PerfRunner {
-  /** Called once a second with the last second's figures. */
+  /** Called once a second with the last second's figures (latencies in µs). */
   public interface Progress {
-    void tick(int second, boolean warmup, double iops, double mibPerSec, double avgLatencyUs);
+    void tick(
+        int second,
+        boolean warmup,
+        double iops,
+        double mibPerSec,
+        double avgLatencyUs,
+        double p50Us,
+        double p99Us);
   }
 
   private PerfRunner() {}
@@ -91,7 +98,13 @@ public final class PerfRunner {
         }
         if (progress != null) {
           progress.tick(
-              s, warmup, ios, ios * (double) o.blockSize() / (1 << 20), second.getMean() / 1000.0);
+              s,
+              warmup,
+              ios,
+              ios * (double) o.blockSize() / (1 << 20),
+              second.getMean() / 1000.0,
+              second.getValueAtPercentile(50) / 1000.0,
+              second.getValueAtPercentile(99) / 1000.0);
         }
       }
       double seconds = (System.nanoTime() - measureStart) / 1e9;

@@ -53,7 +53,11 @@ class PerfRunnerTest {
           PerfRunner.run(
               c,
               new PerfOptions(w, 4096, 4, 2, 1, 1, 70, 1, 0, 42),
-              (s, warm, iops, mib, lat) -> ticks.add(s));
+              (s, warm, iops, mib, lat, p50, p99) -> {
+                ticks.add(s);
+                // Each second's own percentiles: ordered, and around its mean.
+                assertTrue(iops > 0 && p50 > 0 && p50 <= p99, p50 + " " + p99);
+              });
       assertEquals(List.of(1, 2), ticks);
       assertEquals(0, r.errors());
       assertTrue(r.ios() > 0, r.human());
