@@ -92,6 +92,19 @@ class ClusterFencingInteropTest {
     List<CompletableFuture<Void>> late = new ArrayList<>();
     try (HostController a = host("n1", 60, 120)) {
       NvmeNamespace ns = a.namespace(1);
+      // The store names n1 the owner a moment before n1's paths turn optimized (until then a
+      // write gets ANA Transition, which this host does not retry): wait for a write to land.
+      Interop.waitFor(
+          "n1 to serve",
+          Duration.ofSeconds(20),
+          () -> {
+            try {
+              ns.writeBlocking(0, 1, stamp(1, 0, 'A'), 0);
+              return true;
+            } catch (Exception e) {
+              return false;
+            }
+          });
       for (int block = 0; block < BLOCKS; block++) {
         ns.writeBlocking(block, 1, stamp(1, block, 'A'), 0);
       }
