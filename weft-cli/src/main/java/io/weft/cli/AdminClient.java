@@ -212,6 +212,11 @@ public final class AdminClient implements AutoCloseable {
   }
 
   /** The cluster's nodes (a storage node's admin API; a plain target has none). */
+  /** The target's metrics, in Prometheus' text format. */
+  public String metrics() {
+    return new String(send("GET", "/metrics", null, 200), StandardCharsets.UTF_8);
+  }
+
   public List<NodeView> nodes() {
     return read(send("GET", "/v1/nodes", null, 200), new TypeReference<>() {});
   }

@@ -6,6 +6,7 @@ import io.weft.host.NvmeNamespace;
 import io.weft.perf.PerfOptions;
 import io.weft.perf.PerfResult;
 import io.weft.perf.PerfRunner;
+import io.weft.perf.TargetTimes;
 import io.weft.perf.Workload;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -111,6 +112,15 @@ final class PerfCommand extends HostCommand {
               + " ${DEFAULT-VALUE}.")
   long spinMicros;
 
+  @Option(
+      names = "--target-metrics",
+      description =
+          "Read the target's /metrics (at --admin) when the measured part starts and ends, and"
+              + " split the mean latency into the target's phases and the rest (fabric and host).")
+  boolean targetMetrics;
+
+  @Mixin AdminOptions admin;
+
   @Mixin OutputOption output;
 
   @Override
@@ -150,6 +160,7 @@ final class PerfCommand extends HostCommand {
               range != null ? range : 0,
               seed);
       PrintWriter err = err();
+      TargetReadings readings = targetMetrics ? new TargetReadings() : null;
       try {
         result =
             PerfRunner.run(
@@ -158,9 +169,17 @@ final class PerfCommand extends HostCommand {
                 (second, warm, iops, mib, avgUs, p50Us, p99Us) -> {
                   err.println(progress(second, warm, iops, mib, avgUs, p50Us, p99Us));
                   err.flush();
-                });
+                },
+                readings != null ? readings : PerfRunner.Window.NONE);
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.FAILED, e.getMessage(), e);
+      } finally {
+        if (readings != null) {
+          readings.close();
+        }
+      }
+      if (readings != null) {
+        result = result.withTarget(readings.breakdown(result.latAvgUs()));
       }
     }
     if (output.json()) {
@@ -175,6 +194,65 @@ final class PerfCommand extends HostCommand {
           result.errors() + " I/Os failed; the figures above count only the ones that succeeded");
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The target's times at the start and end of the measured part, read from its metrics endpoint. A
+   * failed read is reported when the run ends, not in the middle of it.
+   */
+  private final class TargetReadings implements PerfRunner.Window, AutoCloseable {
+    private final AdminClient client;
+    private final String nqn;
+    private TargetTimes first;
+    private TargetTimes last;
+    private RuntimeException failure;
+
+    TargetReadings() {
+      this.client = admin.client();
+      this.nqn = subsystem.nqn;
+    }
+
+    private TargetTimes read() {
+      try {
+        return TargetTimes.parse(client.metrics(), nqn, namespace.nsid);
+      } catch (RuntimeException e) {
+        failure = e;
+        return null;
+      }
+    }
+
+    @Override
+    public void opened() {
+      first = read();
+    }
+
+    @Override
+    public void closed() {
+      last = read();
+    }
+
+    TargetTimes.Breakdown breakdown(double hostMeanUs) {
+      if (failure != null) {
+        throw new CliException(
+            ExitCodes.FAILED, "--target-metrics: " + Errors.describe(failure), failure);
+      }
+      TargetTimes run = last.since(first);
+      if (run.commands() == 0) {
+        throw new CliException(
+            ExitCodes.FAILED,
+            "--target-metrics: the target at --admin counted no commands for "
+                + nqn
+                + " namespace "
+                + namespace.nsid
+                + " during the run; is it the target this run connected to?");
+      }
+      return run.breakdown(hostMeanUs);
+    }
+
+    @Override
+    public void close() {
+      client.close();
+    }
   }
 
   /**

@@ -87,6 +87,29 @@ class MetricsEndpointTest {
         .orElseThrow(() -> new AssertionError("no sample " + name + labels));
   }
 
+  /** A histogram's buckets: cumulative, 23 of them, the last +Inf holding every observation. */
+  static void assertCumulative(
+      List<Sample> samples, String name, Map<String, String> labels, double count) {
+    List<Sample> buckets =
+        samples.stream()
+            .filter(s -> s.name().equals(name) && without(s.labels(), "le").equals(labels))
+            .toList();
+    assertEquals(23, buckets.size(), name + labels);
+    double previous = 0;
+    for (Sample b : buckets) {
+      assertTrue(b.value() >= previous, name + " not cumulative: " + buckets);
+      previous = b.value();
+    }
+    assertEquals("+Inf", buckets.get(buckets.size() - 1).labels().get("le"));
+    assertEquals(count, previous, name + labels);
+  }
+
+  static Map<String, String> without(Map<String, String> labels, String key) {
+    Map<String, String> m = new HashMap<>(labels);
+    m.remove(key);
+    return m;
+  }
+
   static HttpResponse<String> scrape(Target t) throws Exception {
     return HttpClient.newHttpClient()
         .send(
@@ -150,27 +173,39 @@ class MetricsEndpointTest {
         assertEquals(0, value(samples, "weft_authentication_failures_total", sub));
         assertEquals(0, value(samples, "weft_async_events_total", sub));
 
+        assertEquals(0, value(samples, "weft_inflight_commands", sub));
+        // The admin queue's and every I/O queue's entries.
+        assertTrue(value(samples, "weft_queue_slots", sub) > c.ioQueueCount(), r.body());
+        assertEquals(
+            1,
+            value(
+                samples,
+                "weft_connect_latency_seconds_count",
+                Map.of("subsystem", NQN, "queue", "admin")));
+        assertEquals(
+            c.ioQueueCount(),
+            value(
+                samples,
+                "weft_connect_latency_seconds_count",
+                Map.of("subsystem", NQN, "queue", "io")));
+
         for (String op : List.of("read", "write")) {
-          Map<String, String> l = Map.of("subsystem", NQN, "op", op);
+          Map<String, String> l = Map.of("subsystem", NQN, "nsid", "1", "op", op, "size", "4KiB");
           double count = value(samples, "weft_io_latency_seconds_count", l);
           assertEquals(op.equals("read") ? READS : WRITES, count, op);
-          assertTrue(value(samples, "weft_io_latency_seconds_sum", l) > 0, op);
-          // Cumulative buckets, ending in +Inf with every command.
-          double previous = 0;
-          List<Sample> buckets =
-              samples.stream()
-                  .filter(
-                      s ->
-                          s.name().equals("weft_io_latency_seconds_bucket")
-                              && op.equals(s.labels().get("op")))
-                  .toList();
-          assertEquals(19, buckets.size(), op + " buckets");
-          for (Sample b : buckets) {
-            assertTrue(b.value() >= previous, op + " buckets not cumulative: " + buckets);
-            previous = b.value();
+          double sum = value(samples, "weft_io_latency_seconds_sum", l);
+          assertTrue(sum > 0, op);
+          assertCumulative(samples, "weft_io_latency_seconds_bucket", l, count);
+          // Each phase saw every command, and the phases add up to the whole.
+          double phases = 0;
+          for (String phase : List.of("receive", "backend", "respond")) {
+            Map<String, String> p = new HashMap<>(l);
+            p.put("phase", phase);
+            assertEquals(count, value(samples, "weft_io_phase_seconds_count", p), op + phase);
+            assertCumulative(samples, "weft_io_phase_seconds_bucket", p, count);
+            phases += value(samples, "weft_io_phase_seconds_sum", p);
           }
-          assertEquals("+Inf", buckets.get(buckets.size() - 1).labels().get("le"));
-          assertEquals(count, previous, op);
+          assertEquals(sum, phases, 1e-6, op);
         }
 
         // A namespace added: the host, listening for notices, gets one event, and it is counted.
@@ -189,6 +224,71 @@ class MetricsEndpointTest {
         assertEquals(1, value(after, "weft_async_events_total", sub));
         assertEquals(2, value(after, "weft_namespaces", sub));
       }
+    }
+  }
+
+  @Test
+  void scrapesWhileIoRunsParseAndKeepCounting() throws Exception {
+    TargetConfig config =
+        new TargetConfig(
+            dir,
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(
+                new SubsystemConfig(
+                    NQN,
+                    "SN1",
+                    "Weft",
+                    null,
+                    List.of(),
+                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
+            "127.0.0.1:0",
+            TuningConfig.defaults().withSpinNanos(0));
+    try (Target t = Target.start(config);
+        HostController c =
+            HostController.connect(
+                ConnectOptions.defaults("127.0.0.1", t.listenAddresses().get(0).getPort(), NQN))) {
+      NvmeNamespace ns = c.namespace(1);
+      java.util.concurrent.atomic.AtomicBoolean running =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+          new java.util.concurrent.atomic.AtomicReference<>();
+      Thread load =
+          new Thread(
+              () -> {
+                ByteBuf buf = Unpooled.directBuffer(4096);
+                try {
+                  for (long i = 0; running.get(); i++) {
+                    ns.readBlocking(i % 1024 * 8, 8, buf.clear().writerIndex(4096), 0);
+                  }
+                } catch (Throwable e) {
+                  failed.set(e);
+                } finally {
+                  buf.release();
+                }
+              });
+      load.start();
+      Map<String, String> sub = Map.of("subsystem", NQN);
+      Map<String, String> reads =
+          Map.of("subsystem", NQN, "nsid", "1", "op", "read", "size", "4KiB");
+      double lastCommands = -1;
+      double lastTimed = -1;
+      try {
+        for (int i = 0; i < 5; i++) {
+          Thread.sleep(200);
+          List<Sample> samples = parse(scrape(t).body());
+          double commands = value(samples, "weft_read_commands_total", sub);
+          double timed = value(samples, "weft_io_latency_seconds_count", reads);
+          assertTrue(commands > lastCommands && timed > lastTimed, "still counting at " + i);
+          double inFlight = value(samples, "weft_inflight_commands", sub);
+          assertTrue(inFlight >= 0 && inFlight <= value(samples, "weft_queue_slots", sub));
+          lastCommands = commands;
+          lastTimed = timed;
+        }
+      } finally {
+        running.set(false);
+        load.join(10_000);
+      }
+      assertEquals(null, failed.get());
     }
   }
 }

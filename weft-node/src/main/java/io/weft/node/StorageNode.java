@@ -222,6 +222,7 @@ public final class StorageNode implements AutoCloseable {
       agent[0] =
           new VolumeAgent(
               id, tc.dataDir(), target, store, registry, config.replicaLinks(), linkTls);
+      target.metrics().register(new NodeMetrics(volumeService, agent[0]));
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {

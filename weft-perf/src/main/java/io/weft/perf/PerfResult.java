@@ -2,7 +2,8 @@ package io.weft.perf;
 
 /**
  * What a perf run measured. Latencies are in microseconds, from the moment a command was handed to
- * its queue to the moment its completion was processed.
+ * its queue to the moment its completion was processed. {@code target}, when the run read the
+ * target's metrics, splits the mean into the target's phases and the rest (fabric and host).
  */
 public record PerfResult(
     String workload,
@@ -20,28 +21,53 @@ public record PerfResult(
     double latP99Us,
     double latP999Us,
     double latP9999Us,
-    double latMaxUs) {
+    double latMaxUs,
+    TargetTimes.Breakdown target) {
 
-  /** A human-readable report in the style of spdk_nvme_perf's summary. */
-  public String human() {
-    return String.format(
-        "%s bs=%d qd=%d queues=%d: %.0f IOPS, %.1f MiB/s over %.1f s (%d I/Os, %d errors)%n"
-            + "latency (us): min %.1f  avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f",
+  /** This result with the target's side of its latency (from {@code --target-metrics}). */
+  public PerfResult withTarget(TargetTimes.Breakdown breakdown) {
+    return new PerfResult(
         workload,
         blockSize,
         queueDepth,
         queues,
-        iops,
-        mibPerSec,
         seconds,
         ios,
         errors,
+        iops,
+        mibPerSec,
         latMinUs,
         latAvgUs,
         latP50Us,
         latP99Us,
         latP999Us,
         latP9999Us,
-        latMaxUs);
+        latMaxUs,
+        breakdown);
+  }
+
+  /** A human-readable report in the style of spdk_nvme_perf's summary. */
+  public String human() {
+    String summary =
+        String.format(
+            "%s bs=%d qd=%d queues=%d: %.0f IOPS, %.1f MiB/s over %.1f s (%d I/Os, %d errors)%n"
+                + "latency (us): min %.1f  avg %.1f  p50 %.1f  p99 %.1f  p99.9 %.1f  p99.99 %.1f  max %.1f",
+            workload,
+            blockSize,
+            queueDepth,
+            queues,
+            iops,
+            mibPerSec,
+            seconds,
+            ios,
+            errors,
+            latMinUs,
+            latAvgUs,
+            latP50Us,
+            latP99Us,
+            latP999Us,
+            latP9999Us,
+            latMaxUs);
+    return target == null ? summary : summary + System.lineSeparator() + target.human();
   }
 }

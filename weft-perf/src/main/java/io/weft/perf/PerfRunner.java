@@ -33,9 +33,35 @@ public final class PerfRunner {
         double p99Us);
   }
 
+  /**
+   * Told when the measured part of a run starts (warm-up over) and ends (before the lanes stop), on
+   * the thread that called {@link #run}, while I/O keeps running: a caller reads the target's
+   * counters there.
+   */
+  public interface Window {
+    void opened();
+
+    void closed();
+
+    Window NONE =
+        new Window() {
+          @Override
+          public void opened() {}
+
+          @Override
+          public void closed() {}
+        };
+  }
+
   private PerfRunner() {}
 
   public static PerfResult run(HostController controller, PerfOptions o, Progress progress)
+      throws IOException {
+    return run(controller, o, progress, Window.NONE);
+  }
+
+  public static PerfResult run(
+      HostController controller, PerfOptions o, Progress progress, Window window)
       throws IOException {
     NvmeNamespace ns = controller.namespace(o.nsid());
     if (o.blockSize() % ns.blockSize() != 0) {
@@ -74,8 +100,12 @@ public final class PerfRunner {
       long measuredIos = 0;
       long measuredBytes = 0;
       long measureStart = 0;
+      long measureEnd = 0;
       int totalSeconds = o.warmupSec() + o.durationSec();
       long[] lastIos = new long[queues];
+      if (o.warmupSec() == 0) {
+        window.opened();
+      }
       for (int s = 1; s <= totalSeconds; s++) {
         sleepUntil(start + TimeUnit.SECONDS.toNanos(s));
         boolean warmup = s <= o.warmupSec();
@@ -96,6 +126,13 @@ public final class PerfRunner {
           measuredIos += ios;
           measuredBytes += ios * o.blockSize();
         }
+        if (s == o.warmupSec() && s > 0) {
+          window.opened();
+        }
+        if (s == totalSeconds) {
+          measureEnd = System.nanoTime();
+          window.closed();
+        }
         if (progress != null) {
           progress.tick(
               s,
@@ -107,7 +144,7 @@ public final class PerfRunner {
               second.getValueAtPercentile(99) / 1000.0);
         }
       }
-      double seconds = (System.nanoTime() - measureStart) / 1e9;
+      double seconds = (measureEnd - measureStart) / 1e9;
       lanes.forEach(Lane::stop);
       for (Lane l : lanes) {
         l.awaitDrained();
@@ -129,7 +166,8 @@ public final class PerfRunner {
           total.getValueAtPercentile(99) / 1000.0,
           total.getValueAtPercentile(99.9) / 1000.0,
           total.getValueAtPercentile(99.99) / 1000.0,
-          total.getMaxValue() / 1000.0);
+          total.getMaxValue() / 1000.0,
+          null);
     } finally {
       lanes.forEach(Lane::release);
     }

@@ -267,6 +267,16 @@ final class ReplicatedDevice implements BlockDevice {
     targets = new Targets(t.inSync(), List.copyOf(rest));
   }
 
+  /**
+   * How far each replica this owner dropped is behind: the bytes of the regions written since (what
+   * a rebuild has to copy unless it copies everything), by node.
+   */
+  Map<String, Long> behindBytes() {
+    Map<String, Long> out = new java.util.HashMap<>();
+    changeMaps.forEach((node, map) -> out.put(node, (long) map.countMarked() * RegionMap.REGION));
+    return out;
+  }
+
   /** What {@code node} missed since this owner dropped it, or null if unknown (copy it all). */
   RegionMap takeChangeMap(String node) {
     return changeMaps.remove(node);

@@ -62,10 +62,37 @@ public final class VolumeAgent implements AutoCloseable {
   private final ScheduledExecutorService agent;
   private final ExecutorService blocking;
   private final Map<String, LocalVolume> local = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Per volume: takeovers by this node of a volume whose owner was down (failovers). */
+  private final Map<String, java.util.concurrent.atomic.LongAdder> failovers =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final List<ClusterStore.Watch> watches = new ArrayList<>();
   private volatile boolean leaseLost;
 
   /** A volume this node holds a replica of. */
+  /** Failovers this node carried out, by volume (for the metrics endpoint). */
+  public Map<String, Long> failovers() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    failovers.forEach((name, n) -> out.put(name, n.sum()));
+    return out;
+  }
+
+  /**
+   * For each volume this node owns, how many bytes each dropped replica is behind (for the metrics
+   * endpoint): what its rebuild has to copy.
+   */
+  public Map<String, Map<String, Long>> replicasBehind() {
+    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    for (Map.Entry<String, LocalVolume> e : local.entrySet()) {
+      ReplicatedDevice d = e.getValue().replicated;
+      if (d != null) {
+        out.put(e.getKey(), d.behindBytes());
+      }
+    }
+    return out;
+  }
+
   private static final class LocalVolume {
     VolumeRecord record;
     BlockDevice replica;
@@ -203,6 +230,9 @@ public final class VolumeAgent implements AutoCloseable {
     List<String> inSync = new ArrayList<>(r.inSync());
     inSync.remove(r.owner());
     if (volumes.replace(v, r.withOwner(me, inSync))) {
+      failovers
+          .computeIfAbsent(r.name(), n -> new java.util.concurrent.atomic.LongAdder())
+          .increment();
       log.warn(
           "volume {}: owner {} is down; {} takes over (generation {})",
           r.name(),

@@ -25,7 +25,8 @@ public record VolumeView(
     return of(r, java.util.Map.of());
   }
 
-  static VolumeView of(
+  /** A volume with its replicas' rebuilds as {@link VolumeService#rebuilds} reports them. */
+  public static VolumeView of(
       VolumeRecord r, java.util.Map<String, VolumeService.RebuildProgress> rebuilds) {
     List<Replica> replicas = new ArrayList<>();
     for (String n : r.nodes()) {

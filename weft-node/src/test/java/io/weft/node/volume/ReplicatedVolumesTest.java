@@ -145,6 +145,29 @@ class ReplicatedVolumesTest {
     return Files.readAllBytes(dir.resolve(node).resolve("volumes").resolve(volume + ".img"));
   }
 
+  /**
+   * One sample of a node's {@code /metrics}, by its name and labels as the exposition writes them
+   * (sorted), e.g. {@code weft_failovers_total{volume="v4"}}; NaN if absent.
+   */
+  private double metric(String node, String sample) throws Exception {
+    String text =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(
+                            "http://127.0.0.1:"
+                                + nodes.get(node).target().adminAddress().getPort()
+                                + "/metrics"))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString())
+            .body();
+    return text.lines()
+        .filter(l -> l.startsWith(sample + " "))
+        .mapToDouble(l -> Double.parseDouble(l.substring(sample.length() + 1).trim()))
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
   private VolumeRecord record(String name) {
     return volumes().require(name).volume();
   }
@@ -290,6 +313,12 @@ class ReplicatedVolumesTest {
       ns.flushBlocking();
     }
     assertArrayEquals(replicaFile("n2", "v4"), replicaFile("n3", "v4"));
+    // The metrics say so: one failover by n2 (none by n3), a new generation, one replica out.
+    assertEquals(1, metric("n2", "weft_failovers_total{volume=\"v4\"}"));
+    assertTrue(Double.isNaN(metric("n3", "weft_failovers_total{volume=\"v4\"}")));
+    assertEquals(2, metric("n3", "weft_volume_generation{volume=\"v4\"}"));
+    assertEquals(2, metric("n3", "weft_volume_replicas{state=\"in_sync\",volume=\"v4\"}"));
+    assertEquals(1, metric("n2", "weft_volume_replicas{state=\"out_of_sync\",volume=\"v4\"}"));
     System.out.println("failover took " + tookMs + " ms with a " + TTL.toMillis() + " ms lease");
   }
 
@@ -317,6 +346,9 @@ class ReplicatedVolumesTest {
       nodes.get("n2").crash();
       write(ns, 5L << 20, pattern(64 << 10, 9)); // n2 misses this: region 5
       assertEquals(List.of("n1"), record("v6").inSync());
+      // Replication lag, as the owner's metrics show it: one 1 MiB region behind.
+      assertEquals(
+          1 << 20, metric("n1", "weft_replica_behind_bytes{replica=\"n2\",volume=\"v6\"}"));
       nodes.put("n2", StorageNode.start(config("n2", "z2"), store));
       await("n2 rebuilt", Duration.ofSeconds(20), () -> record("v6").isInSync("n2"));
       VolumeService.RebuildProgress last = volumes().rebuilds("v6").get("n2");

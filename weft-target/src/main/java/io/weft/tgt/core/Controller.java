@@ -174,6 +174,34 @@ public final class Controller {
     return subsystem.isDiscovery();
   }
 
+  /** Commands in flight on every queue of this controller (a sample, for the metrics endpoint). */
+  public long inFlight() {
+    long n = admin.inFlight();
+    for (QueueContext q : ioQueueList()) {
+      n += q.inFlight();
+    }
+    return n;
+  }
+
+  /** Submission queue entries of every connected queue: the depth the host may use. */
+  public long queueSlots() {
+    long n = admin.queueSize();
+    for (QueueContext q : ioQueueList()) {
+      n += q.queueSize();
+    }
+    return n;
+  }
+
+  private synchronized List<QueueContext> ioQueueList() {
+    List<QueueContext> list = new java.util.ArrayList<>();
+    for (int i = 1; i < ioQueues.length; i++) {
+      if (ioQueues[i] != null) {
+        list.add(ioQueues[i]);
+      }
+    }
+    return list;
+  }
+
   public synchronized int connectedIoQueues() {
     int n = 0;
     for (int i = 1; i < ioQueues.length; i++) {

@@ -209,6 +209,7 @@ final class FabricsCommands {
    * half way cannot hold a queue: KATO, or 120 s without keep-alive as nvmet waits, at least 10 s.
    */
   private void completeConnect(QueueContext q, Request r, Controller c, int qid) {
+    c.subsystem().fabric().queueConnected(qid == 0, System.nanoTime() - q.openedNanos());
     if (c.authentication(qid) == null) {
       r.complete(Status.SUCCESS, c.cntlid());
       return;

@@ -93,6 +93,9 @@ final class IoCommands {
 
   void execute(Controller c, Request r) {
     Namespace ns = r.namespace;
+    if (IoTimings.ENABLED) {
+      r.submittedNanos = System.nanoTime();
+    }
     switch (r.opcode) {
       case Opcodes.NVM_READ ->
           ns.device()

@@ -30,6 +30,7 @@ public final class Namespace {
   private final Executor closer;
   private final SmartCounters counters;
   private final AtomicInteger refs = new AtomicInteger(1);
+  private final IoTimings timings = new IoTimings();
 
   public Namespace(
       int nsid,
@@ -157,11 +158,13 @@ public final class Namespace {
     release();
   }
 
-  /** Accounts a finished backend operation in the SMART counters and the latency histograms. */
+  /** This namespace's latency histograms, by I/O class and phase. */
+  public IoTimings timings() {
+    return timings;
+  }
+
+  /** Accounts a finished backend operation in the SMART counters. */
   void onIoDone(Request r, int blockStatus) {
-    if (IoLatency.TIMED) {
-      counters.ioDone(r.opcode, System.nanoTime() - r.receivedNanos);
-    }
     if (blockStatus == BlockStatus.OK) {
       if (r.opcode == Opcodes.NVM_READ) {
         counters.read(r.transferLength);

@@ -46,4 +46,16 @@ public interface QueueContext {
 
   /** {@link System#nanoTime()} of the last command received; any thread (keep-alive timer). */
   long lastActivityNanos();
+
+  /** {@link System#nanoTime()} when the connection was accepted (connect latency). */
+  long openedNanos();
+
+  /**
+   * Commands received and not yet answered. Read from other threads (the metrics endpoint) without
+   * synchronisation, so it may be a moment old.
+   */
+  int inFlight();
+
+  /** Submission queue entries granted at Connect: the most commands the host may have in flight. */
+  int queueSize();
 }

@@ -67,8 +67,15 @@ public final class Request implements IoCallback, Runnable {
   /** Offset of the offending SQE field for the error log, or 0xFFFF. */
   public int errorLocation = 0xFFFF;
 
-  /** When the capsule was decoded ({@link System#nanoTime}): the start of its latency. */
+  /**
+   * {@link System#nanoTime} stamps for {@link IoTimings}: the capsule decoded, the backend called
+   * (0 if the command never reached one), and the backend's answer (0 if the command ended without
+   * one, as a dataset management hint does).
+   */
   public long receivedNanos;
+
+  public long submittedNanos;
+  public long answeredNanos;
 
   /** Backend status parked while hopping threads. */
   private int pendingBlockStatus;
@@ -82,9 +89,11 @@ public final class Request implements IoCallback, Runnable {
 
   /** Fills the slot from the SQE at {@code base}. */
   public void load(ByteBuf b, int base) {
-    if (IoLatency.TIMED) {
+    if (IoTimings.ENABLED) {
       receivedNanos = System.nanoTime();
     }
+    submittedNanos = 0;
+    answeredNanos = 0;
     opcode = Sqe.opcode(b, base);
     fctype = opcode == Opcodes.FABRICS ? Sqe.fctype(b, base) : -1;
     flags = Sqe.flags(b, base);
@@ -144,6 +153,9 @@ public final class Request implements IoCallback, Runnable {
   /** Backend completion: may run on any thread. */
   @Override
   public void complete(int blockStatus) {
+    if (IoTimings.ENABLED) {
+      answeredNanos = System.nanoTime();
+    }
     pendingBlockStatus = blockStatus;
     if (queue.inEventLoop()) {
       run();

@@ -5,9 +5,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The live counters behind the SMART / Health log page of one subsystem (and the metrics endpoint),
- * and where its I/O latencies go. Updated from every queue's event loop, so each is a {@link
- * LongAdder} (no shared cache line on the hot path).
+ * The live counters behind the SMART / Health log page of one subsystem (and the metrics endpoint).
+ * Updated from every queue's event loop, so each is a {@link LongAdder} (no shared cache line on
+ * the hot path).
  */
 public final class SmartCounters {
   private final LongAdder bytesRead = new LongAdder();
@@ -17,16 +17,6 @@ public final class SmartCounters {
   private final LongAdder mediaErrors = new LongAdder();
   private final LongAdder errorLogEntries = new LongAdder();
   private final long startNanos = System.nanoTime();
-  private volatile IoLatency latency = IoLatency.NONE;
-
-  /** Sends this subsystem's I/O latencies to {@code sink} from now on. */
-  public void latencyTo(IoLatency sink) {
-    latency = sink;
-  }
-
-  void ioDone(int opcode, long nanos) {
-    latency.record(opcode, nanos);
-  }
 
   public long readCommands() {
     return readCommands.sum();

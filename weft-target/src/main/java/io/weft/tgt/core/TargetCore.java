@@ -50,8 +50,6 @@ public final class TargetCore {
   /** A centralized discovery controller's own NQN, answered besides the well-known one. */
   private volatile String uniqueDiscoveryNqn;
 
-  private volatile IoLatency.Binding latencies;
-
   public TargetCore(
       TuningConfig tuning, ScheduledExecutorService scheduler, ExecutorService ioExecutor) {
     this.tuning = tuning;
@@ -172,19 +170,10 @@ public final class TargetCore {
     return List.copyOf(ports);
   }
 
-  /** Where subsystems added from now on send their I/O latencies (the metrics endpoint). */
-  public void ioLatencies(IoLatency.Binding binding) {
-    this.latencies = binding;
-  }
-
   /** Adds a subsystem; false if its NQN is taken. */
   public boolean addSubsystem(Subsystem s) {
     boolean added = subsystems.putIfAbsent(s.nqn(), s) == null;
     if (added) {
-      IoLatency.Binding b = latencies;
-      if (b != null) {
-        s.counters().latencyTo(b.bind(s.nqn()));
-      }
       localDiscoveryChanged();
     }
     return added;
@@ -194,11 +183,6 @@ public final class TargetCore {
   public Subsystem removeSubsystem(String nqn) {
     Subsystem s = subsystems.remove(nqn);
     if (s != null) {
-      IoLatency.Binding b = latencies;
-      if (b != null) {
-        s.counters().latencyTo(IoLatency.NONE);
-        b.unbind(nqn);
-      }
       localDiscoveryChanged();
       s.destroyControllers("subsystem removed");
       for (Namespace ns : s.namespaces()) {

@@ -1,16 +1,19 @@
 package io.weft.tgt.metrics;
 
-import io.prometheus.metrics.core.datapoints.DistributionDataPoint;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.weft.protocol.nvme.Opcodes;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.weft.tgt.core.Controller;
 import io.weft.tgt.core.FabricCounters;
-import io.weft.tgt.core.IoLatency;
+import io.weft.tgt.core.IoTimings;
+import io.weft.tgt.core.Namespace;
 import io.weft.tgt.core.SmartCounters;
 import io.weft.tgt.core.Subsystem;
 import io.weft.tgt.core.TargetCore;
@@ -22,39 +25,37 @@ import java.util.function.ToLongFunction;
 /**
  * One target's metrics, in Prometheus' text format at {@code GET /metrics} on the management port.
  *
- * <p>Counters and gauges are read when scraped, from what the target keeps anyway (the SMART
- * counters, its subsystems and controllers), so they cost the I/O path nothing. The one thing
- * measured for them is each NVM command's latency, from its capsule decoded to its backend's
- * answer, into a histogram per subsystem and operation (read, write, other): two clock reads and
- * one histogram update per command, no allocation. The process' own metrics (CPU seconds, memory,
- * GC, threads) come from the Prometheus client's JVM instrumentation.
+ * <p>Everything is read when scraped, from what the target keeps anyway (the SMART and fabric
+ * counters, its subsystems, controllers and queues, and each namespace's {@link IoTimings}), so a
+ * scrape costs the I/O path nothing. The latency histograms are per namespace and I/O class
+ * (operation and transfer size): the target's whole time per command, and each phase of it. The
+ * process' own metrics (CPU seconds, memory, GC, threads) come from the Prometheus client's JVM
+ * instrumentation.
  *
- * <p>Labels are bounded: a subsystem NQN and one of three operations.
+ * <p>Labels are bounded: subsystem NQN, NSID, one of four operations, five size classes, three
+ * phases; a histogram appears once its class has seen a command.
  */
-public final class TargetMetrics implements IoLatency.Binding {
-  /** From 5 µs to 2.5 s: loopback round trips at the bottom, a stalled device at the top. */
-  static final double[] LATENCY_BUCKETS = {
-    0.000005, 0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-    0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
-  };
-
-  static final String[] OPERATIONS = {"read", "write", "other"};
-
+public final class TargetMetrics {
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final TargetCore core;
-  private final Histogram latency;
+
+  /** Bucket upper bounds in seconds, ending in +Inf. */
+  static final double[] UPPER_BOUNDS = upperBounds();
+
+  private static double[] upperBounds() {
+    double[] b = new double[IoTimings.BUCKETS];
+    for (int i = 0; i < IoTimings.BOUNDS_NANOS.length; i++) {
+      b[i] = IoTimings.BOUNDS_NANOS[i] / 1e9;
+    }
+    b[b.length - 1] = Double.POSITIVE_INFINITY;
+    return b;
+  }
 
   public TargetMetrics(TargetCore core) {
     this.core = core;
     JvmMetrics.builder().register(registry);
-    latency =
-        Histogram.builder()
-            .name("weft_io_latency_seconds")
-            .help("NVM command latency, from the capsule decoded to the backend's answer")
-            .labelNames("subsystem", "op")
-            .classicOnly()
-            .classicUpperBounds(LATENCY_BUCKETS)
-            .register(registry);
+    registry.register((MultiCollector) this::ioHistograms);
+    registry.register(this::connectHistogram);
     perSubsystem(
         "weft_read_commands_total",
         "Read commands completed",
@@ -127,6 +128,36 @@ public final class TargetMetrics implements IoLatency.Binding {
             })
         .register(registry);
     GaugeWithCallback.builder()
+        .name("weft_inflight_commands")
+        .help("Commands received and not yet answered, on every queue")
+        .labelNames("subsystem")
+        .callback(
+            cb -> {
+              for (Subsystem s : core.subsystems()) {
+                long n = 0;
+                for (Controller c : s.controllers()) {
+                  n += c.inFlight();
+                }
+                cb.call(n, s.nqn());
+              }
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("weft_queue_slots")
+        .help("Submission queue entries granted to connected queues: the depth hosts may use")
+        .labelNames("subsystem")
+        .callback(
+            cb -> {
+              for (Subsystem s : core.subsystems()) {
+                long n = 0;
+                for (Controller c : s.controllers()) {
+                  n += c.queueSlots();
+                }
+                cb.call(n, s.nqn());
+              }
+            })
+        .register(registry);
+    GaugeWithCallback.builder()
         .name("weft_namespaces")
         .help("Namespaces exported")
         .labelNames("subsystem")
@@ -141,7 +172,6 @@ public final class TargetMetrics implements IoLatency.Binding {
               }
             })
         .register(registry);
-    core.ioLatencies(this);
   }
 
   /** A counter per subsystem, read from one of its counter sets when scraped. */
@@ -160,26 +190,88 @@ public final class TargetMetrics implements IoLatency.Binding {
         .register(registry);
   }
 
-  @Override
-  public IoLatency bind(String subsystemNqn) {
-    DistributionDataPoint read = latency.labelValues(subsystemNqn, OPERATIONS[0]);
-    DistributionDataPoint write = latency.labelValues(subsystemNqn, OPERATIONS[1]);
-    DistributionDataPoint other = latency.labelValues(subsystemNqn, OPERATIONS[2]);
-    return (opcode, nanos) -> {
-      double seconds = nanos / 1e9;
-      switch (opcode) {
-        case Opcodes.NVM_READ -> read.observe(seconds);
-        case Opcodes.NVM_WRITE -> write.observe(seconds);
-        default -> other.observe(seconds);
-      }
-    };
+  /**
+   * Adds metrics that another layer keeps (a storage node's volumes and replication), read when
+   * scraped like the target's own.
+   */
+  public void register(MultiCollector collector) {
+    registry.register(collector);
   }
 
-  @Override
-  public void unbind(String subsystemNqn) {
-    for (String op : OPERATIONS) {
-      latency.remove(subsystemNqn, op);
+  /** Each namespace's I/O histograms: the whole, and each phase. */
+  private MetricSnapshots ioHistograms() {
+    HistogramSnapshot.Builder total =
+        HistogramSnapshot.builder()
+            .name("weft_io_latency_seconds")
+            .help(
+                "Target time of NVM commands, from the capsule decoded to the response written, by"
+                    + " namespace, operation and transfer size");
+    HistogramSnapshot.Builder phases =
+        HistogramSnapshot.builder()
+            .name("weft_io_phase_seconds")
+            .help(
+                "Phases of the target time: receive (a write's data arriving), backend (the"
+                    + " device), respond (back to the queue and written); they add up to"
+                    + " weft_io_latency_seconds");
+    for (Subsystem s : core.subsystems()) {
+      for (Namespace ns : s.namespaces()) {
+        String nsid = Integer.toString(ns.nsid());
+        for (IoTimings.ClassSnapshot c : ns.timings().snapshot()) {
+          total.dataPoint(
+              histogram(
+                  c.totalBuckets(),
+                  c.totalSumNanos(),
+                  Labels.of(
+                      "subsystem", s.nqn(), "nsid", nsid, "op", c.operation(), "size", c.size())));
+          for (int p = 0; p < IoTimings.PHASES.length; p++) {
+            phases.dataPoint(
+                histogram(
+                    c.phaseBuckets(p),
+                    c.phaseSums()[p],
+                    Labels.of(
+                        "subsystem",
+                        s.nqn(),
+                        "nsid",
+                        nsid,
+                        "op",
+                        c.operation(),
+                        "size",
+                        c.size(),
+                        "phase",
+                        IoTimings.PHASES[p])));
+          }
+        }
+      }
     }
+    return MetricSnapshots.of(total.build(), phases.build());
+  }
+
+  /** How long queues took to connect, per subsystem and queue kind. */
+  private HistogramSnapshot connectHistogram() {
+    HistogramSnapshot.Builder h =
+        HistogramSnapshot.builder()
+            .name("weft_connect_latency_seconds")
+            .help("Time from a TCP connection accepted to its Connect answered, per queue kind");
+    for (Subsystem s : core.subsystems()) {
+      for (boolean admin : new boolean[] {true, false}) {
+        long[] t = s.fabric().connectTimes(admin);
+        h.dataPoint(
+            histogram(
+                java.util.Arrays.copyOf(t, IoTimings.BUCKETS),
+                t[IoTimings.BUCKETS],
+                Labels.of("subsystem", s.nqn(), "queue", admin ? "admin" : "io")));
+      }
+    }
+    return h.build();
+  }
+
+  private static HistogramSnapshot.HistogramDataPointSnapshot histogram(
+      long[] buckets, long sumNanos, Labels labels) {
+    return HistogramSnapshot.HistogramDataPointSnapshot.builder()
+        .classicHistogramBuckets(ClassicHistogramBuckets.of(UPPER_BOUNDS, buckets))
+        .sum(sumNanos / 1e9)
+        .labels(labels)
+        .build();
   }
 
   /** The text exposition format (version 0.0.4). */

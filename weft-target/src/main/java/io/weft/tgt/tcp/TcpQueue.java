@@ -27,6 +27,7 @@ import io.weft.protocol.tcp.TermReqPdu;
 import io.weft.protocol.tcp.TransportException;
 import io.weft.tgt.core.CommandDispatcher;
 import io.weft.tgt.core.Controller;
+import io.weft.tgt.core.IoTimings;
 import io.weft.tgt.core.PortInfo;
 import io.weft.tgt.core.QueueContext;
 import io.weft.tgt.core.Request;
@@ -87,8 +88,14 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private int freeCount;
   private boolean[] digestFailed;
 
-  private volatile long lastActivity = System.nanoTime();
+  private final long openedNanos = System.nanoTime();
+  private volatile long lastActivity = openedNanos;
   private PduWriter writer;
+
+  /**
+   * This queue's loop among the loops that record I/O timings; taken on the loop when first used.
+   */
+  private int timingLoop = -1;
 
   TcpQueue(TargetCore core, PortInfo port, PduFrameDecoder decoder) {
     this.core = core;
@@ -474,6 +481,22 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       appendCapsuleResp(out, r, status);
       writer.write(out);
     }
+    if (IoTimings.ENABLED && r.submittedNanos != 0 && r.namespace != null) {
+      if (timingLoop < 0) {
+        timingLoop = IoTimings.loopIndex();
+      }
+      long now = System.nanoTime();
+      r.namespace
+          .timings()
+          .record(
+              timingLoop,
+              r.opcode,
+              r.transferLength,
+              r.receivedNanos,
+              r.submittedNanos,
+              r.answeredNanos != 0 ? r.answeredNanos : now,
+              now);
+    }
     if (holdSlot) {
       ChannelPromise written = ctx.newPromise();
       written.addListener(f -> freeRequest(r));
@@ -642,5 +665,22 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   @Override
   public long lastActivityNanos() {
     return lastActivity;
+  }
+
+  @Override
+  public long openedNanos() {
+    return openedNanos;
+  }
+
+  @Override
+  public int inFlight() {
+    // Racy by design: the loop owns these fields, a scrape only samples them.
+    Request[] table = slots;
+    return controller == null ? 0 : Math.max(0, table.length - freeCount);
+  }
+
+  @Override
+  public int queueSize() {
+    return controller == null ? 0 : slots.length;
   }
 }
