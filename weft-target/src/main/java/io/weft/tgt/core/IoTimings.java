@@ -148,19 +148,39 @@ public final class IoTimings {
     return op * SIZES.length + size;
   }
 
-  /** The bucket of {@code nanos}: the first whose bound is not below it. */
-  static int bucket(long nanos) {
-    int lo = 0;
-    int hi = BOUNDS_NANOS.length;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (BOUNDS_NANOS[mid] < nanos) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
+  /**
+   * For each power of two 2^k, the first bucket whose bound is at least 2^k: a value in [2^k,
+   * 2^(k+1)) is in that bucket or one or two after it (bounds grow by 2 or 2.5 per bucket).
+   */
+  private static final byte[] FIRST_BUCKET_OF_POWER = firstBucketOfPower();
+
+  private static byte[] firstBucketOfPower() {
+    byte[] t = new byte[64];
+    for (int k = 0; k < 64; k++) {
+      long low = 1L << k;
+      int b = 0;
+      while (b < BOUNDS_NANOS.length && BOUNDS_NANOS[b] < low) {
+        b++;
       }
+      t[k] = (byte) b;
     }
-    return lo;
+    return t;
+  }
+
+  /**
+   * The bucket of {@code nanos}: the first whose bound is not below it. A table look-up by the
+   * value's highest bit and at most two comparisons, rather than a binary search whose branches the
+   * processor cannot predict.
+   */
+  static int bucket(long nanos) {
+    if (nanos <= 0) {
+      return 0;
+    }
+    int b = FIRST_BUCKET_OF_POWER[63 - Long.numberOfLeadingZeros(nanos)];
+    while (b < BOUNDS_NANOS.length && BOUNDS_NANOS[b] < nanos) {
+      b++;
+    }
+    return b;
   }
 
   private long[] cell(int loop, int ioClass) {

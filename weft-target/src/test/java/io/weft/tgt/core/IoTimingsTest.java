@@ -21,6 +21,29 @@ class IoTimingsTest {
   }
 
   @Test
+  void theQuickBucketAgreesWithALinearSearchEverywhere() {
+    java.util.Random random = new java.util.Random(1);
+    List<Long> values = new java.util.ArrayList<>();
+    for (long b : IoTimings.BOUNDS_NANOS) {
+      values.addAll(List.of(b - 1, b, b + 1));
+    }
+    for (int k = 0; k < 63; k++) {
+      values.addAll(List.of(1L << k, (1L << k) - 1, (1L << k) + 1));
+    }
+    for (int i = 0; i < 100_000; i++) {
+      values.add(random.nextLong(1L << random.nextInt(1, 40)));
+    }
+    values.add(Long.MAX_VALUE);
+    for (long v : values) {
+      int linear = 0;
+      while (linear < IoTimings.BOUNDS_NANOS.length && IoTimings.BOUNDS_NANOS[linear] < v) {
+        linear++;
+      }
+      assertEquals(linear, IoTimings.bucket(v), "bucket of " + v);
+    }
+  }
+
+  @Test
   void classesAreOperationBySizeUpperBound() {
     int sizes = IoTimings.SIZES.length;
     assertEquals(0, IoTimings.ioClass(Opcodes.NVM_READ, 4096));
