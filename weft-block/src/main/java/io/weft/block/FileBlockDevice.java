@@ -54,6 +54,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * #ioAlignment()} (the file system block size), otherwise the call throws {@link
  * IllegalArgumentException}; buffers may have any address and layout, misaligned ones are copied
  * through an internal aligned buffer.
+ *
+ * <p><b>io_uring.</b> Opened with an {@link IoUring}, reads, writes and flushes go to the ring from
+ * the caller's thread instead of a pool thread (the ring has a descriptor of its own, with O_DIRECT
+ * when the device has it); a page-cache hit then completes inside the submitting call. What the
+ * ring cannot take - a buffer that is not one run of native memory, or a full ring - and all
+ * zeroing take the thread pool as before.
  */
 public final class FileBlockDevice implements BlockDevice {
   private static final System.Logger LOG = System.getLogger(FileBlockDevice.class.getName());
@@ -99,13 +105,29 @@ public final class FileBlockDevice implements BlockDevice {
   private volatile boolean closed;
   private volatile boolean punchHoles;
 
+  /** The ring, its descriptor of the file, and its operations in flight (close waits for them). */
+  private final IoUring ring;
+
+  private final LinuxFile ringFile;
+  private final java.util.concurrent.atomic.AtomicInteger ringOps =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final IoUring.Owner ringOwner =
+      (callback, status) -> {
+        ringOps.decrementAndGet();
+        callback.complete(status);
+      };
+
   private FileBlockDevice(
       Path path,
       FileChannel channel,
       LinuxFile linux,
       long size,
       int alignment,
-      Executor executor) {
+      Executor executor,
+      IoUring ring,
+      LinuxFile ringFile) {
+    this.ring = ring;
+    this.ringFile = ringFile;
     this.path = path;
     this.channel = channel;
     this.linux = linux;
@@ -131,6 +153,18 @@ public final class FileBlockDevice implements BlockDevice {
    *     direct I/O
    */
   public static FileBlockDevice open(Path path, long sizeBytes, boolean direct, Executor ioExecutor)
+      throws IOException {
+    return open(path, sizeBytes, direct, ioExecutor, null);
+  }
+
+  /**
+   * As {@link #open(Path, long, boolean, Executor)}, with reads, writes and flushes through {@code
+   * ring} when it is not null.
+   *
+   * @throws IOException also if the ring's own descriptor of the file cannot be opened
+   */
+  public static FileBlockDevice open(
+      Path path, long sizeBytes, boolean direct, Executor ioExecutor, IoUring ring)
       throws IOException {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(ioExecutor, "ioExecutor");
@@ -161,11 +195,23 @@ public final class FileBlockDevice implements BlockDevice {
       }
       throw e;
     }
+    LinuxFile ringFile = null;
     try {
       lockExclusively(channel, path);
-      return new FileBlockDevice(path, channel, openNative(path), sizeBytes, alignment, ioExecutor);
+      if (ring != null) {
+        ringFile = LinuxFile.open(path, direct);
+        if (ringFile == null) {
+          throw new IOException(
+              "io_uring needs native file access: " + LinuxFile.unavailableReason());
+        }
+      }
+      return new FileBlockDevice(
+          path, channel, openNative(path), sizeBytes, alignment, ioExecutor, ring, ringFile);
     } catch (IOException | RuntimeException e) {
       channel.close();
+      if (ringFile != null) {
+        ringFile.close();
+      }
       throw e;
     }
   }
@@ -223,6 +269,10 @@ public final class FileBlockDevice implements BlockDevice {
     if (admit(offset, length, callback)) {
       Ranges.checkBuffer(dst, dstIndex, length);
       checkAligned(offset, length);
+      if (ring != null
+          && ringIo(IoUring.IORING_OP_READ, offset, dst, dstIndex, length, false, callback)) {
+        return;
+      }
       submit(() -> readNow(offset, dst, dstIndex, length), callback);
     }
   }
@@ -233,6 +283,10 @@ public final class FileBlockDevice implements BlockDevice {
     if (admit(offset, length, callback)) {
       Ranges.checkBuffer(src, srcIndex, length);
       checkAligned(offset, length);
+      if (ring != null
+          && ringIo(IoUring.IORING_OP_WRITE, offset, src, srcIndex, length, fua, callback)) {
+        return;
+      }
       submit(() -> writeNow(offset, src, srcIndex, length, fua), callback);
     }
   }
@@ -240,6 +294,9 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public void flush(IoCallback callback) {
     if (admit(0, 0, callback)) {
+      if (ring != null && ringIo(IoUring.IORING_OP_FSYNC, 0, null, 0, 0, false, callback)) {
+        return;
+      }
       submit(this::flushNow, callback);
     }
   }
@@ -272,6 +329,7 @@ public final class FileBlockDevice implements BlockDevice {
         return;
       }
       closed = true;
+      awaitRingOps();
       try {
         channel.force(false);
       } catch (IOException e) {
@@ -285,9 +343,24 @@ public final class FileBlockDevice implements BlockDevice {
         if (linux != null) {
           linux.close();
         }
+        if (ringFile != null) {
+          ringFile.close();
+        }
       }
     } finally {
       exclusive.unlock();
+    }
+  }
+
+  /** Waits (bounded) for the ring's operations on this file, so its descriptor is not reused. */
+  private void awaitRingOps() {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (ringOps.get() > 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+    }
+    if (ringOps.get() > 0) {
+      LOG.log(WARNING, "{0}: io_uring operations still in flight at close", path);
     }
   }
 
@@ -337,6 +410,113 @@ public final class FileBlockDevice implements BlockDevice {
     } catch (RejectedExecutionException e) {
       // The executor is shutting down, so this device can do no more I/O; nothing was touched.
       callback.complete(BlockStatus.CLOSED);
+    }
+  }
+
+  // ---- io_uring (caller's thread) ----
+
+  /**
+   * Hands the request to the ring; false if the ring cannot take it (then the pool does). Under the
+   * read lock, so close() cannot slip between the check and the submission; the completion may
+   * already have run when this returns.
+   */
+  private boolean ringIo(
+      byte opcode,
+      long offset,
+      ByteBuf buffer,
+      int index,
+      int length,
+      boolean fua,
+      IoCallback callback) {
+    long address = 0;
+    ByteBuffer bounce = null;
+    IoCallback done = callback;
+    if (buffer != null) {
+      address = nativeAddress(buffer, index, length);
+      if (address == 0) {
+        if (length > bounceBuffers.bufferSize()) {
+          return false;
+        }
+        bounce = bounceBuffers.acquire();
+        address = MemorySegment.ofBuffer(bounce).address();
+        if (opcode == IoUring.IORING_OP_WRITE) {
+          buffer.getBytes(index, bounce.duplicate().limit(length));
+        }
+        done =
+            new BounceCompletion(
+                bounce, opcode == IoUring.IORING_OP_READ ? buffer : null, index, length, callback);
+      }
+    }
+    Lock shared = lock.readLock();
+    shared.lock();
+    try {
+      if (!closed) {
+        ringOps.incrementAndGet();
+        int fd = ringFile.fd();
+        boolean taken =
+            switch (opcode) {
+              case IoUring.IORING_OP_READ ->
+                  ring.read(ringOwner, done, fd, offset, address, length);
+              case IoUring.IORING_OP_WRITE ->
+                  ring.write(ringOwner, done, fd, offset, address, length, fua);
+              default -> ring.fdatasync(ringOwner, done, fd);
+            };
+        if (taken) {
+          return true;
+        }
+        ringOps.decrementAndGet();
+      }
+    } finally {
+      shared.unlock();
+    }
+    if (bounce != null) {
+      bounceBuffers.release(bounce);
+    }
+    return false;
+  }
+
+  /**
+   * The address of {@code length} bytes at {@code index} if they are one run of native memory the
+   * ring may use as is (aligned, with O_DIRECT), else 0.
+   */
+  private long nativeAddress(ByteBuf buffer, int index, int length) {
+    if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
+      return 0;
+    }
+    long address =
+        buffer.hasMemoryAddress()
+            ? buffer.memoryAddress() + index
+            : MemorySegment.ofBuffer(buffer.internalNioBuffer(index, length)).address();
+    return (address & (alignment - 1)) == 0 ? address : 0;
+  }
+
+  /** A ring request through an aligned bounce buffer: copies a read out, then frees the buffer. */
+  private final class BounceCompletion implements IoCallback {
+    private final ByteBuffer bounce;
+    private final ByteBuf readInto;
+    private final int index;
+    private final int length;
+    private final IoCallback callback;
+
+    BounceCompletion(
+        ByteBuffer bounce, ByteBuf readInto, int index, int length, IoCallback callback) {
+      this.bounce = bounce;
+      this.readInto = readInto;
+      this.index = index;
+      this.length = length;
+      this.callback = callback;
+    }
+
+    @Override
+    public void complete(int status) {
+      try {
+        if (status == BlockStatus.OK && readInto != null) {
+          readInto.setBytes(index, bounce.duplicate().limit(length));
+        }
+      } finally {
+        bounceBuffers.release(bounce);
+      }
+      callback.complete(status);
     }
   }
 

@@ -47,6 +47,11 @@ final class LinuxFile implements AutoCloseable {
 
   private static final int O_RDWR = 2;
   private static final int O_CLOEXEC = 0x80000;
+
+  /** O_DIRECT: 0x4000 on x86_64 and riscv64, 0x10000 on aarch64. */
+  private static final int O_DIRECT =
+      System.getProperty("os.arch", "").equals("aarch64") ? 0x10000 : 0x4000;
+
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
   private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
 
@@ -142,6 +147,11 @@ final class LinuxFile implements AutoCloseable {
    * @throws IOException if open(2) itself fails
    */
   static LinuxFile open(Path path) throws IOException {
+    return open(path, false);
+  }
+
+  /** As {@link #open(Path)}, with O_DIRECT if {@code direct} (for io_uring's own descriptor). */
+  static LinuxFile open(Path path, boolean direct) throws IOException {
     if (OPEN == null) {
       return null;
     }
@@ -150,7 +160,7 @@ final class LinuxFile implements AutoCloseable {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
       MemorySegment cPath = arena.allocateFrom(path.toAbsolutePath().toString());
-      fd = (int) OPEN.invokeExact(capture, cPath, O_RDWR | O_CLOEXEC, 0);
+      fd = (int) OPEN.invokeExact(capture, cPath, O_RDWR | O_CLOEXEC | (direct ? O_DIRECT : 0), 0);
       errno = (int) ERRNO.get(capture, 0L);
     } catch (Throwable t) {
       throw rethrow(t);
@@ -191,6 +201,11 @@ final class LinuxFile implements AutoCloseable {
     } catch (Throwable t) {
       throw rethrow(t);
     }
+  }
+
+  /** The descriptor, for io_uring. Valid until {@link #close()}. */
+  int fd() {
+    return fd;
   }
 
   /** Bytes allocated to the file on disk, or -1 if that cannot be determined here. */

@@ -41,12 +41,12 @@ import picocli.CommandLine.Spec;
  *
  * <p>The configuration is the config file ({@code --config}) or, without one, the embedded defaults
  * of {@link Defaults}; flags then override it: {@code --data-dir}, {@code --admin}, {@code
- * --spin-us} and {@code --io-threads} replace single values, any {@code --listen} replaces all
- * listeners, and the subsystem flags ({@code --nqn}, {@code --serial}, {@code --model}, {@code
- * --allow-host}, {@code --file}/{@code --size}, {@code --memory}, {@code --block-size}) edit the
- * one subsystem, so they need a configuration with exactly one. {@code --file} or {@code --memory}
- * replaces that subsystem's namespaces with a single namespace 1; {@code --block-size} applies to
- * it, or without either, to every namespace of the subsystem.
+ * --spin-us}, {@code --io-threads} and {@code --io-engine} replace single values, any {@code
+ * --listen} replaces all listeners, and the subsystem flags ({@code --nqn}, {@code --serial},
+ * {@code --model}, {@code --allow-host}, {@code --file}/{@code --size}, {@code --memory}, {@code
+ * --block-size}) edit the one subsystem, so they need a configuration with exactly one. {@code
+ * --file} or {@code --memory} replaces that subsystem's namespaces with a single namespace 1;
+ * {@code --block-size} applies to it, or without either, to every namespace of the subsystem.
  */
 @Command(
     name = "target",
@@ -64,7 +64,7 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Flags override the config file:",
-      "  --data-dir, --admin, --spin-us, --io-threads replace the file's value;",
+      "  --data-dir, --admin, --spin-us, --io-threads, --io-engine replace the file's value;",
       "  any --listen replaces all of the file's listeners;",
       "  --nqn, --serial, --model, --allow-host, --file/--size, --memory and",
       "  --block-size edit the file's subsystem (an error if it has several);",
@@ -219,6 +219,14 @@ class TargetCommand implements Callable<Integer> {
 
   @Option(names = "--io-threads", paramLabel = "N", description = "I/O event loop threads.")
   Integer ioThreads;
+
+  @Option(
+      names = "--io-engine",
+      paramLabel = "threads|io_uring",
+      description =
+          "How file namespaces do I/O: threads (a worker pool, the default) or io_uring (a ring"
+              + " submitted from the event loops, with the pool as fallback).")
+  String ioEngine;
 
   @Option(
       names = "--allow-any-host-beyond-loopback",
@@ -394,7 +402,8 @@ class TargetCommand implements Callable<Integer> {
             t.maxQueueEntries(),
             t.maxIoQueues(),
             t.maxH2cData(),
-            t.ioWorkerThreads());
+            t.ioWorkerThreads(),
+            ioEngine != null ? ioEngine : t.ioEngine());
     List<SubsystemConfig> subsystems = base.subsystems();
     if (hasSubsystemFlags() && subsystems.isEmpty()) {
       if (nqn == null) {
@@ -507,6 +516,11 @@ class TargetCommand implements Callable<Integer> {
     }
     if (spinMicros != null && (spinMicros < 0 || spinMicros > 1_000_000)) {
       throw usage("--spin-us must be from 0 to 1000000, not " + spinMicros);
+    }
+    if (ioEngine != null
+        && !ioEngine.equals(TuningConfig.THREADS)
+        && !ioEngine.equals(TuningConfig.IO_URING)) {
+      throw usage("--io-engine must be threads or io_uring, not " + ioEngine);
     }
     if (ioThreads != null && ioThreads < 1) {
       throw usage("--io-threads must be at least 1, not " + ioThreads);

@@ -18,6 +18,7 @@ import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
+import io.weft.tgt.config.TuningConfig;
 import io.weft.tgt.core.AnaStates;
 import io.weft.tgt.core.Controller;
 import io.weft.tgt.core.Namespace;
@@ -62,6 +63,26 @@ public final class Target implements AutoCloseable {
   private AdminServer admin;
   private final TargetMetrics metrics;
 
+  /** The io_uring that file namespaces use with {@code ioEngine: io_uring}; null otherwise. */
+  private final io.weft.block.IoUring ring;
+
+  /** Entries of the shared ring: requests in flight on it at once (more go to the pool). */
+  static final int RING_ENTRIES = 256;
+
+  private static io.weft.block.IoUring openRing(TuningConfig tuning) {
+    if (!TuningConfig.IO_URING.equals(tuning.ioEngine())) {
+      return null;
+    }
+    try {
+      io.weft.block.IoUring r =
+          io.weft.block.IoUring.open(RING_ENTRIES, tuning.spinNanos(), "weft-uring");
+      log.info("file namespaces use io_uring ({} entries)", RING_ENTRIES);
+      return r;
+    } catch (IOException e) {
+      throw new IllegalStateException("ioEngine io_uring: " + e.getMessage(), e);
+    }
+  }
+
   private Target(TargetConfig config) {
     this.config = config;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("weft-timer"));
@@ -70,6 +91,7 @@ public final class Target implements AutoCloseable {
     this.ioExecutor =
         new io.weft.block.IoWorkers(
             config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
+    this.ring = openRing(config.tuning());
     this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
     this.metrics = new TargetMetrics(core);
     core.dhchapPolicy(config.dhchap());
@@ -554,7 +576,7 @@ public final class Target implements AutoCloseable {
       throws IOException {
     if (!encrypt) {
       EncryptedVolumes.refuseIfEncrypted(file);
-      return FileBlockDevice.open(file, sizeBytes, direct, ioExecutor);
+      return FileBlockDevice.open(file, sizeBytes, direct, ioExecutor, ring);
     }
     try (WrappingKey key = WrappingKey.load(config.atRestKey(), config.dataDir())) {
       BlockDevice device =
@@ -746,6 +768,9 @@ public final class Target implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    if (ring != null) {
+      ring.close(); // after the devices: each waited for its own requests on it
     }
     scheduler.shutdownNow();
     log.info("target stopped");

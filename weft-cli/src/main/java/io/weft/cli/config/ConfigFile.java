@@ -81,5 +81,6 @@ public record ConfigFile(
       Integer maxQueueEntries,
       Integer maxIoQueues,
       String maxH2cData,
-      Integer ioWorkerThreads) {}
+      Integer ioWorkerThreads,
+      String ioEngine) {}
 }

@@ -357,6 +357,11 @@ public final class ConfigLoader {
     if (t == null) {
       return d;
     }
+    if (t.ioEngine() != null
+        && !t.ioEngine().equals(TuningConfig.THREADS)
+        && !t.ioEngine().equals(TuningConfig.IO_URING)) {
+      throw fail("tuning.ioEngine", "must be threads or io_uring, not " + t.ioEngine());
+    }
     long spinNanos;
     try {
       spinNanos =
@@ -374,7 +379,8 @@ public final class ConfigLoader {
         t.maxQueueEntries() != null ? t.maxQueueEntries() : d.maxQueueEntries(),
         t.maxIoQueues() != null ? t.maxIoQueues() : d.maxIoQueues(),
         t.maxH2cData() != null ? intSize(t.maxH2cData(), "tuning.maxH2cData") : d.maxH2cData(),
-        t.ioWorkerThreads() != null ? t.ioWorkerThreads() : d.ioWorkerThreads());
+        t.ioWorkerThreads() != null ? t.ioWorkerThreads() : d.ioWorkerThreads(),
+        t.ioEngine() != null ? t.ioEngine() : d.ioEngine());
   }
 
   private static long size(String text, String where) {

@@ -133,7 +133,15 @@ class ConfigLoaderTest {
     TuningConfig d = TuningConfig.defaults();
     assertEquals(
         new TuningConfig(
-            3, 0, 5, d.inCapsuleDataSize(), d.maxQueueEntries(), d.maxIoQueues(), 64 * 1024, 2),
+            3,
+            0,
+            5,
+            d.inCapsuleDataSize(),
+            d.maxQueueEntries(),
+            d.maxIoQueues(),
+            64 * 1024,
+            2,
+            "threads"),
         config.tuning());
   }
 

@@ -12,6 +12,9 @@ package io.weft.tgt.config;
  * @param maxIoQueues most I/O queues per controller
  * @param maxH2cData most data bytes per H2CData PDU
  * @param ioWorkerThreads threads running blocking backend I/O (file backend)
+ * @param ioEngine how file namespaces do their I/O: {@code threads} (the worker pool, blocking
+ *     calls) or {@code io_uring} (a ring submitted from the event loops; the pool stays the
+ *     fallback)
  */
 public record TuningConfig(
     int ioThreads,
@@ -21,10 +24,35 @@ public record TuningConfig(
     int maxQueueEntries,
     int maxIoQueues,
     int maxH2cData,
-    int ioWorkerThreads) {
+    int ioWorkerThreads,
+    String ioEngine) {
+
+  public static final String THREADS = "threads";
+  public static final String IO_URING = "io_uring";
+
+  public TuningConfig {
+    ioEngine = ioEngine == null ? THREADS : ioEngine;
+    if (!ioEngine.equals(THREADS) && !ioEngine.equals(IO_URING)) {
+      throw new IllegalArgumentException(
+          "ioEngine must be " + THREADS + " or " + IO_URING + ", not " + ioEngine);
+    }
+  }
 
   public static TuningConfig defaults() {
-    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4);
+    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4, THREADS);
+  }
+
+  public TuningConfig withIoEngine(String engine) {
+    return new TuningConfig(
+        ioThreads,
+        spinNanos,
+        mdts,
+        inCapsuleDataSize,
+        maxQueueEntries,
+        maxIoQueues,
+        maxH2cData,
+        ioWorkerThreads,
+        engine);
   }
 
   public TuningConfig withSpinNanos(long spin) {
@@ -36,6 +64,7 @@ public record TuningConfig(
         maxQueueEntries,
         maxIoQueues,
         maxH2cData,
-        ioWorkerThreads);
+        ioWorkerThreads,
+        ioEngine);
   }
 }

@@ -65,7 +65,8 @@ final class Harness {
         d.maxQueueEntries(),
         maxIoQueues,
         d.maxH2cData(),
-        d.ioWorkerThreads());
+        d.ioWorkerThreads(),
+        d.ioEngine());
   }
 
   static Target start(

@@ -57,7 +57,8 @@ final class TcpTestSupport {
         d.maxQueueEntries(),
         d.maxIoQueues(),
         d.maxH2cData(),
-        ioWorkers);
+        ioWorkers,
+        d.ioEngine());
   }
 
   static Target start(Path dir, TuningConfig tuning, NamespaceConfig... namespaces)
