@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code weft perf --target-metrics} against a namespace whose backend answers every command a
- * known 2 ms late: the target's backend phase shows those 2 ms, the phases add up to the target's
- * time, and the target's time plus the fabric and host rest add up to what the host measured.
+ * known 2 ms late: the target's backend phase shows those 2 ms, the phases (of the default sample,
+ * one command in eight) add up to the target's time, and the target's time plus the fabric and host
+ * rest add up to what the host measured.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LatencyDecompositionTest {
@@ -162,8 +163,9 @@ class LatencyDecompositionTest {
     double respond = t.get("respondUs").asDouble();
     // The backend's known delay, plus at most what waking the timer thread costs here.
     assertTrue(backend >= DELAY_MICROS && backend < DELAY_MICROS + 1500, all);
-    // The phases partition the target's time: they add up to it to rounding.
-    assertEquals(total, receive + backend + respond, 0.01, all);
+    // The phases partition each sampled command's time (one in eight, the default), so their means
+    // add up to the mean of all within what the sample varies (the timer thread's wake-ups here).
+    assertEquals(total, receive + backend + respond, total * 0.1, all);
     // The host saw the target's time plus a loopback round trip and its own work: positive, and
     // small beside the delay.
     double rest = t.get("fabricAndHostUs").asDouble();

@@ -105,6 +105,21 @@ class KernelInitiatorInteropTest {
         }
       };
 
+  /** How this run's target does its file I/O: {@code weft target} flags (none: the defaults). */
+  protected List<String> targetOptions() {
+    return List.of();
+  }
+
+  /** The target's log of each start so far. */
+  protected List<Path> targetLogs() {
+    return target.logs();
+  }
+
+  /** Names this run's logs and scratch directory. */
+  protected String runName() {
+    return "kernel-initiator";
+  }
+
   @BeforeAll
   void runGuestSuite() throws Exception {
     Optional<String> why = peer.whyUnavailable();
@@ -120,10 +135,10 @@ class KernelInitiatorInteropTest {
               + Interop.repoRoot()
               + " && mvn -B -DskipTests install");
     }
-    runDir = Interop.newRunLogDir("kernel-initiator");
+    runDir = Interop.newRunLogDir(runName());
     share = Interop.createDirectories(runDir.resolve("share"));
     agentLog = runDir.resolve("host-agent.log");
-    workDir = Interop.newWorkDir("kernel-initiator");
+    workDir = Interop.newWorkDir(runName());
     System.out.println("interop: logs in " + runDir + ", scratch in " + workDir);
 
     // Run a private copy: a rebuild of weft-cli during the run must not swap classes under the
@@ -147,6 +162,7 @@ class KernelInitiatorInteropTest {
                 GUEST_TARGET_IP + ":" + GUEST_TARGET_PORT,
                 ports[1],
                 runDir));
+    target.targetOptions(targetOptions());
     try {
       target.start(Duration.ofSeconds(60));
       guest =

@@ -102,6 +102,7 @@ final class WeftTargetProcess implements AutoCloseable {
   private final List<Path> logs = new ArrayList<>();
   private Process process;
   private List<String> jvmOptions = List.of();
+  private List<String> targetOptions = List.of();
 
   WeftTargetProcess(Config config) {
     this.config = config;
@@ -114,6 +115,12 @@ final class WeftTargetProcess implements AutoCloseable {
   /** JVM options for the target's next start (e.g. a fixed heap, so leaks show in its size). */
   WeftTargetProcess jvmOptions(String... options) {
     this.jvmOptions = List.of(options);
+    return this;
+  }
+
+  /** More {@code weft target} flags for the next start (e.g. {@code --io-engine io_uring}). */
+  WeftTargetProcess targetOptions(List<String> options) {
+    this.targetOptions = List.copyOf(options);
     return this;
   }
 
@@ -177,6 +184,7 @@ final class WeftTargetProcess implements AutoCloseable {
     cmd.add(adminAddress());
     cmd.add("--spin-us");
     cmd.add("0");
+    cmd.addAll(targetOptions);
   }
 
   /**

@@ -6,10 +6,12 @@ import java.util.Map;
 /**
  * One namespace's target-side time, read from a Weft target's {@code /metrics}: how many commands
  * it answered and how long they took in total and in each phase (receive, backend, respond), added
- * over every operation and size class. Two readings taken around a run give the target's share of
- * that run's latency; what the host saw beyond it is fabric and host time.
+ * over every operation and size class (the phases over the commands the target sampled for them,
+ * one in eight by default). Two readings taken around a run give the target's share of that run's
+ * latency; what the host saw beyond it is fabric and host time.
  */
-public record TargetTimes(long commands, double totalSeconds, double[] phaseSeconds) {
+public record TargetTimes(
+    long commands, double totalSeconds, long[] phaseCommands, double[] phaseSeconds) {
   public static final String[] PHASES = {"receive", "backend", "respond"};
 
   /** Reads namespace {@code nsid} of {@code subsystem} from a text-format exposition. */
@@ -17,6 +19,7 @@ public record TargetTimes(long commands, double totalSeconds, double[] phaseSeco
     long count = 0;
     double total = 0;
     double[] phases = new double[PHASES.length];
+    long[] phaseCounts = new long[PHASES.length];
     String ns = Integer.toString(nsid);
     for (String line : exposition.split("\n")) {
       if (line.startsWith("#") || line.isBlank()) {
@@ -31,7 +34,8 @@ public record TargetTimes(long commands, double totalSeconds, double[] phaseSeco
       boolean wanted =
           name.equals("weft_io_latency_seconds_count")
               || name.equals("weft_io_latency_seconds_sum")
-              || name.equals("weft_io_phase_seconds_sum");
+              || name.equals("weft_io_phase_seconds_sum")
+              || name.equals("weft_io_phase_seconds_count");
       if (!wanted) {
         continue;
       }
@@ -46,13 +50,17 @@ public record TargetTimes(long commands, double totalSeconds, double[] phaseSeco
         default -> {
           for (int p = 0; p < PHASES.length; p++) {
             if (PHASES[p].equals(labels.get("phase"))) {
-              phases[p] += value;
+              if (name.endsWith("_sum")) {
+                phases[p] += value;
+              } else {
+                phaseCounts[p] += (long) value;
+              }
             }
           }
         }
       }
     }
-    return new TargetTimes(count, total, phases);
+    return new TargetTimes(count, total, phaseCounts, phases);
   }
 
   /** Label pairs of one sample: {@code a="x",b="y"}, with the format's escapes. */
@@ -91,27 +99,33 @@ public record TargetTimes(long commands, double totalSeconds, double[] phaseSeco
   /** What happened between an earlier reading and this one. */
   public TargetTimes since(TargetTimes earlier) {
     double[] p = new double[PHASES.length];
+    long[] c = new long[PHASES.length];
     for (int i = 0; i < p.length; i++) {
       p[i] = phaseSeconds[i] - earlier.phaseSeconds[i];
+      c[i] = phaseCommands[i] - earlier.phaseCommands[i];
     }
-    return new TargetTimes(commands - earlier.commands, totalSeconds - earlier.totalSeconds, p);
+    return new TargetTimes(commands - earlier.commands, totalSeconds - earlier.totalSeconds, c, p);
   }
 
   /**
    * The run's latency taken apart, in mean microseconds per command: the host's end-to-end time,
-   * the target's, each target phase, and the rest (fabric and host).
+   * the target's, each target phase (its mean over the commands sampled for it), and the rest
+   * (fabric and host).
    */
   public Breakdown breakdown(double hostMeanUs) {
-    double n = Math.max(commands, 1);
-    double target = totalSeconds / n * 1e6;
+    double target = totalSeconds / Math.max(commands, 1) * 1e6;
     return new Breakdown(
         commands,
         hostMeanUs,
         target,
-        phaseSeconds[0] / n * 1e6,
-        phaseSeconds[1] / n * 1e6,
-        phaseSeconds[2] / n * 1e6,
+        phaseMeanUs(0),
+        phaseMeanUs(1),
+        phaseMeanUs(2),
         hostMeanUs - target);
+  }
+
+  private double phaseMeanUs(int phase) {
+    return phaseSeconds[phase] / Math.max(phaseCommands[phase], 1) * 1e6;
   }
 
   /** Mean microseconds per command, host and target. */

@@ -44,6 +44,14 @@ class TargetTimesTest {
             + NQN
             + "\"} "
             + readSum / 2,
+        "weft_io_phase_seconds_count{nsid=\"1\",op=\"read\",phase=\"backend\",size=\"4KiB\",subsystem=\""
+            + NQN
+            + "\"} "
+            + reads,
+        "weft_io_phase_seconds_count{nsid=\"1\",op=\"read\",phase=\"receive\",size=\"4KiB\",subsystem=\""
+            + NQN
+            + "\"} "
+            + reads,
         "weft_io_phase_seconds_sum{nsid=\"1\",op=\"read\",phase=\"receive\",size=\"4KiB\",subsystem=\""
             + NQN
             + "\"} "
@@ -59,6 +67,8 @@ class TargetTimesTest {
     assertEquals(0.001, t.phaseSeconds()[0], 1e-12);
     assertEquals(0.001, t.phaseSeconds()[1], 1e-12);
     assertEquals(0, t.phaseSeconds()[2]);
+    assertEquals(100, t.phaseCommands()[0]);
+    assertEquals(0, t.phaseCommands()[2]);
   }
 
   @Test

@@ -93,7 +93,8 @@ final class IoCommands {
 
   void execute(Controller c, Request r) {
     Namespace ns = r.namespace;
-    if (IoTimings.ENABLED) {
+    r.reachedBackend = true;
+    if (r.phased) {
       r.submittedNanos = System.nanoTime();
     }
     switch (r.opcode) {

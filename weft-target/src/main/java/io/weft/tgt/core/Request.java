@@ -68,14 +68,17 @@ public final class Request implements IoCallback, Runnable {
   public int errorLocation = 0xFFFF;
 
   /**
-   * {@link System#nanoTime} stamps for {@link IoTimings}: the capsule decoded, the backend called
-   * (0 if the command never reached one), and the backend's answer (0 if the command ended without
-   * one, as a dataset management hint does).
+   * {@link System#nanoTime} stamps for {@link IoTimings}: the read batch that brought the capsule
+   * (set by the transport), and, for a command chosen to be taken apart ({@code phased}), the
+   * backend called and the backend's answer (0 if it ended without one, as a dataset management
+   * hint does). {@code reachedBackend}: the command got as far as its namespace's device.
    */
   public long receivedNanos;
 
   public long submittedNanos;
   public long answeredNanos;
+  public boolean phased;
+  public boolean reachedBackend;
 
   /** Backend status parked while hopping threads. */
   private int pendingBlockStatus;
@@ -89,11 +92,10 @@ public final class Request implements IoCallback, Runnable {
 
   /** Fills the slot from the SQE at {@code base}. */
   public void load(ByteBuf b, int base) {
-    if (IoTimings.ENABLED) {
-      receivedNanos = System.nanoTime();
-    }
     submittedNanos = 0;
     answeredNanos = 0;
+    phased = false;
+    reachedBackend = false;
     opcode = Sqe.opcode(b, base);
     fctype = opcode == Opcodes.FABRICS ? Sqe.fctype(b, base) : -1;
     flags = Sqe.flags(b, base);
@@ -153,7 +155,7 @@ public final class Request implements IoCallback, Runnable {
   /** Backend completion: may run on any thread. */
   @Override
   public void complete(int blockStatus) {
-    if (IoTimings.ENABLED) {
+    if (phased) {
       answeredNanos = System.nanoTime();
     }
     pendingBlockStatus = blockStatus;

@@ -210,8 +210,9 @@ public final class TargetMetrics {
         HistogramSnapshot.builder()
             .name("weft_io_phase_seconds")
             .help(
-                "Phases of the target time: receive (a write's data arriving), backend (the"
-                    + " device), respond (back to the queue and written); they add up to"
+                "Phases of the target time of one command in N (-Dweft.metrics.phaseSample, default"
+                    + " 8): receive (a write's data arriving), backend (the device), respond (back"
+                    + " to the queue and written); each sampled command's phases add up to its"
                     + " weft_io_latency_seconds");
     for (Subsystem s : core.subsystems()) {
       for (Namespace ns : s.namespaces()) {

@@ -90,6 +90,17 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   private final long openedNanos = System.nanoTime();
   private volatile long lastActivity = openedNanos;
+
+  /**
+   * The clock when this read batch began (0 before its first PDU): when every capsule in it
+   * arrived, read once per batch for the latency histograms and the keep-alive deadline alike.
+   */
+  private long batchNanos;
+
+  /** Commands until the next one whose phases are timed ({@link IoTimings#phaseSample()}). */
+  private int untilPhased = 1;
+
+  private final int phaseSample = IoTimings.phaseSample();
   private PduWriter writer;
 
   /**
@@ -152,7 +163,16 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    batchNanos = 0;
     writer.readBatchEnded();
+  }
+
+  private long batchNanos() {
+    if (batchNanos == 0) {
+      batchNanos = System.nanoTime();
+      lastActivity = batchNanos;
+    }
+    return batchNanos;
   }
 
   @Override
@@ -270,7 +290,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   private void onCapsule(ByteBuf frame) {
-    lastActivity = System.nanoTime();
+    long arrived = batchNanos();
     if (freeCount == 0) {
       throw new TransportException(
           FatalErrorStatus.PDU_SEQUENCE_ERROR, 0, header(frame), "submission queue overrun");
@@ -281,6 +301,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       r = slots[slot] = new Request(slot, this);
     }
     r.load(frame, Pdu.CAPSULE_SQE);
+    r.receivedNanos = arrived;
+    if (IoTimings.ENABLED && --untilPhased == 0) {
+      r.phased = true;
+      untilPhased = phaseSample;
+    }
     sqHead = sqHead + 1 == sqSize ? 0 : sqHead + 1;
     int dataStart = Pdu.dataOffset(PduType.CAPSULE_CMD.headerLength, headerDigest);
     boolean ddgst = (Pdu.flags(frame, 0) & Pdu.FLAG_DDGSTF) != 0;
@@ -362,7 +387,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   private void onH2cData(ByteBuf frame) {
-    lastActivity = System.nanoTime();
+    batchNanos();
     int cccid = frame.getUnsignedShortLE(Pdu.DATA_CCCID);
     int ttag = frame.getUnsignedShortLE(Pdu.DATA_TTAG);
     long offset = frame.getUnsignedIntLE(Pdu.DATA_OFFSET);
@@ -481,21 +506,25 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       appendCapsuleResp(out, r, status);
       writer.write(out);
     }
-    if (IoTimings.ENABLED && r.submittedNanos != 0 && r.namespace != null) {
+    if (IoTimings.ENABLED && r.reachedBackend && r.namespace != null) {
       if (timingLoop < 0) {
         timingLoop = IoTimings.loopIndex();
       }
       long now = System.nanoTime();
-      r.namespace
-          .timings()
-          .record(
-              timingLoop,
-              r.opcode,
-              r.transferLength,
-              r.receivedNanos,
-              r.submittedNanos,
-              r.answeredNanos != 0 ? r.answeredNanos : now,
-              now);
+      if (r.phased) {
+        r.namespace
+            .timings()
+            .record(
+                timingLoop,
+                r.opcode,
+                r.transferLength,
+                r.receivedNanos,
+                r.submittedNanos,
+                r.answeredNanos != 0 ? r.answeredNanos : now,
+                now);
+      } else {
+        r.namespace.timings().record(timingLoop, r.opcode, r.transferLength, r.receivedNanos, now);
+      }
     }
     if (holdSlot) {
       ChannelPromise written = ctx.newPromise();

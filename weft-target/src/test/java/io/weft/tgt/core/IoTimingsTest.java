@@ -86,6 +86,18 @@ class IoTimingsTest {
   }
 
   @Test
+  void aCommandNotSampledCountsInTheTotalOnly() {
+    IoTimings t = new IoTimings();
+    t.record(0, Opcodes.NVM_READ, 4096, 0, 300, 2_300, 3_000);
+    t.record(0, Opcodes.NVM_READ, 4096, 10_000, 15_000);
+    IoTimings.ClassSnapshot s = t.snapshot().get(0);
+    assertEquals(2, java.util.Arrays.stream(s.totalBuckets()).sum());
+    assertEquals(1, java.util.Arrays.stream(s.phaseBuckets(1)).sum());
+    assertEquals(8_000, s.totalSumNanos());
+    assertArrayEquals(new long[] {300, 2_000, 700}, s.phaseSums());
+  }
+
+  @Test
   void aClockThatSeemsToGoBackCountsAsZeroNotNegative() {
     IoTimings t = new IoTimings();
     t.record(0, Opcodes.NVM_READ, 4096, 1_000, 900, 2_000, 2_500);
