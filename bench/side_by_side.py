@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Helper of bench/spdk-side-by-side: records spdk_nvme_perf runs and renders its section.
+"""Helper of bench/spdk-side-by-side: records the runs and renders its section.
 
-  side_by_side.py record RESULTS ROUND CASE TARGET PERF_OUT  append one run (TARGET: spdk or weft)
-  side_by_side.py render RESULTS CASES OUTPUT KEY=VALUE...   rewrite the section of OUTPUT between
-                                                             the side-by-side markers
+  side_by_side.py record RESULTS ROUND CASE TARGET PERF_OUT [TICKS SECONDS]
+      append one spdk_nvme_perf run (TARGET: spdk or weft), with the target's CPU ticks over it
+  side_by_side.py record-weft RESULTS ROUND CASE TARGET JSON   append one weft perf run
+  side_by_side.py record-floor RESULTS ROUND CASE FLOOR_OUT    append one tcp-floor run
+  side_by_side.py idle RESULTS ROUND TARGET TICKS SECONDS      append a target's idle CPU
+  side_by_side.py render RESULTS CASES OUTPUT KEY=VALUE...     rewrite the section of OUTPUT between
+                                                               the side-by-side markers
 
 RESULTS is a JSON-lines file, one run per line; CASES the tab-separated case table (id, label,
 workload, bs, qd). The section lives below docs/benchmarks.md's notes marker, which bench/run
@@ -30,7 +34,47 @@ def fail(msg):
     sys.exit(1)
 
 
-def record(results, rnd, case, target, path):
+HZ = 100  # USER_HZ: /proc/PID/stat counts CPU time in these ticks
+
+
+def append(results, rec):
+    with open(results, "a", encoding="utf-8") as f:
+        f.write(json.dumps(rec) + "\n")
+
+
+def record_weft(results, rnd, case, target, path):
+    r = json.load(open(path, encoding="utf-8"))
+    if r["errors"]:
+        fail(f"I/O errors in {path}")
+    append(results, {"round": int(rnd), "case": case, "target": target, "client": "weft",
+                     "iops": r["iops"], "mibps": r["mibPerSec"], "mean": r["latAvgUs"],
+                     "p50": r["latP50Us"], "p99": r["latP99Us"], "p999": r["latP999Us"],
+                     "max": r["latMaxUs"]})
+    print(f"           {r['iops']:>10,.0f} IOPS  (weft perf)")
+
+
+FLOOR = re.compile(r"ops_per_s=([\d.]+)\s+MiB_per_s=([\d.]+)\s+mean_latency_us=([\d.]+)")
+
+
+def record_floor(results, rnd, case, path):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    m = FLOOR.search(text)
+    if not m:
+        fail(f"no figures in {path}: {text[-300:]}")
+    ops, mibps, mean = (float(x) for x in m.groups())
+    append(results, {"round": int(rnd), "case": case, "target": "floor", "client": "floor",
+                     "iops": ops, "mibps": mibps, "mean": mean})
+    print(f"           {ops:>10,.0f} ops/s  {mibps:8.1f} MiB/s  round trip {mean:.1f} us")
+
+
+def idle(results, rnd, target, ticks, seconds):
+    share = int(ticks) / HZ / float(seconds)
+    append(results, {"round": int(rnd), "case": "idle", "target": target, "client": "idle",
+                     "cpu_share": share})
+    print(f"           idle {target}: {share * 100:.1f}% of a core")
+
+
+def record(results, rnd, case, target, path, ticks=None, seconds=None):
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     if "completed with error" in text:
@@ -41,12 +85,14 @@ def record(results, rnd, case, target, path):
     iops, mibps, mean, lat_min, lat_max = (float(x) for x in m.groups())
     pct = {float(p): float(us) for p, us in PERCENTILE.findall(text)}
     rec = {
-        "round": int(rnd), "case": case, "target": target, "iops": iops, "mibps": mibps,
-        "mean": mean, "p50": pct.get(50.0), "p99": pct.get(99.0), "p999": pct.get(99.9),
-        "max": lat_max,
+        "round": int(rnd), "case": case, "target": target, "client": "spdk", "iops": iops,
+        "mibps": mibps, "mean": mean, "p50": pct.get(50.0), "p99": pct.get(99.0),
+        "p999": pct.get(99.9), "max": lat_max,
     }
-    with open(results, "a", encoding="utf-8") as f:
-        f.write(json.dumps(rec) + "\n")
+    if ticks is not None and iops:
+        # CPU over the whole perf run (warm-up included) per I/O at the measured rate.
+        rec["cpu_us_per_io"] = int(ticks) / HZ * 1e6 / (iops * float(seconds))
+    append(results, rec)
     print(f"           {iops:>10,.0f} IOPS  {mibps:8.1f} MiB/s  mean {mean:.1f}  "
           f"p50 {rec['p50'] or 0:.1f}  p99 {rec['p99'] or 0:.1f} us")
 
@@ -66,7 +112,8 @@ def fmt(v, digits=1):
 
 def render(results, cases_path, output, kv):
     meta = dict(item.split("=", 1) for item in kv)
-    runs = [json.loads(line) for line in open(results, encoding="utf-8") if line.strip()]
+    every = [json.loads(line) for line in open(results, encoding="utf-8") if line.strip()]
+    runs = [r for r in every if r.get("client", "spdk") == "spdk"]
     cases = [line.rstrip("\n").split("\t") for line in open(cases_path, encoding="utf-8")
              if line.strip()]
     lines = [BEGIN, "## SPDK nvmf_tgt and the Weft target, same client", "",
@@ -89,9 +136,11 @@ def render(results, cases_path, output, kv):
              f"- Machine: {meta['machine']}",
              f"- Weft: commit {meta['commit']}; SPDK v23.05 (../shared/tools/spdk-peer)",
              f"- Load average (1 min) at start / end: {meta['load']}", "",
+             ] + goals(every, meta) + [
+             "", "### Every case with spdk_nvme_perf", "",
              "| case | SPDK nvmf_tgt | Weft target | Weft ÷ SPDK | SPDK p50 / p99 µs | "
-             "Weft p50 / p99 µs |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "Weft p50 / p99 µs | target CPU-µs per I/O, SPDK / Weft |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for case in cases:
         cid, label, bs = case[0], case[1], int(case[3])
         by = {t: [r for r in runs if r["case"] == cid and r["target"] == t] for t in TARGETS}
@@ -112,7 +161,8 @@ def render(results, cases_path, output, kv):
                for t in TARGETS]
         ratio = (f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
                  if ratios else "–")
-        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} | {lat[0]} | {lat[1]} |")
+        cpu = " / ".join(fmt(median(r.get("cpu_us_per_io") for r in by[t]), 2) for t in TARGETS)
+        lines.append(f"| {label} | {cells[0]} | {cells[1]} | {ratio} | {lat[0]} | {lat[1]} | {cpu} |")
     lines += ["", "Every run, in µs:", "",
               "| case | target | round | IOPS | MiB/s | mean | p50 | p99 | p99.9 | max |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -141,9 +191,105 @@ def render(results, cases_path, output, kv):
         f.write(page)
 
 
+def per_round(every, num, den):
+    """Median and range of per-round ratios num(round) / den(round), each a function of the runs."""
+    rounds = sorted({r["round"] for r in every})
+    ratios = []
+    for rnd in rounds:
+        in_round = [r for r in every if r["round"] == rnd]
+        a, b = num(in_round), den(in_round)
+        if a is not None and b:
+            ratios.append(a / b)
+    return ratios
+
+
+def pick(runs, case, target, client, field):
+    for r in runs:
+        if r["case"] == case and r["target"] == target and r.get("client", "spdk") == client:
+            return r.get(field)
+    return None
+
+
+def goals(every, meta):
+    """Issue 10's goals, each as a ratio measured in this run, and whether it is met."""
+    rows = []
+
+    def row(what, ratios, goal, good):
+        if not ratios:
+            rows.append(f"| {what} | – | {goal} | not measured |")
+            return
+        m = statistics.median(ratios)
+        rows.append(f"| {what} | {m:.2f} ({min(ratios):.2f}–{max(ratios):.2f}) | {goal} | "
+                    f"{'met' if good(m) else 'not met'} |")
+
+    def ratio(case, field, a, b):
+        return per_round(every, lambda rs: pick(rs, case, *a, field),
+                         lambda rs: pick(rs, case, *b, field))
+
+    weft, spdk, floor = ("weft", "spdk"), ("spdk", "spdk"), ("floor", "floor")
+    row("4 KiB randread QD1: p50, Weft ÷ SPDK", ratio("rr4k-qd1", "p50", weft, spdk), "≤ 0.8",
+        lambda m: m <= 0.8)
+    row("4 KiB randread QD1: p99.9, Weft ÷ SPDK", ratio("rr4k-qd1", "p999", weft, spdk), "≤ 0.8",
+        lambda m: m <= 0.8)
+    row("4 KiB randread QD1: Weft p50 ÷ the floor's round trip",
+        per_round(every, lambda rs: pick(rs, "rr4k-qd1", *weft, "p50"),
+                  lambda rs: pick(rs, "rr4k-qd1", *floor, "mean")), "≤ 1.5", lambda m: m <= 1.5)
+    for case, label, field, vs_spdk, vs_floor in (
+            ("rr4k-qd32", "4 KiB randread QD32 IOPS", "iops", 1.5, 0.6),
+            ("rw4k-qd32", "4 KiB randwrite QD32 IOPS", "iops", 1.5, 0.5),
+            ("sr128k-qd16", "128 KiB read QD16 MiB/s", "mibps", 1.5, 0.8),
+            ("sw128k-qd16", "128 KiB write QD16 MiB/s", "mibps", 1.5, 0.8)):
+        row(f"{label}, Weft ÷ SPDK", ratio(case, field, weft, spdk), f"≥ {vs_spdk}",
+            lambda m, g=vs_spdk: m >= g)
+        row(f"{label}, Weft ÷ the floor", ratio(case, field, weft, floor), f"≥ {vs_floor}",
+            lambda m, g=vs_floor: m >= g)
+    row("target CPU-µs per I/O at 4 KiB randread QD32, Weft ÷ SPDK",
+        ratio("rr4k-qd32", "cpu_us_per_io", weft, spdk), "≤ 0.7", lambda m: m <= 0.7)
+    row("target CPU-µs per I/O at 4 KiB randwrite QD32, Weft ÷ SPDK",
+        ratio("rw4k-qd32", "cpu_us_per_io", weft, spdk), "≤ 0.7", lambda m: m <= 0.7)
+    idle_w = [r["cpu_share"] for r in every if r["case"] == "idle" and r["target"] == "weft"]
+    idle_s = [r["cpu_share"] for r in every if r["case"] == "idle" and r["target"] == "spdk"]
+    if idle_w:
+        m = statistics.median(idle_w)
+        rows.append(f"| idle target CPU, share of a core (SPDK: "
+                    f"{statistics.median(idle_s) * 100 if idle_s else 0:.0f}%) | {m * 100:.2f}% | "
+                    f"< 1% | {'met' if m < 0.01 else 'not met'} |")
+    for target in ("weft", "spdk"):
+        row(f"4 KiB randread QD32 against the {NAMES[target]}: Weft perf ÷ spdk_nvme_perf IOPS "
+            "(one host core each)",
+            ratio("rr4k-qd32", "iops", (target, "weft"), (target, "spdk")), "≥ 1.2",
+            lambda m: m >= 1.2)
+    for case, label, field in (("rr4k-qd1", "4 KiB randread QD1 p50", "p50"),
+                               ("rr4k-qd32", "4 KiB randread QD32 IOPS", "iops"),
+                               ("rw4k-qd32", "4 KiB randwrite QD32 IOPS", "iops"),
+                               ("sr128k-qd16", "128 KiB read QD16 MiB/s", "mibps"),
+                               ("sw128k-qd16", "128 KiB write QD16 MiB/s", "mibps")):
+        lower_better = field == "p50"
+        row(f"{label} with header and data digests ÷ without (Weft)",
+            per_round(every, lambda rs, c=case, f=field: pick(rs, c + "-dg", *weft, f),
+                      lambda rs, c=case, f=field: pick(rs, c, *weft, f)),
+            "≤ 1.1" if lower_better else "≥ 0.9",
+            (lambda m: m <= 1.1) if lower_better else (lambda m: m >= 0.9))
+    return ["### Issue 10's goals in this run", "",
+            "Each a ratio of two figures measured in the same round, median over the rounds "
+            "(range in brackets). The floor is `../shared/tools/tcp-floor` spinning (`SPIN=1`) "
+            "with the case's NVMe/TCP message sizes on both CPUs; a 128 KiB write's floor has no "
+            "R2T round trip. CPU per I/O is the target's user + system time over the whole "
+            "spdk_nvme_perf run, warm-up included, per I/O at the measured rate. TLS rows are not "
+            "in this run: SPDK v23.05's perf has no NVMe/TCP TLS; `bench/tls` measures Weft's TLS "
+            "against its plain rows.", "",
+            "| what | measured | goal | |", "|---|---:|---:|---|"] + rows
+
+
 def main(argv):
     if len(argv) >= 6 and argv[0] == "record":
-        record(*argv[1:6])
+        record(*argv[1:8])
+    elif len(argv) >= 6 and argv[0] == "record-weft":
+        record_weft(*argv[1:6])
+    elif len(argv) >= 5 and argv[0] == "record-floor":
+        record_floor(*argv[1:5])
+    elif len(argv) >= 6 and argv[0] == "idle":
+        idle(*argv[1:6])
     elif len(argv) >= 4 and argv[0] == "render":
         render(argv[1], argv[2], argv[3], argv[4:])
     else:

@@ -510,8 +510,9 @@ public final class IoUring implements AutoCloseable {
       if (!completionsReady()) {
         long rc = enter(1, IORING_ENTER_GETEVENTS);
         if (rc < 0 && rc != -EAGAIN) {
+          // Not expected (the rings cannot overflow); keep serving rather than strand requests.
           LOG.log(System.Logger.Level.ERROR, name + ": io_uring_enter failed: errno " + -rc);
-          return;
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
       }
       if (reapReady() && closing) {
@@ -532,20 +533,29 @@ public final class IoUring implements AutoCloseable {
         return;
       }
       closing = true;
-      // A no-op entry with the wake marker: the reaper sees it and stops.
-      int index = localTail & sqMask;
-      long e = clearEntry(index);
-      sqes.set(JAVA_BYTE, e, IORING_OP_NOP);
-      sqes.set(JAVA_LONG, e + 32, WAKE);
-      publish(index);
     } finally {
       submitLock.unlock();
     }
-    enter(0, 0);
-    try {
-      reaper.join(10_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    // A no-op entry with the wake marker: the reaper sees it and stops. A submitter draining the
+    // ring at that moment may take the marker instead, so post it again until the reaper is gone.
+    for (int i = 0; i < 100 && reaper.isAlive(); i++) {
+      submitLock.lock();
+      try {
+        int index = localTail & sqMask;
+        long e = clearEntry(index);
+        sqes.set(JAVA_BYTE, e, IORING_OP_NOP);
+        sqes.set(JAVA_LONG, e + 32, WAKE);
+        publish(index);
+      } finally {
+        submitLock.unlock();
+      }
+      enter(0, 0);
+      try {
+        reaper.join(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     if (reaper.isAlive()) {
       LOG.log(System.Logger.Level.WARNING, name + ": reaper did not stop; the ring stays mapped");
