@@ -122,18 +122,31 @@ class LatencyDecompositionTest {
     }
   }
 
+  /** weft perf on namespace 1 with --target-metrics at {@code admin}, and more arguments. */
+  private CliRun perfRun(String admin, String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "perf",
+                "--traddr",
+                "127.0.0.1",
+                "--trsvcid",
+                Integer.toString(target.listenAddresses().get(0).getPort()),
+                "--nqn",
+                NQN,
+                "-n",
+                "1",
+                "--target-metrics",
+                "--admin",
+                admin));
+    args.addAll(List.of(more));
+    return CliRun.weft(args.toArray(String[]::new));
+  }
+
   private JsonNode perf(String workload, String bs) throws Exception {
     CliRun run =
-        CliRun.weft(
-            "perf",
-            "--traddr",
-            "127.0.0.1",
-            "--trsvcid",
-            Integer.toString(target.listenAddresses().get(0).getPort()),
-            "--nqn",
-            NQN,
-            "-n",
-            "1",
+        perfRun(
+            "127.0.0.1:" + target.adminAddress().getPort(),
             "--workload",
             workload,
             "--bs",
@@ -144,9 +157,6 @@ class LatencyDecompositionTest {
             "2",
             "--warmup",
             "1",
-            "--target-metrics",
-            "--admin",
-            "127.0.0.1:" + target.adminAddress().getPort(),
             "-o",
             "json");
     assertEquals(0, run.code(), run.err());
@@ -196,24 +206,7 @@ class LatencyDecompositionTest {
 
   @Test
   void anUnreachableMetricsEndpointFailsTheRunClearly() throws Exception {
-    CliRun run =
-        CliRun.weft(
-            "perf",
-            "--traddr",
-            "127.0.0.1",
-            "--trsvcid",
-            Integer.toString(target.listenAddresses().get(0).getPort()),
-            "--nqn",
-            NQN,
-            "-n",
-            "1",
-            "--time",
-            "1",
-            "--warmup",
-            "0",
-            "--target-metrics",
-            "--admin",
-            "127.0.0.1:" + CliRun.freePort());
+    CliRun run = perfRun("127.0.0.1:" + CliRun.freePort(), "--time", "1", "--warmup", "0");
     assertEquals(ExitCodes.FAILED, run.code(), run.out() + run.err());
     assertTrue(run.err().contains("--target-metrics: cannot reach the admin API"), run.err());
   }

@@ -110,6 +110,18 @@ class MetricsEndpointTest {
     return m;
   }
 
+  /** One subsystem with a 64 MiB memory namespace; admin API on a free loopback port. */
+  TargetConfig config() {
+    return new TargetConfig(
+        dir,
+        List.of(ListenerConfig.of("127.0.0.1", 0)),
+        List.of(
+            new SubsystemConfig(
+                NQN, "SN1", "Weft", null, List.of(), List.of(NamespaceConfig.memory(1, 64 << 20)))),
+        "127.0.0.1:0",
+        TuningConfig.defaults().withSpinNanos(0));
+  }
+
   static HttpResponse<String> scrape(Target t) throws Exception {
     return HttpClient.newHttpClient()
         .send(
@@ -131,20 +143,7 @@ class MetricsEndpointTest {
   }
 
   private void countsAndLatencies() throws Exception {
-    TargetConfig config =
-        new TargetConfig(
-            dir,
-            List.of(ListenerConfig.of("127.0.0.1", 0)),
-            List.of(
-                new SubsystemConfig(
-                    NQN,
-                    "SN1",
-                    "Weft",
-                    null,
-                    List.of(),
-                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
-            "127.0.0.1:0",
-            TuningConfig.defaults().withSpinNanos(0));
+    TargetConfig config = config();
     try (Target t = Target.start(config)) {
       InetSocketAddress io = t.listenAddresses().get(0);
       try (HostController c =
@@ -239,20 +238,7 @@ class MetricsEndpointTest {
 
   @Test
   void scrapesWhileIoRunsParseAndKeepCounting() throws Exception {
-    TargetConfig config =
-        new TargetConfig(
-            dir,
-            List.of(ListenerConfig.of("127.0.0.1", 0)),
-            List.of(
-                new SubsystemConfig(
-                    NQN,
-                    "SN1",
-                    "Weft",
-                    null,
-                    List.of(),
-                    List.of(NamespaceConfig.memory(1, 64 << 20)))),
-            "127.0.0.1:0",
-            TuningConfig.defaults().withSpinNanos(0));
+    TargetConfig config = config();
     try (Target t = Target.start(config);
         HostController c =
             HostController.connect(

@@ -101,62 +101,22 @@ public final class TargetMetrics {
         "DH-HMAC-CHAP exchanges that failed",
         Subsystem::fabric,
         FabricCounters::authenticationFailures);
-    GaugeWithCallback.builder()
-        .name("weft_controllers")
-        .help("Connected controllers (host associations)")
-        .labelNames("subsystem")
-        .callback(
-            cb -> {
-              for (Subsystem s : core.subsystems()) {
-                cb.call(s.controllers().size(), s.nqn());
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("weft_connections")
-        .help("Connected queues (TCP connections): admin and I/O")
-        .labelNames("subsystem")
-        .callback(
-            cb -> {
-              for (Subsystem s : core.subsystems()) {
-                long queues = 0;
-                for (Controller c : s.controllers()) {
-                  queues += 1 + c.connectedIoQueues();
-                }
-                cb.call(queues, s.nqn());
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("weft_inflight_commands")
-        .help("Commands received and not yet answered, on every queue")
-        .labelNames("subsystem")
-        .callback(
-            cb -> {
-              for (Subsystem s : core.subsystems()) {
-                long n = 0;
-                for (Controller c : s.controllers()) {
-                  n += c.inFlight();
-                }
-                cb.call(n, s.nqn());
-              }
-            })
-        .register(registry);
-    GaugeWithCallback.builder()
-        .name("weft_queue_slots")
-        .help("Submission queue entries granted to connected queues: the depth hosts may use")
-        .labelNames("subsystem")
-        .callback(
-            cb -> {
-              for (Subsystem s : core.subsystems()) {
-                long n = 0;
-                for (Controller c : s.controllers()) {
-                  n += c.queueSlots();
-                }
-                cb.call(n, s.nqn());
-              }
-            })
-        .register(registry);
+    gauge(
+        "weft_controllers",
+        "Connected controllers (host associations)",
+        s -> s.controllers().size());
+    perController(
+        "weft_connections",
+        "Connected queues (TCP connections): admin and I/O",
+        c -> 1 + c.connectedIoQueues());
+    perController(
+        "weft_inflight_commands",
+        "Commands received and not yet answered, on every queue",
+        Controller::inFlight);
+    perController(
+        "weft_queue_slots",
+        "Submission queue entries granted to connected queues: the depth hosts may use",
+        Controller::queueSlots);
     GaugeWithCallback.builder()
         .name("weft_namespaces")
         .help("Namespaces exported")
@@ -172,6 +132,35 @@ public final class TargetMetrics {
               }
             })
         .register(registry);
+  }
+
+  /** A gauge per subsystem, read when scraped. */
+  private void gauge(String name, String help, ToLongFunction<Subsystem> value) {
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .labelNames("subsystem")
+        .callback(
+            cb -> {
+              for (Subsystem s : core.subsystems()) {
+                cb.call(value.applyAsLong(s), s.nqn());
+              }
+            })
+        .register(registry);
+  }
+
+  /** A gauge per subsystem: a figure of each of its controllers, added. */
+  private void perController(String name, String help, ToLongFunction<Controller> value) {
+    gauge(
+        name,
+        help,
+        s -> {
+          long n = 0;
+          for (Controller c : s.controllers()) {
+            n += value.applyAsLong(c);
+          }
+          return n;
+        });
   }
 
   /** A counter per subsystem, read from one of its counter sets when scraped. */
