@@ -276,8 +276,10 @@ def goals(every, meta):
             "with the case's NVMe/TCP message sizes on both CPUs; a 128 KiB write's floor has no "
             "R2T round trip. CPU per I/O is the target's user + system time over the whole "
             "spdk_nvme_perf run, warm-up included, per I/O at the measured rate. TLS rows are not "
-            "in this run: SPDK v23.05's perf has no NVMe/TCP TLS; `bench/tls` measures Weft's TLS "
-            "against its plain rows.", "",
+            "in this run: spdk_nvme_perf v23.05 (`-S ssl --psk-path`) fails to derive its PSK on "
+            "this machine (\"Unable to set salt for HKDF\": its HKDF call and Debian bookworm's "
+            "OpenSSL 3 disagree); `bench/tls` measures Weft's TLS against its plain rows with weft "
+            "perf.", "",
             "| what | measured | goal | |", "|---|---:|---:|---|"] + rows
 
 
