@@ -113,8 +113,12 @@ public final class FileBlockDevice implements BlockDevice {
       new java.util.concurrent.atomic.AtomicInteger();
   private final IoUring.Owner ringOwner =
       (callback, status) -> {
-        ringOps.decrementAndGet();
-        callback.complete(status);
+        try {
+          callback.complete(status);
+        } finally {
+          // After the answer, so a close() that saw none in flight left none unanswered.
+          ringOps.decrementAndGet();
+        }
       };
 
   private FileBlockDevice(
