@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -80,9 +78,6 @@ public final class IoUring implements AutoCloseable {
   private static final MethodHandle SYSCALL_SETUP;
   private static final MethodHandle MMAP;
   private static final MethodHandle MUNMAP;
-  private static final MethodHandle CLOSE;
-  private static final StructLayout CAPTURE;
-  private static final VarHandle ERRNO;
   private static final String UNAVAILABLE;
   private static final VarHandle INT = JAVA_INT.varHandle();
 
@@ -91,9 +86,6 @@ public final class IoUring implements AutoCloseable {
     MethodHandle setup = null;
     MethodHandle mmap = null;
     MethodHandle munmap = null;
-    MethodHandle close = null;
-    StructLayout capture = null;
-    VarHandle errno = null;
     String why = null;
     try {
       String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -101,10 +93,12 @@ public final class IoUring implements AutoCloseable {
       if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("aarch64"))) {
         throw new UnsupportedOperationException("io_uring needs Linux on x86_64 or aarch64");
       }
+      if (LinuxFile.unavailableReason() != null) {
+        // errno capture, close(2) and the ring's own descriptors of files come from LinuxFile.
+        throw new UnsupportedOperationException(LinuxFile.unavailableReason());
+      }
       Linker linker = Linker.nativeLinker();
       SymbolLookup libc = linker.defaultLookup();
-      capture = Linker.Option.captureStateLayout();
-      errno = capture.varHandle(MemoryLayout.PathElement.groupElement("errno"));
       // long syscall(long number, ...): every argument after the number is variadic, so each
       // call shape has its own handle: io_uring_setup(entries, params) ...
       setup =
@@ -131,9 +125,6 @@ public final class IoUring implements AutoCloseable {
           linker.downcallHandle(
               libc.find("munmap").orElseThrow(),
               FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
-      close =
-          linker.downcallHandle(
-              libc.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     } catch (RuntimeException | LinkageError e) {
       why = e.toString();
       syscall = null;
@@ -142,9 +133,6 @@ public final class IoUring implements AutoCloseable {
     SYSCALL_SETUP = setup;
     MMAP = mmap;
     MUNMAP = munmap;
-    CLOSE = close;
-    CAPTURE = capture;
-    ERRNO = errno;
     UNAVAILABLE = why;
   }
 
@@ -227,7 +215,7 @@ public final class IoUring implements AutoCloseable {
     MemorySegment params;
     try (Arena arena = Arena.ofConfined()) {
       params = arena.allocate(PARAMS_SIZE, 8);
-      long fd = setup(arena.allocate(CAPTURE), entries, params);
+      long fd = setup(arena.allocate(LinuxFile.CAPTURE_LAYOUT), entries, params);
       if (fd < 0) {
         throw new IOException("io_uring_setup failed: errno " + -fd);
       }
@@ -256,7 +244,7 @@ public final class IoUring implements AutoCloseable {
         this.cqRing = sharedRing ? sqRing : map(cqSize, IORING_OFF_CQ_RING, arena);
         this.sqes = map((long) sqEntries * SQE_SIZE, IORING_OFF_SQES, arena);
       } catch (IOException e) {
-        closeFd(ringFd);
+        LinuxFile.closeFd(ringFd);
         throw e;
       }
       this.sqMask = sqRing.get(JAVA_INT, sqMaskOff);
@@ -566,21 +554,21 @@ public final class IoUring implements AutoCloseable {
     if (!sharedRing) {
       unmap(cqRing, cqRingSize);
     }
-    closeFd(ringFd);
+    LinuxFile.closeFd(ringFd);
   }
 
   // ---- native calls ----
 
   /** Each thread's errno capture buffer, so a system call allocates nothing. */
   private static final ThreadLocal<MemorySegment> CAPTURE_BUFFER =
-      ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+      ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LinuxFile.CAPTURE_LAYOUT));
 
   private static long setup(MemorySegment capture, int entries, MemorySegment params) {
     try {
       long rc = (long) SYSCALL_SETUP.invokeExact(capture, SYS_IO_URING_SETUP, entries, params);
-      return rc < 0 ? -(int) ERRNO.get(capture, 0L) : rc;
+      return rc < 0 ? -(int) LinuxFile.ERRNO.get(capture, 0L) : rc;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw LinuxFile.rethrow(t);
     }
   }
 
@@ -588,14 +576,14 @@ public final class IoUring implements AutoCloseable {
       MemorySegment capture, long number, int a, int b, int c, int d, MemorySegment p, long e) {
     try {
       long rc = (long) SYSCALL.invokeExact(capture, number, a, b, c, d, p, e);
-      return rc < 0 ? -(int) ERRNO.get(capture, 0L) : rc;
+      return rc < 0 ? -(int) LinuxFile.ERRNO.get(capture, 0L) : rc;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw LinuxFile.rethrow(t);
     }
   }
 
   private MemorySegment map(long size, long offset, Arena arena) throws IOException {
-    MemorySegment capture = arena.allocate(CAPTURE);
+    MemorySegment capture = arena.allocate(LinuxFile.CAPTURE_LAYOUT);
     try {
       MemorySegment at =
           (MemorySegment)
@@ -608,13 +596,14 @@ public final class IoUring implements AutoCloseable {
                   ringFd,
                   offset);
       if (at.address() == -1L) {
-        throw new IOException("mmap of the io_uring rings failed: errno " + ERRNO.get(capture, 0L));
+        throw new IOException(
+            "mmap of the io_uring rings failed: errno " + LinuxFile.ERRNO.get(capture, 0L));
       }
       return at.reinterpret(size);
     } catch (IOException e) {
       throw e;
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw LinuxFile.rethrow(t);
     }
   }
 
@@ -622,25 +611,7 @@ public final class IoUring implements AutoCloseable {
     try {
       int unused = (int) MUNMAP.invokeExact(segment, size);
     } catch (Throwable t) {
-      throw rethrow(t);
+      throw LinuxFile.rethrow(t);
     }
-  }
-
-  private static void closeFd(int fd) {
-    try {
-      int unused = (int) CLOSE.invokeExact(fd);
-    } catch (Throwable t) {
-      throw rethrow(t);
-    }
-  }
-
-  private static RuntimeException rethrow(Throwable t) {
-    if (t instanceof RuntimeException e) {
-      throw e;
-    }
-    if (t instanceof Error e) {
-      throw e;
-    }
-    throw new IllegalStateException(t);
   }
 }

@@ -68,8 +68,11 @@ final class LinuxFile implements AutoCloseable {
   private static final MethodHandle CLOSE;
   private static final MethodHandle FALLOCATE;
   private static final MethodHandle FSTAT;
-  private static final StructLayout CAPTURE_LAYOUT;
-  private static final VarHandle ERRNO;
+
+  /** The errno capture of downcalls, shared with {@link IoUring}. */
+  static final StructLayout CAPTURE_LAYOUT;
+
+  static final VarHandle ERRNO;
   private static final String UNAVAILABLE_REASON;
 
   static {
@@ -227,7 +230,8 @@ final class LinuxFile implements AutoCloseable {
     return FSTAT != null && stat(fd, STAT_SIZE_OFFSET) == size;
   }
 
-  private static void closeFd(int fd) {
+  /** close(2), for any descriptor opened natively (here or by {@link IoUring}). */
+  static void closeFd(int fd) {
     try {
       // The result is ignored on purpose: Linux releases the descriptor even when close fails.
       int unused = (int) CLOSE.invokeExact(fd);
@@ -254,7 +258,7 @@ final class LinuxFile implements AutoCloseable {
   }
 
   /** Downcalls declare Throwable; only unchecked ones can actually happen. */
-  private static RuntimeException rethrow(Throwable t) {
+  static RuntimeException rethrow(Throwable t) {
     if (t instanceof RuntimeException e) {
       throw e;
     }
