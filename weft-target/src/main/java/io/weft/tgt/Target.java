@@ -1,11 +1,8 @@
 package io.weft.tgt;
 
 import io.weft.block.BlockDevice;
-import io.weft.block.FileBlockDevice;
 import io.weft.block.MemoryBlockDevice;
 import io.weft.block.atrest.EncryptedBlockDevice;
-import io.weft.block.atrest.EncryptedVolumes;
-import io.weft.block.atrest.WrappingKey;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.tgt.admin.AdminAccess;
@@ -18,7 +15,6 @@ import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
-import io.weft.tgt.config.TuningConfig;
 import io.weft.tgt.core.AnaStates;
 import io.weft.tgt.core.Controller;
 import io.weft.tgt.core.Namespace;
@@ -36,11 +32,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -57,42 +51,17 @@ public final class Target implements AutoCloseable {
   private final TargetCore core;
   private final HostKeyFile keyFile;
   private final ScheduledExecutorService scheduler;
-  private final ExecutorService ioExecutor;
+  private final Backends backends;
   private final AtomicBoolean closed = new AtomicBoolean();
   private TcpTransport transport;
   private AdminServer admin;
   private final TargetMetrics metrics;
 
-  /** The io_uring that file namespaces use with {@code ioEngine: io_uring}; null otherwise. */
-  private final io.weft.block.IoUring ring;
-
-  /** Entries of the shared ring: requests in flight on it at once (more go to the pool). */
-  static final int RING_ENTRIES = 256;
-
-  private static io.weft.block.IoUring openRing(TuningConfig tuning) {
-    if (!TuningConfig.IO_URING.equals(tuning.ioEngine())) {
-      return null;
-    }
-    try {
-      io.weft.block.IoUring r =
-          io.weft.block.IoUring.open(RING_ENTRIES, tuning.spinNanos(), "weft-uring");
-      log.info("file namespaces use io_uring ({} entries)", RING_ENTRIES);
-      return r;
-    } catch (IOException e) {
-      throw new IllegalStateException("ioEngine io_uring: " + e.getMessage(), e);
-    }
-  }
-
   private Target(TargetConfig config) {
     this.config = config;
     this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("weft-timer"));
-    // Spinning as the event loops do: a 4 KiB page-cache write is shorter than a parked
-    // thread's wake-up on these VMs.
-    this.ioExecutor =
-        new io.weft.block.IoWorkers(
-            config.tuning().ioWorkerThreads(), "weft-io", config.tuning().spinNanos());
-    this.ring = openRing(config.tuning());
-    this.core = new TargetCore(config.tuning(), scheduler, ioExecutor);
+    this.backends = new Backends(config);
+    this.core = new TargetCore(config.tuning(), scheduler, backends.ioExecutor());
     this.metrics = new TargetMetrics(core);
     core.dhchapPolicy(config.dhchap());
     this.keyFile = config.dataDir() == null ? null : new HostKeyFile(config.dataDir());
@@ -369,7 +338,7 @@ public final class Target implements AutoCloseable {
             Namespace.derivedNguid(uuid),
             backend,
             null,
-            ioExecutor,
+            backends.ioExecutor(),
             s.counters());
     if (!s.addNamespace(ns)) {
       throw new TargetException(
@@ -418,7 +387,7 @@ public final class Target implements AutoCloseable {
   }
 
   public java.util.concurrent.Executor ioExecutor() {
-    return ioExecutor;
+    return backends.ioExecutor();
   }
 
   private void addSubsystem(SubsystemConfig sc) throws IOException, TargetException {
@@ -547,7 +516,7 @@ public final class Target implements AutoCloseable {
             Namespace.derivedNguid(uuid),
             backend,
             path,
-            ioExecutor,
+            backends.ioExecutor(),
             s.counters());
     if (!s.addNamespace(ns)) {
       device.close();
@@ -565,25 +534,17 @@ public final class Target implements AutoCloseable {
   }
 
   /**
-   * Opens a file volume on this target's I/O workers: encrypted at rest when asked (its data key
-   * unwrapped with the configured at-rest key, which is wiped again at once), plain otherwise.
-   * Either way a volume is never opened as the other kind. A storage node opens its replicas so.
+   * Opens a file volume on this target's I/O engine ({@link Backends}): encrypted at rest when
+   * asked (its data key unwrapped with the configured at-rest key, which is wiped again at once),
+   * plain otherwise. Either way a volume is never opened as the other kind. A storage node opens
+   * its replicas so.
    *
    * @param blockSize the logical block size: an encrypted volume's data unit
    */
   public BlockDevice openFileDevice(
       Path file, long sizeBytes, boolean direct, int blockSize, boolean encrypt)
       throws IOException {
-    if (!encrypt) {
-      EncryptedVolumes.refuseIfEncrypted(file);
-      return FileBlockDevice.open(file, sizeBytes, direct, ioExecutor, ring);
-    }
-    try (WrappingKey key = WrappingKey.load(config.atRestKey(), config.dataDir())) {
-      BlockDevice device =
-          EncryptedVolumes.open(file, sizeBytes, direct, blockSize, key, ioExecutor);
-      log.info("{} is encrypted at rest, its key wrapped by key {}", file, key.fingerprint());
-      return device;
-    }
+    return backends.openFile(file, sizeBytes, direct, blockSize, encrypt);
   }
 
   /** Removes a namespace; connected hosts are told with an asynchronous event. */
@@ -761,17 +722,7 @@ public final class Target implements AutoCloseable {
     if (transport != null) {
       transport.close();
     }
-    ioExecutor.shutdown();
-    try {
-      if (!ioExecutor.awaitTermination(30, TimeUnit.SECONDS)) {
-        log.warn("backend I/O did not finish within 30 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (ring != null) {
-      ring.close(); // after the devices: each waited for its own requests on it
-    }
+    backends.close();
     scheduler.shutdownNow();
     log.info("target stopped");
   }
