@@ -178,9 +178,6 @@ final class PerfCommand extends HostCommand {
           readings.close();
         }
       }
-      if (readings != null) {
-        result = result.withTarget(readings.breakdown(result.latAvgUs()));
-      }
     }
     if (output.json()) {
       printJson(result);
@@ -231,7 +228,8 @@ final class PerfCommand extends HostCommand {
       last = read();
     }
 
-    TargetTimes.Breakdown breakdown(double hostMeanUs) {
+    @Override
+    public TargetTimes.Breakdown breakdown(double hostMeanUs) {
       if (failure != null) {
         throw new CliException(
             ExitCodes.FAILED, "--target-metrics: " + Errors.describe(failure), failure);

@@ -24,28 +24,6 @@ public record PerfResult(
     double latMaxUs,
     TargetTimes.Breakdown target) {
 
-  /** This result with the target's side of its latency (from {@code --target-metrics}). */
-  public PerfResult withTarget(TargetTimes.Breakdown breakdown) {
-    return new PerfResult(
-        workload,
-        blockSize,
-        queueDepth,
-        queues,
-        seconds,
-        ios,
-        errors,
-        iops,
-        mibPerSec,
-        latMinUs,
-        latAvgUs,
-        latP50Us,
-        latP99Us,
-        latP999Us,
-        latP9999Us,
-        latMaxUs,
-        breakdown);
-  }
-
   /** A human-readable report in the style of spdk_nvme_perf's summary. */
   public String human() {
     String summary =

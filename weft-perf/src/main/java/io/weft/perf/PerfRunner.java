@@ -43,6 +43,14 @@ public final class PerfRunner {
 
     void closed();
 
+    /**
+     * The target's side of the run's latency, given the host's mean; null if this window read
+     * nothing (called once, after {@link #closed}).
+     */
+    default TargetTimes.Breakdown breakdown(double hostMeanUs) {
+      return null;
+    }
+
     Window NONE =
         new Window() {
           @Override
@@ -167,7 +175,7 @@ public final class PerfRunner {
           total.getValueAtPercentile(99.9) / 1000.0,
           total.getValueAtPercentile(99.99) / 1000.0,
           total.getMaxValue() / 1000.0,
-          null);
+          window.breakdown(total.getMean() / 1000.0));
     } finally {
       lanes.forEach(Lane::release);
     }
