@@ -21,7 +21,6 @@ import io.weft.tgt.tcp.TcpTestSupport.Responses;
 import io.weft.tgt.tcp.TcpTestSupport.Session;
 import io.weft.tgt.testing.RawHost;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -296,12 +295,10 @@ class RobustnessTest {
 
   /**
    * Occupies all {@code workers} threads of the target's backend executor until released, so file
-   * I/O queues up behind them. Reaches the executor by reflection: it is private to {@link Target}.
+   * I/O queues up behind them.
    */
   static Release blockBackend(Target t, int workers) throws Exception {
-    Field f = Target.class.getDeclaredField("ioExecutor");
-    f.setAccessible(true);
-    ExecutorService executor = (ExecutorService) f.get(t);
+    java.util.concurrent.Executor executor = t.ioExecutor();
     CountDownLatch started = new CountDownLatch(workers);
     CountDownLatch gate = new CountDownLatch(1);
     for (int i = 0; i < workers; i++) {
