@@ -41,6 +41,19 @@ public interface BlockDevice extends AutoCloseable {
   void read(long offset, ByteBuf dst, int dstIndex, int length, IoCallback callback);
 
   /**
+   * Lends the device's own memory holding {@code [offset, offset + length)}, so that a read needs
+   * no copy: a retained buffer of {@code length} readable bytes that the caller releases once it
+   * has sent them, or null when this device cannot lend that range (the caller then uses {@link
+   * #read}). The buffer shows the data as of now and goes on showing later writes to the range:
+   * callers send it at once, and as for concurrent reads and writes on a real device, a read that
+   * overlaps a write in flight may see either. A range the device cannot serve (out of range,
+   * closed) gives null too, and {@link #read} then reports the error. The default lends nothing.
+   */
+  default ByteBuf lend(long offset, int length) {
+    return null;
+  }
+
+  /**
    * Writes {@code length} bytes from {@code src} at absolute index {@code srcIndex} to {@code
    * offset}. With {@code fua} the data is on stable storage before the callback runs.
    */

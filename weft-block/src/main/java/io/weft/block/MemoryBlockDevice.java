@@ -95,6 +95,26 @@ public final class MemoryBlockDevice implements BlockDevice {
     callback.complete(status);
   }
 
+  /**
+   * A slice of the chunk that holds the whole range, retained, so a read goes from the chunk to the
+   * socket without a copy. Null when the range crosses a chunk boundary, lies in a chunk never
+   * written (which reads as zeros without memory to lend), or is not a valid read: {@link #read}
+   * handles those. A chunk that is dropped while lent stays alive until the loan is released (its
+   * memory is freed by the collector, as in {@link #chunkFor}).
+   */
+  @Override
+  public ByteBuf lend(long offset, int length) {
+    if (length <= 0 || precheck(offset, length) != BlockStatus.OK) {
+      return null;
+    }
+    int inChunk = (int) (offset & (chunkSize - 1));
+    if (inChunk + length > chunkSize) {
+      return null;
+    }
+    ByteBuf chunk = chunks.get((int) (offset >>> chunkShift));
+    return chunk == null ? null : chunk.retainedSlice(inChunk, length);
+  }
+
   @Override
   public void write(
       long offset, ByteBuf src, int srcIndex, int length, boolean fua, IoCallback callback) {

@@ -1,8 +1,10 @@
 package io.weft.block;
 
 import static io.weft.block.Io.ok;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -120,5 +122,51 @@ class MemoryBlockDeviceTest extends BlockDeviceContractTest {
     assertThrows(IllegalArgumentException.class, () -> new MemoryBlockDevice(1 << 20, 3000));
     assertThrows(IllegalArgumentException.class, () -> new MemoryBlockDevice(1 << 20, 0));
     assertThrows(IllegalArgumentException.class, () -> new MemoryBlockDevice(Long.MAX_VALUE, 1));
+  }
+
+  @Test
+  void lendsTheWrittenBytesWithoutACopy() {
+    byte[] data = new byte[4096];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (byte) (i * 7 + 3);
+    }
+    write(CHUNK + 512, data);
+    ByteBuf loan = device.lend(CHUNK + 512, data.length);
+    try {
+      assertEquals(data.length, loan.readableBytes());
+      byte[] lent = new byte[data.length];
+      loan.getBytes(loan.readerIndex(), lent);
+      assertArrayEquals(data, lent);
+      // The loan is the chunk's memory, so a later write shows through: callers send it at once.
+      write(CHUNK + 512, new byte[] {9});
+      assertEquals(9, loan.getByte(loan.readerIndex()));
+    } finally {
+      loan.release();
+    }
+    assertArrayEquals(new byte[] {9, data[1]}, read(CHUNK + 512, 2), "the device outlives a loan");
+  }
+
+  @Test
+  void lendsNothingItCannotLendWhole() {
+    write(0, new byte[] {1});
+    write(CHUNK, new byte[] {1});
+    assertNull(device.lend(CHUNK - 512, 1024), "crosses a chunk boundary");
+    assertNull(device.lend(2L * CHUNK, 512), "a chunk never written");
+    assertNull(device.lend(SIZE - 512, 1024), "out of range");
+    assertNull(device.lend(-512, 512), "negative offset");
+    assertNull(device.lend(0, 0), "nothing to lend");
+    device.close();
+    assertNull(device.lend(0, 512), "closed");
+  }
+
+  @Test
+  void aLoanOutlivesItsChunk() {
+    write(0, new byte[] {5, 6, 7, 8});
+    ByteBuf loan = device.lend(0, 4);
+    ok(cb -> device.deallocate(0, CHUNK, cb)); // drops the whole chunk
+    assertEquals(0, device.usedBytes());
+    assertEquals(5, loan.getByte(loan.readerIndex()), "still the memory it lent");
+    loan.release();
+    assertArrayEquals(new byte[4], read(0, 4), "the device reads zeros there now");
   }
 }

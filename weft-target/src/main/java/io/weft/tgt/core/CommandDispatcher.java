@@ -1,5 +1,6 @@
 package io.weft.tgt.core;
 
+import io.netty.buffer.ByteBuf;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sgl;
 import io.weft.protocol.nvme.Sqe;
@@ -71,6 +72,15 @@ public final class CommandDispatcher {
       return error(r, Status.SGL_DESCRIPTOR_TYPE_INVALID | Status.DNR, Sqe.DPTR + Sgl.IDENTIFIER);
     }
     return Status.SUCCESS;
+  }
+
+  /**
+   * For a prepared Read on an I/O queue whose namespace can lend the data (a memory namespace), the
+   * backend's own memory to send in place of a copy; the request then completes in {@link #execute}
+   * without reading. Null otherwise: the transport makes room and the backend reads into it.
+   */
+  public ByteBuf lendReadData(QueueContext q, Request r) {
+    return q.qid() > 0 && r.opcode != Opcodes.FABRICS ? io.lend(r) : null;
   }
 
   /** Runs a prepared command whose data (if any) is in place. */

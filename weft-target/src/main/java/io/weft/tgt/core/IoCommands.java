@@ -1,5 +1,6 @@
 package io.weft.tgt.core;
 
+import io.netty.buffer.ByteBuf;
 import io.weft.block.BlockStatus;
 import io.weft.block.IoCallback;
 import io.weft.protocol.nvme.AnaLogPage;
@@ -91,6 +92,17 @@ final class IoCommands {
     return Status.SUCCESS;
   }
 
+  /** The namespace's own memory for a Read, when its device lends it (see CommandDispatcher). */
+  ByteBuf lend(Request r) {
+    if (r.opcode != Opcodes.NVM_READ || r.namespace == null || r.transferLength == 0) {
+      return null;
+    }
+    ByteBuf loan =
+        r.namespace.device().lend(r.slba() << r.namespace.blockShift(), r.transferLength);
+    r.lent = loan != null;
+    return loan;
+  }
+
   void execute(Controller c, Request r) {
     Namespace ns = r.namespace;
     r.reachedBackend = true;
@@ -98,9 +110,15 @@ final class IoCommands {
       r.submittedNanos = System.nanoTime();
     }
     switch (r.opcode) {
-      case Opcodes.NVM_READ ->
+      case Opcodes.NVM_READ -> {
+        if (r.lent) {
+          // The data is the device's memory, lent in lend(): nothing left to read.
+          r.complete(BlockStatus.OK);
+        } else {
           ns.device()
               .read(r.slba() << ns.blockShift(), r.data, r.data.readerIndex(), r.transferLength, r);
+        }
+      }
       case Opcodes.NVM_WRITE ->
           ns.device()
               .write(

@@ -57,6 +57,12 @@ public final class Request implements IoCallback, Runnable {
    */
   public ByteBuf data;
 
+  /**
+   * {@link #data} is the backend's own memory, lent for a Read (a memory namespace's chunk): the
+   * transport sends it as it is, with the PDU headers in buffers of their own.
+   */
+  public boolean lent;
+
   /** Bytes of H2C data received so far (R2T flow). */
   public int received;
 
@@ -113,6 +119,7 @@ public final class Request implements IoCallback, Runnable {
     transferLength = 0;
     namespace = null;
     data = null;
+    lent = false;
     received = 0;
     status = Status.SUCCESS;
     result = 0;

@@ -88,6 +88,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private int freeCount;
   private boolean[] digestFailed;
 
+  /** Per slot: an R2T went out and not all of its H2C data has come in. */
+  private boolean[] awaitingData;
+
   private final long openedNanos = System.nanoTime();
   private volatile long lastActivity = openedNanos;
 
@@ -131,6 +134,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     slots = new Request[n];
     freeSlots = new int[n];
     digestFailed = new boolean[n];
+    awaitingData = new boolean[n];
     for (int i = 0; i < n; i++) {
       freeSlots[i] = n - 1 - i;
     }
@@ -182,9 +186,8 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       if (r != null
           && r.inUse
           && r.direction == Request.Direction.HOST_TO_CONTROLLER
-          && r.received < r.transferLength
-          && r.data != null
-          && r.sglIdentifier == Sgl.TRANSPORT_DATA_BLOCK) {
+          && r.slot < awaitingData.length
+          && awaitingData[r.slot]) {
         // Waiting for H2C data that will never come: nothing else holds this request.
         freeRequest(r);
       }
@@ -348,8 +351,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
             r.fail(Status.SGL_DESCRIPTOR_TYPE_INVALID | Status.DNR, Sqe.DPTR + Sgl.IDENTIFIER);
             return;
           }
-          r.data = ctx.alloc().directBuffer(r.transferLength, r.transferLength);
+          // Room for the data is made when it comes: one H2CData with all of it needs none.
           digestFailed[r.slot] = false;
+          awaitingData[r.slot] = true;
           sendR2t(r);
         }
       }
@@ -358,7 +362,8 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
           r.fail(Status.SGL_DESCRIPTOR_TYPE_INVALID | Status.DNR, Sqe.DPTR + Sgl.IDENTIFIER);
           return;
         }
-        r.data = c2hBuffer(r.transferLength);
+        ByteBuf loan = dispatcher.lendReadData(this, r);
+        r.data = loan != null ? loan : c2hBuffer(r.transferLength);
         dispatcher.execute(this, r);
       }
       case NONE -> {
@@ -439,9 +444,19 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     if (ddgst && !dataDigestMatches(frame, dataStart, (int) length)) {
       digestFailed[r.slot] = true;
     }
-    r.data.setBytes((int) offset, frame, dataStart, (int) length);
+    if (offset == 0 && length == r.transferLength) {
+      // All the data in one PDU, as hosts send it when MAXH2CDATA allows: keep the frame's slice
+      // (as for in-capsule data) instead of copying it.
+      r.data = frame.retainedSlice(dataStart, (int) length);
+    } else {
+      if (r.data == null) {
+        r.data = ctx.alloc().directBuffer(r.transferLength, r.transferLength);
+      }
+      r.data.setBytes((int) offset, frame, dataStart, (int) length);
+    }
     r.received += (int) length;
     if (r.received == r.transferLength) {
+      awaitingData[r.slot] = false;
       r.data.writerIndex(r.transferLength);
       if (digestFailed[r.slot]) {
         // Nothing is written: the command fails and may be retried; the queue stays up.
@@ -494,13 +509,17 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     if (r.direction == Request.Direction.CONTROLLER_TO_HOST && Status.isSuccess(status)) {
       ByteBuf pdus = r.data;
       r.data = null;
-      encodeC2hData(r, pdus);
-      // With SQ flow control off, the SUCCESS flag on the last C2HData stands in for the
-      // completion.
-      if (!sqFlowDisabled) {
-        appendCapsuleResp(pdus, r, status);
+      if (r.lent) {
+        writeLentC2hData(r, pdus, status);
+      } else {
+        encodeC2hData(r, pdus);
+        // With SQ flow control off, the SUCCESS flag on the last C2HData stands in for the
+        // completion.
+        if (!sqFlowDisabled) {
+          appendCapsuleResp(pdus, r, status);
+        }
+        writer.write(pdus);
       }
-      writer.write(pdus);
     } else {
       ByteBuf out = ctx.alloc().directBuffer(capsuleRespSize());
       appendCapsuleResp(out, r, status);
@@ -542,7 +561,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
    * data region starts at the reader index, where handlers and backends put it.
    */
   private ByteBuf c2hBuffer(int length) {
-    int headroom = Pdu.dataOffset(PduType.C2H_DATA.headerLength, headerDigest);
+    int headroom = c2hDataOffset();
     int tail = (dataDigest ? Pdu.DIGEST_SIZE : 0) + capsuleRespSize();
     ByteBuf b = ctx.alloc().directBuffer(headroom + length + tail);
     b.writerIndex(headroom).readerIndex(headroom);
@@ -551,8 +570,47 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   /** Fills the C2HData header in front of the data and appends the data digest. */
   private void encodeC2hData(Request r, ByteBuf buf) {
-    int hlen = PduType.C2H_DATA.headerLength;
     int dataStart = buf.readerIndex();
+    int len = r.transferLength;
+    buf.setIndex(0, 0);
+    writeC2hHeader(buf, r);
+    buf.readerIndex(0).writerIndex(dataStart + len);
+    if (dataDigest) {
+      buf.writeIntLE(digest.compute(buf, dataStart, len));
+    }
+  }
+
+  /**
+   * Sends lent data (the backend's own memory) without copying it: the C2HData header, the data,
+   * then its digest and the CapsuleResp, in three buffers that go out in one gathering write.
+   */
+  private void writeLentC2hData(Request r, ByteBuf data, int status) {
+    ByteBuf head = ctx.alloc().directBuffer(c2hDataOffset());
+    writeC2hHeader(head, r);
+    int tailSize = (dataDigest ? Pdu.DIGEST_SIZE : 0) + (sqFlowDisabled ? 0 : capsuleRespSize());
+    ByteBuf tail = tailSize == 0 ? null : ctx.alloc().directBuffer(tailSize);
+    if (dataDigest) {
+      tail.writeIntLE(digest.compute(data, data.readerIndex(), r.transferLength));
+    }
+    if (!sqFlowDisabled) {
+      appendCapsuleResp(tail, r, status);
+    }
+    writer.write(head);
+    writer.write(data);
+    if (tail != null) {
+      writer.write(tail);
+    }
+  }
+
+  /** Where a C2HData PDU's data starts: its header and the header digest come first. */
+  private int c2hDataOffset() {
+    return Pdu.dataOffset(PduType.C2H_DATA.headerLength, headerDigest);
+  }
+
+  /** Writes a C2HData header for all of the request's data (and its digest) at the writer index. */
+  private void writeC2hHeader(ByteBuf out, Request r) {
+    int start = out.writerIndex();
+    int dataStart = c2hDataOffset();
     int len = r.transferLength;
     int plen = dataStart + len + (dataDigest ? Pdu.DIGEST_SIZE : 0);
     int flags =
@@ -560,18 +618,13 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
             | (sqFlowDisabled ? Pdu.FLAG_SUCCESS : 0)
             | (headerDigest ? Pdu.FLAG_HDGSTF : 0)
             | (dataDigest ? Pdu.FLAG_DDGSTF : 0);
-    buf.setIndex(0, 0);
-    Pdu.writeCommonHeader(buf, PduType.C2H_DATA, flags, dataStart, plen);
-    buf.writeShortLE(r.cid);
-    buf.writeShortLE(0);
-    buf.writeIntLE(0);
-    buf.writeIntLE(len);
-    buf.writeIntLE(0);
-    appendHeaderDigest(buf, 0, hlen);
-    buf.readerIndex(0).writerIndex(dataStart + len);
-    if (dataDigest) {
-      buf.writeIntLE(digest.compute(buf, dataStart, len));
-    }
+    Pdu.writeCommonHeader(out, PduType.C2H_DATA, flags, dataStart, plen);
+    out.writeShortLE(r.cid);
+    out.writeShortLE(0);
+    out.writeIntLE(0);
+    out.writeIntLE(len);
+    out.writeIntLE(0);
+    appendHeaderDigest(out, start, PduType.C2H_DATA.headerLength);
   }
 
   private int capsuleRespSize() {

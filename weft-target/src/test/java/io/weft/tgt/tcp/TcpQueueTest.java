@@ -121,6 +121,47 @@ class TcpQueueTest extends LiveTargetTest {
   }
 
   /**
+   * A memory namespace lends its own memory to a read (header, data and trailer go out as separate
+   * buffers, the data not copied); the host must not be able to tell: with both digests and with
+   * and without the CapsuleResp, the C2HData PDU is byte for byte the one a file namespace (read
+   * into a buffer of its own) sends for the same data, and the completion follows.
+   */
+  @Test
+  void lentReadsLookExactlyLikeCopiedReads() throws Exception {
+    for (int cattr : new int[] {0, CATTR_DISABLE_SQ_FLOW}) {
+      try (RawHost admin = new RawHost(addr);
+          RawHost io = new RawHost(addr)) {
+        admin.adminSetup(NQN, 0);
+        check(admin.setFeatures(Opcodes.FEAT_NUMBER_OF_QUEUES, 0));
+        io.initialize(true, true);
+        io.cntlid = admin.cntlid;
+        check(TcpTestSupport.connectIo(io, 1, 31, cattr));
+        byte[] data = TcpTestSupport.pattern(11 + cattr, 8 * BS);
+        check(io.write(1, 40, data, BS, false));
+        check(io.write(2, 40, data, BS, false));
+        byte[][] pdus = new byte[2][];
+        for (int nsid = 1; nsid <= 2; nsid++) {
+          io.sendRaw(readCapsule(io, 7, nsid, 40, 8));
+          ByteBuf pdu = io.readPdu(); // the data digest is checked as it arrives
+          assertEquals(PduType.C2H_DATA.code, Pdu.type(pdu, 0));
+          pdus[nsid - 1] = new byte[pdu.readableBytes()];
+          pdu.getBytes(0, pdus[nsid - 1]);
+          if (cattr == 0) {
+            ByteBuf resp = io.readPdu();
+            assertEquals(PduType.CAPSULE_RESP.code, Pdu.type(resp, 0));
+            assertEquals(7, Cqe.cid(resp, Pdu.CAPSULE_CQE));
+            assertEquals(Status.SUCCESS, Cqe.status(resp, Pdu.CAPSULE_CQE));
+          }
+        }
+        byte[] got = new byte[8 * BS];
+        System.arraycopy(pdus[0], 28, got, 0, got.length);
+        assertArrayEquals(data, got, "the memory namespace's data");
+        assertArrayEquals(pdus[1], pdus[0], "lent and copied C2HData differ (cattr " + cattr + ")");
+      }
+    }
+  }
+
+  /**
    * Transfer tags are command slots: two writes waiting for data at once get different tags, and
    * answering them in reverse order puts each one's data where it belongs. Then the slots are
    * reused many times over on a two-entry queue.
