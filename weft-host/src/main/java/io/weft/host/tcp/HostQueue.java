@@ -64,6 +64,10 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private int[] free;
   private int freeCount;
   private final ArrayDeque<Command> backlog = new ArrayDeque<>();
+
+  /** Per slot, the buffer its commands' CapsuleCmd headers are written into (see send). */
+  private ByteBuf[] capsules;
+
   private long ioTimeoutNanos = TimeUnit.SECONDS.toNanos(30);
 
   /** The once-a-second timeout check; ended with the queue, as its loop may outlive it. */
@@ -93,6 +97,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       throw new IllegalArgumentException("queue depth must be 1..4096: " + depth);
     }
     inflight = new Command[depth];
+    capsules = new ByteBuf[depth];
     generations = new int[depth];
     free = new int[depth];
     for (int i = 0; i < depth; i++) {
@@ -170,6 +175,13 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     lose(new IOException("connection closed by the target"));
+    // Nothing is sent after the loss, so the slots' capsule buffers can go back to the pool.
+    for (int i = 0; i < capsules.length; i++) {
+      if (capsules[i] != null) {
+        capsules[i].release();
+        capsules[i] = null;
+      }
+    }
   }
 
   @Override
@@ -420,7 +432,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     int dataBytes = inCapsule ? c.dataLength : 0;
     int dd = inCapsule && dataDigest ? Pdu.DIGEST_SIZE : 0;
     int plen = hlen + hd + dataBytes + dd;
-    ByteBuf hdr = ctx.alloc().directBuffer(hlen + hd);
+    ByteBuf hdr = capsuleBuffer(slot, hlen + hd);
     Pdu.writeCommonHeader(
         hdr,
         PduType.CAPSULE_CMD,
@@ -453,6 +465,26 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       writeData(c.data, c.dataIndex, c.dataLength);
     }
     writer.scheduleFlush();
+  }
+
+  /**
+   * The slot's CapsuleCmd header buffer, emptied and retained for one more write: each slot keeps
+   * one and writes every command's header into it, so a command allocates no buffer. A slot is free
+   * again only once the target answered its previous command, which it could do only after the
+   * whole capsule left the socket, so the buffer is ours alone by then (a reference count of one).
+   * Should it still be queued (any other count), the slot lets it go and takes a fresh one.
+   */
+  private ByteBuf capsuleBuffer(int slot, int size) {
+    ByteBuf b = capsules[slot];
+    if (b == null || b.refCnt() != 1) {
+      if (b != null) {
+        b.release();
+      }
+      b = ctx.alloc().directBuffer(size, size);
+      capsules[slot] = b;
+    }
+    b.clear();
+    return b.retain();
   }
 
   /** Writes data without copying, followed by its digest if negotiated. */
