@@ -373,15 +373,15 @@ public final class Target implements AutoCloseable {
     core.announceDiscoveryChange(hostsAffected);
   }
 
-  /**
-   * The event loops the target's connections run on, for code in the same process that is also an
-   * NVMe/TCP host (a replicated volume's owner) and wants its connections on the same threads.
-   */
   /** What {@code GET /metrics} on the management port serves. */
   public TargetMetrics metrics() {
     return metrics;
   }
 
+  /**
+   * The event loops the target's connections run on, for code in the same process that is also an
+   * NVMe/TCP host (a replicated volume's owner) and wants its connections on the same threads.
+   */
   public io.netty.channel.EventLoopGroup eventLoops() {
     return transport.eventLoops();
   }
