@@ -61,12 +61,8 @@ class TcpQueueTest extends LiveTargetTest {
   void sqHeadCountsCommandsAndWrapsAtTheQueueSize() throws Exception {
     try (RawHost admin = new RawHost(addr);
         RawHost io = new RawHost(addr)) {
-      admin.adminSetup(NQN, 0);
-      check(admin.setFeatures(Opcodes.FEAT_NUMBER_OF_QUEUES, 0));
-      io.initialize(false, false);
-      io.cntlid = admin.cntlid;
       // SQSIZE 3: four entries; the Connect itself took entry 0.
-      RawHost.Completion connect = check(TcpTestSupport.connectIo(io, 1, 3, 0));
+      RawHost.Completion connect = connectQueue(admin, io, false, 3, 0);
       assertEquals(1, connect.sqhd());
       for (int i = 1; i <= 10; i++) {
         RawHost.Completion c = check(io.read(1, 0, 1, BS));
@@ -85,12 +81,7 @@ class TcpQueueTest extends LiveTargetTest {
   void sqFlowControlDisabledUsesTheSuccessFlag() throws Exception {
     try (RawHost admin = new RawHost(addr);
         RawHost io = new RawHost(addr)) {
-      admin.adminSetup(NQN, 0);
-      check(admin.setFeatures(Opcodes.FEAT_NUMBER_OF_QUEUES, 0));
-      io.initialize(true, true);
-      io.cntlid = admin.cntlid;
-      RawHost.Completion connect =
-          check(TcpTestSupport.connectIo(io, 1, 31, CATTR_DISABLE_SQ_FLOW));
+      RawHost.Completion connect = connectQueue(admin, io, true, 31, CATTR_DISABLE_SQ_FLOW);
       assertEquals(0xFFFF, connect.sqhd(), "Connect response SQHD with SQ flow control off");
 
       byte[] data = TcpTestSupport.pattern(7, 8 * BS);
@@ -131,11 +122,7 @@ class TcpQueueTest extends LiveTargetTest {
     for (int cattr : new int[] {0, CATTR_DISABLE_SQ_FLOW}) {
       try (RawHost admin = new RawHost(addr);
           RawHost io = new RawHost(addr)) {
-        admin.adminSetup(NQN, 0);
-        check(admin.setFeatures(Opcodes.FEAT_NUMBER_OF_QUEUES, 0));
-        io.initialize(true, true);
-        io.cntlid = admin.cntlid;
-        check(TcpTestSupport.connectIo(io, 1, 31, cattr));
+        connectQueue(admin, io, true, 31, cattr);
         byte[] data = TcpTestSupport.pattern(11 + cattr, 8 * BS);
         check(io.write(1, 40, data, BS, false));
         check(io.write(2, 40, data, BS, false));
@@ -329,6 +316,19 @@ class TcpQueueTest extends LiveTargetTest {
       }
       TcpTestSupport.assertTermReq(s.io, FatalErrorStatus.INVALID_HEADER_FIELD, 0, bad, 24);
     }
+  }
+
+  /**
+   * Sets up a controller on {@code admin} and connects {@code io} to it as I/O queue 1 (both
+   * digests or none, the given SQSIZE and Connect attributes); the Connect's completion.
+   */
+  private static RawHost.Completion connectQueue(
+      RawHost admin, RawHost io, boolean digests, int sqSize, int cattr) throws IOException {
+    admin.adminSetup(NQN, 0);
+    check(admin.setFeatures(Opcodes.FEAT_NUMBER_OF_QUEUES, 0));
+    io.initialize(digests, digests);
+    io.cntlid = admin.cntlid;
+    return check(TcpTestSupport.connectIo(io, 1, sqSize, cattr));
   }
 
   private static byte[] readCapsule(RawHost h, int cid, int nsid, long slba, int blocks) {
