@@ -468,10 +468,20 @@ class ReplicatedVolumesTest {
         assertArrayEquals(data, read(ns, 0, data.length), "every acknowledged byte reads back");
       }
       assertEquals(List.of("n1"), record("full").inSync());
-      VolumeView degraded = VolumeView.of(record("full"), volumes().rebuilds("full"));
-      assertEquals("degraded", degraded.state());
-      String n2 = degraded.replicaStates().get(1).state();
-      assertTrue(n2.startsWith("out-of-sync") && n2.contains("disk full"), n2);
+      assertEquals("degraded", VolumeView.of(record("full"), volumes().rebuilds("full")).state());
+      // The owner retries a rebuild every few seconds, so n2 may be between attempts or in one
+      // ("rebuilding 0%") right now; between them, it says why it is out of sync.
+      await(
+          "n2 out of sync for its full disk",
+          Duration.ofSeconds(30),
+          () -> {
+            String n2 =
+                VolumeView.of(record("full"), volumes().rebuilds("full"))
+                    .replicaStates()
+                    .get(1)
+                    .state();
+            return n2.startsWith("out-of-sync") && n2.contains("disk full");
+          });
       // Its rebuild runs out of space too, and says so.
       await(
           "a rebuild stopped by the full disk",
