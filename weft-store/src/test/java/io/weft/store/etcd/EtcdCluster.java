@@ -209,11 +209,24 @@ final class EtcdCluster implements AutoCloseable {
     }
   }
 
+  /** Ports handed out in this JVM: the kernel may offer a just-closed port again. */
+  private static final java.util.Set<Integer> HANDED_OUT =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A loopback port that was free a moment ago and that no other member of any cluster in this JVM
+   * was given: each member needs three, and etcd fails at once ("address already in use") if two of
+   * them are the same port, as happened once in CI.
+   */
   private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(s.getLocalPort())) {
+          return s.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 }
