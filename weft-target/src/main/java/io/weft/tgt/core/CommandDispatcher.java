@@ -80,7 +80,8 @@ public final class CommandDispatcher {
    * without reading. Null otherwise: the transport makes room and the backend reads into it.
    */
   public ByteBuf lendReadData(QueueContext q, Request r) {
-    return q.qid() > 0 && r.opcode != Opcodes.FABRICS ? io.lend(r) : null;
+    // IoCommands.lend checks the opcode (a Fabrics command is never an NVM Read).
+    return q.qid() > 0 ? io.lend(r) : null;
   }
 
   /** Runs a prepared command whose data (if any) is in place. */

@@ -94,7 +94,8 @@ final class IoCommands {
 
   /** The namespace's own memory for a Read, when its device lends it (see CommandDispatcher). */
   ByteBuf lend(Request r) {
-    if (r.opcode != Opcodes.NVM_READ || r.namespace == null || r.transferLength == 0) {
+    // The device refuses an empty or invalid range itself.
+    if (r.opcode != Opcodes.NVM_READ || r.namespace == null) {
       return null;
     }
     ByteBuf loan =
