@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * Where a new volume's replicas go: on distinct nodes that are up and have the capacity, spread
  * across zones before any zone gets a second replica, then across racks, then to the nodes with the
- * most room. Refuses, saying why, when the request cannot be met.
+ * most room. The owner (the first replica, which serves hosts) may be pinned to the consumer's
+ * zones: then it lands in the first of them with room, and in another zone only if the caller
+ * allows that fallback. Refuses, saying why, when the request cannot be met.
  */
 public final class Placement {
   private Placement() {}
@@ -30,6 +32,23 @@ public final class Placement {
       long sizeBytes,
       Map<String, Long> committed,
       List<String> explicit) {
+    return place(nodes, replicas, sizeBytes, committed, explicit, List.of(), false);
+  }
+
+  /**
+   * @param ownerZones the zones the owner may go to, most wanted first (the consumer's), or empty
+   *     for any zone
+   * @param zoneFallback when no node of {@code ownerZones} has room, place the owner elsewhere
+   *     instead of refusing
+   */
+  public static List<String> place(
+      List<NodeStatus> nodes,
+      int replicas,
+      long sizeBytes,
+      Map<String, Long> committed,
+      List<String> explicit,
+      List<String> ownerZones,
+      boolean zoneFallback) {
     if (replicas < 1) {
       throw new NodeException("a volume needs at least 1 replica, not " + replicas);
     }
@@ -65,7 +84,7 @@ public final class Placement {
     }
     if (candidates.size() < replicas) {
       long up = nodes.stream().filter(n -> n.state() == NodeStatus.State.UP).count();
-      throw new NodeException(
+      throw new NoCapacityException(
           "cannot place "
               + replicas
               + " replicas on distinct nodes: "
@@ -81,6 +100,21 @@ public final class Placement {
     List<String> chosen = new ArrayList<>();
     Map<String, Integer> perZone = new HashMap<>();
     Map<String, Integer> perRack = new HashMap<>();
+    NodeStatus owner = ownerIn(candidates, ownerZones, committed);
+    if (owner == null && !ownerZones.isEmpty() && !zoneFallback) {
+      throw new NoCapacityException(
+          "no node in zone "
+              + String.join(" or ", ownerZones)
+              + " is up with "
+              + sizeBytes
+              + " bytes free for the volume's owner, and other zones are not allowed (set"
+              + " zoneFallback to place it elsewhere)");
+    }
+    if (owner != null) {
+      chosen.add(owner.info().id());
+      perZone.merge(owner.info().zone(), 1, Integer::sum);
+      perRack.merge(owner.info().zone() + "/" + owner.info().rack(), 1, Integer::sum);
+    }
     while (chosen.size() < replicas) {
       NodeStatus best =
           candidates.stream()
@@ -99,7 +133,26 @@ public final class Placement {
     return chosen;
   }
 
-  private static long free(NodeStatus n, Map<String, Long> committed) {
+  /** The best owner in the first of {@code zones} that has a candidate; null if none has. */
+  private static NodeStatus ownerIn(
+      List<NodeStatus> candidates, List<String> zones, Map<String, Long> committed) {
+    for (String zone : zones) {
+      NodeStatus best =
+          candidates.stream()
+              .filter(n -> n.info().zone().equals(zone))
+              .min(
+                  Comparator.<NodeStatus>comparingLong(n -> -free(n, committed))
+                      .thenComparing(n -> n.info().id()))
+              .orElse(null);
+      if (best != null) {
+        return best;
+      }
+    }
+    return null;
+  }
+
+  /** What a node has left for new volumes. */
+  public static long free(NodeStatus n, Map<String, Long> committed) {
     return n.info().capacityBytes() - committed.getOrDefault(n.info().id(), 0L);
   }
 }

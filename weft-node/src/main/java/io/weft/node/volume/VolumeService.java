@@ -66,7 +66,14 @@ public final class VolumeService {
   /** A volume with the revision its record was read at (what a compare-and-set compares). */
   public record Versioned(VolumeRecord volume, long modRevision) {}
 
-  /** What {@code weft volume create} asks for. */
+  /**
+   * What {@code weft volume create} asks for.
+   *
+   * @param ownerZones the zones the owner should serve from, most wanted first (a CSI consumer's
+   *     topology), or null for any
+   * @param zoneFallback when none of {@code ownerZones} has room, place the owner in another zone
+   *     instead of refusing
+   */
   public record CreateRequest(
       String name,
       long sizeBytes,
@@ -75,7 +82,22 @@ public final class VolumeService {
       List<String> allowedHosts,
       String nqn,
       Integer blockSize,
-      Boolean encrypt) {
+      Boolean encrypt,
+      List<String> ownerZones,
+      Boolean zoneFallback) {
+
+    /** A request that lets placement pick the owner's zone. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize,
+        Boolean encrypt) {
+      this(name, sizeBytes, replicas, nodes, allowedHosts, nqn, blockSize, encrypt, null, null);
+    }
 
     /** A request for a volume that is not encrypted at rest. */
     public CreateRequest(
@@ -107,15 +129,15 @@ public final class VolumeService {
       throw new NodeException("size must be a positive multiple of " + blockSize + " bytes");
     }
     List<NodeStatus> all = nodes.nodes();
-    Map<String, Long> committed = new HashMap<>();
-    for (Versioned v : list()) {
-      for (String n : v.volume().nodes()) {
-        committed.merge(n, v.volume().sizeBytes(), Long::sum);
-      }
-    }
     List<String> placed =
         Placement.place(
-            all, r.replicas(), r.sizeBytes(), committed, r.nodes() == null ? List.of() : r.nodes());
+            all,
+            r.replicas(),
+            r.sizeBytes(),
+            committedBytes(),
+            r.nodes() == null ? List.of() : r.nodes(),
+            r.ownerZones() == null ? List.of() : r.ownerZones(),
+            Boolean.TRUE.equals(r.zoneFallback()));
     VolumeRecord v =
         new VolumeRecord(
             r.name(),
@@ -158,6 +180,26 @@ public final class VolumeService {
       }
     }
     throw new NodeException("volume '" + name + "' keeps changing; try again");
+  }
+
+  /**
+   * Bytes promised to volumes, per node: each volume's full size on every node holding a replica.
+   * Replicas are sparse files, so this is what may be written, not what is: placement and reported
+   * capacity never promise space twice.
+   */
+  public Map<String, Long> committedBytes() {
+    Map<String, Long> committed = new HashMap<>();
+    for (Versioned v : list()) {
+      for (String n : v.volume().nodes()) {
+        committed.merge(n, v.volume().sizeBytes(), Long::sum);
+      }
+    }
+    return committed;
+  }
+
+  /** The cluster's nodes, up or down. */
+  public List<NodeStatus> nodes() {
+    return nodes.nodes();
   }
 
   public List<Versioned> list() {

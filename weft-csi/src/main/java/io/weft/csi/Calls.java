@@ -1,0 +1,71 @@
+package io.weft.csi;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.weft.node.NodeException;
+import io.weft.node.volume.NoCapacityException;
+import io.weft.store.StoreException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a CSI call answers: its result, or the gRPC status the CSI spec names for what went wrong.
+ * Also keeps one call per volume at a time, as the spec asks (a second one gets ABORTED and the
+ * orchestrator retries it).
+ */
+final class Calls {
+  private static final Logger LOG = LoggerFactory.getLogger(Calls.class);
+
+  private final Set<String> busy = ConcurrentHashMap.newKeySet();
+
+  /** Answers {@code response} with what {@code call} returns, or with the status of its failure. */
+  static <T> void answer(StreamObserver<T> response, Supplier<T> call) {
+    T result;
+    try {
+      result = call.get();
+    } catch (StatusRuntimeException e) {
+      response.onError(e);
+      return;
+    } catch (RuntimeException e) {
+      response.onError(status(e).asRuntimeException());
+      return;
+    }
+    response.onNext(result);
+    response.onCompleted();
+  }
+
+  /** Runs {@code call} unless another call on {@code volumeId} is under way. */
+  <T> T exclusive(String volumeId, Supplier<T> call) {
+    if (!busy.add(volumeId)) {
+      throw error(Status.ABORTED, "an operation on volume '" + volumeId + "' is under way");
+    }
+    try {
+      return call.get();
+    } finally {
+      busy.remove(volumeId);
+    }
+  }
+
+  static StatusRuntimeException error(Status status, String message) {
+    return status.withDescription(message).asRuntimeException();
+  }
+
+  private static Status status(RuntimeException e) {
+    if (e instanceof NoCapacityException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
+    }
+    if (e instanceof StoreException s) {
+      return (s.kind() == StoreException.Kind.UNAVAILABLE ? Status.UNAVAILABLE : Status.INTERNAL)
+          .withDescription("cluster store: " + e.getMessage());
+    }
+    if (e instanceof NodeException) {
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
+    }
+    LOG.warn("CSI call failed", e);
+    return Status.INTERNAL.withDescription(e.toString());
+  }
+}

@@ -1,0 +1,72 @@
+package io.weft.csi;
+
+import io.grpc.BindableService;
+import io.weft.node.NodeRegistry;
+import io.weft.node.volume.VolumeService;
+import io.weft.store.ClusterStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Weft's CSI driver: the Identity service, and the Controller service, the Node service or both, on
+ * one unix socket. It is a client of the cluster store like every part of the control plane: a
+ * controller reads and writes volumes there, a node plugin registers itself there, and the storage
+ * nodes' agents carry the changes out.
+ */
+public final class CsiDriver implements AutoCloseable {
+  private static final Pattern HOST_NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
+
+  /**
+   * @param endpoint the socket the sidecars connect to
+   * @param controller serve the Controller service
+   * @param nodeId serve the Node service as this consumer node (its host NQN), or null
+   * @param zone the consumer node's zone ("" for none)
+   */
+  public record Config(CsiEndpoint endpoint, boolean controller, String nodeId, String zone) {
+    public Config {
+      if (!controller && nodeId == null) {
+        throw new IllegalArgumentException("serve the controller, a node, or both");
+      }
+      if (nodeId != null && (nodeId.length() > 223 || !HOST_NQN.matcher(nodeId).matches())) {
+        throw new IllegalArgumentException(
+            "a CSI node's id is its host NQN (nqn.YYYY-MM.domain:...), not '" + nodeId + "'");
+      }
+      zone = zone == null ? "" : zone;
+    }
+  }
+
+  private final CsiServer server;
+
+  private CsiDriver(CsiServer server) {
+    this.server = server;
+  }
+
+  public static CsiDriver start(ClusterStore store, Config config) throws IOException {
+    List<BindableService> services = new ArrayList<>();
+    services.add(new IdentityService(store, config.controller()));
+    CsiNodes csiNodes = new CsiNodes(store);
+    if (config.controller()) {
+      // a registry that never joins: it only reads which storage nodes are up
+      NodeRegistry registry = new NodeRegistry(store, Duration.ofSeconds(10));
+      services.add(new ControllerService(new VolumeService(store, registry), csiNodes));
+    }
+    if (config.nodeId() != null) {
+      CsiNodes.CsiNode self = new CsiNodes.CsiNode(config.nodeId(), config.zone());
+      csiNodes.register(self);
+      services.add(new NodeService(self));
+    }
+    return new CsiDriver(CsiServer.start(config.endpoint(), services));
+  }
+
+  public CsiEndpoint endpoint() {
+    return server.endpoint();
+  }
+
+  @Override
+  public void close() {
+    server.close();
+  }
+}

@@ -1,0 +1,69 @@
+package io.weft.csi;
+
+import io.grpc.Status;
+import java.util.Map;
+
+/**
+ * The StorageClass parameters the driver understands. Unknown keys are refused, so a typo in a
+ * StorageClass fails the first claim instead of silently making a volume the operator did not ask
+ * for. Keys that Kubernetes' sidecars add ({@code csi.storage.k8s.io/...}) are theirs and pass.
+ *
+ * @param replicas copies on distinct nodes, spread across zones ({@code replicas}, default 1)
+ * @param blockSize the namespace's logical block size ({@code blockSize}: 512 or 4096)
+ * @param zoneFallback place the owner outside the consumer's zones when they have no room ({@code
+ *     zoneFallback: "true"}; default false: refuse)
+ */
+record StorageClassParameters(int replicas, Integer blockSize, boolean zoneFallback) {
+
+  static StorageClassParameters parse(Map<String, String> params) {
+    int replicas = 1;
+    Integer blockSize = null;
+    boolean fallback = false;
+    for (Map.Entry<String, String> e : params.entrySet()) {
+      String value = e.getValue().trim();
+      switch (e.getKey()) {
+        case "replicas" -> replicas = number(e.getKey(), value, 1, 15);
+        case "blockSize" -> {
+          blockSize = number(e.getKey(), value, 512, 4096);
+          if (blockSize != 512 && blockSize != 4096) {
+            throw invalid("blockSize must be 512 or 4096, not " + value);
+          }
+        }
+        case "zoneFallback" -> fallback = bool(e.getKey(), value);
+        default -> {
+          if (!e.getKey().startsWith("csi.storage.k8s.io/")) {
+            throw invalid(
+                "unknown StorageClass parameter '"
+                    + e.getKey()
+                    + "' (known: replicas, blockSize, zoneFallback)");
+          }
+        }
+      }
+    }
+    return new StorageClassParameters(replicas, blockSize, fallback);
+  }
+
+  private static int number(String key, String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw invalid(key + " must be a number from " + min + " to " + max + ", not '" + value + "'");
+  }
+
+  private static boolean bool(String key, String value) {
+    return switch (value) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw invalid(key + " must be true or false, not '" + value + "'");
+    };
+  }
+
+  private static RuntimeException invalid(String message) {
+    return Calls.error(Status.INVALID_ARGUMENT, message);
+  }
+}
