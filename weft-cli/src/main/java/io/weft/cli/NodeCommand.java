@@ -1,5 +1,7 @@
 package io.weft.cli;
 
+import io.weft.csi.CsiDriver;
+import io.weft.csi.CsiEndpoint;
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.volume.ReplicaLinkKeys;
@@ -101,6 +103,15 @@ final class NodeCommand extends TargetCommand {
   private ReplicaLinkKeys replicaLinks = ReplicaLinkKeys.none();
 
   @Option(
+      names = "--csi-endpoint",
+      paramLabel = "unix:///PATH",
+      description = {
+        "Also serve the Kubernetes CSI driver's controller on this unix socket, over this",
+        "node's cluster store (with the embedded store, the one way to reach it)."
+      })
+  String csiEndpoint;
+
+  @Option(
       names = "--lease-ttl",
       paramLabel = "SECONDS",
       description = "Seconds without renewal before the cluster marks this node down. Default 10.")
@@ -167,11 +178,18 @@ final class NodeCommand extends TargetCommand {
                 replicaLinks));
     String storeText = store != null ? store : "embedded in " + config.dataDir().resolve("cluster");
     ClusterDiscovery cdc;
+    CsiDriver csi;
     try {
       cdc =
           discovery == null
               ? null
               : DiscoveryCommand.start(discovery, node, java.time.Duration.ofSeconds(5), mdns);
+      csi =
+          csiEndpoint == null
+              ? null
+              : CsiDriver.start(
+                  node.store(),
+                  new CsiDriver.Config(CsiEndpoint.parse(csiEndpoint), true, null, null));
     } catch (IOException | RuntimeException e) {
       node.close();
       throw e;
@@ -184,6 +202,9 @@ final class NodeCommand extends TargetCommand {
 
       @Override
       public void close() {
+        if (csi != null) {
+          csi.close();
+        }
         node.close(); // and the discovery service it runs
       }
 
@@ -195,6 +216,9 @@ final class NodeCommand extends TargetCommand {
         if (cdc != null) {
           lines.add("discovery   " + HostPort.of(cdc.address()) + " (" + cdc.nqn() + ")");
           cdc.mdns().ifPresent(m -> lines.add("mdns        " + m.describe()));
+        }
+        if (csi != null) {
+          lines.add("csi         " + csi.endpoint() + " (controller)");
         }
         return lines;
       }

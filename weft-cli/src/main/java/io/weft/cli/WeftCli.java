@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
       TargetCommand.class,
       NodeCommand.class,
       DiscoveryCommand.class,
+      CsiCommand.class,
       NodesCommand.class,
       VolumeCommand.class,
       AnaCommand.class,
