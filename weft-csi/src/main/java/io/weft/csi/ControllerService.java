@@ -185,10 +185,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          String id = request.getVolumeId();
-          if (id.isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume id");
-          }
+          String id = volumeId(request.getVolumeId());
           return calls.exclusive(
               id,
               () -> {
@@ -290,10 +287,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          String id = request.getVolumeId();
-          if (id.isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume id");
-          }
+          String id = volumeId(request.getVolumeId());
           return calls.exclusive(
               id,
               () -> {
@@ -327,9 +321,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          if (request.getVolumeId().isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume id");
-          }
+          volumeId(request.getVolumeId());
           if (request.getVolumeCapabilitiesCount() == 0) {
             throw error(Status.INVALID_ARGUMENT, "no volume capabilities given");
           }
@@ -391,9 +383,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          if (request.getVolumeId().isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume id");
-          }
+          volumeId(request.getVolumeId());
           VolumeRecord v =
               volumes
                   .get(request.getVolumeId())
@@ -468,6 +458,14 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
     response.onNext(b.build());
     response.onCompleted();
+  }
+
+  /** A request's volume id, which every call but CreateVolume must name. */
+  private static String volumeId(String id) {
+    if (id.isEmpty()) {
+      throw error(Status.INVALID_ARGUMENT, "no volume id");
+    }
+    return id;
   }
 
   private static Volume.Builder toCsi(VolumeRecord v) {
