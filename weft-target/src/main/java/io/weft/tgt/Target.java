@@ -172,6 +172,15 @@ public final class Target implements AutoCloseable {
   }
 
   /**
+   * Makes {@code hosts} readers of subsystem {@code nqn}: they see its namespaces write-protected
+   * and their writes are refused (Namespace Is Write Protected); connected ones are told at once.
+   * They still need to be allowed hosts to connect at all.
+   */
+  public void setReadOnlyHosts(String nqn, java.util.Set<String> hosts) throws TargetException {
+    subsystem(nqn).replaceReadOnlyHosts(hosts);
+  }
+
+  /**
    * Allows a host on a subsystem with DH-HMAC-CHAP keys (or, with null keys, without): it must then
    * authenticate on every queue it connects from now on. Keys replace any the host had, with no
    * grace; see {@link #rotateHostKeys} for a change without downtime.

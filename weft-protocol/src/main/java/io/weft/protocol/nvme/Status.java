@@ -35,6 +35,7 @@ public final class Status {
   public static final int SGL_DESCRIPTOR_TYPE_INVALID = 0x11;
   public static final int SGL_OFFSET_INVALID = 0x16;
   public static final int KEEP_ALIVE_TIMEOUT_INVALID = 0x1A;
+  public static final int NAMESPACE_WRITE_PROTECTED = 0x20;
   public static final int TRANSIENT_TRANSPORT_ERROR = 0x22;
   public static final int LBA_OUT_OF_RANGE = 0x80;
   public static final int CAPACITY_EXCEEDED = 0x81;

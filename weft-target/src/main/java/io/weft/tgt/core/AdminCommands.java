@@ -144,7 +144,7 @@ final class AdminCommands {
         if (ns == null) {
           out.writeZero(IdentifyNamespace.SIZE); // inactive NSID: all zeros, success
         } else {
-          identifyNamespace(ns).encode(out);
+          identifyNamespace(ns, c.readOnly()).encode(out);
         }
         r.complete(Status.SUCCESS, 0);
       }
@@ -227,7 +227,10 @@ final class AdminCommands {
    */
   static final int ANA_TRANSITION_SECONDS = 10;
 
-  private static IdentifyNamespace identifyNamespace(Namespace ns) {
+  /**
+   * @param readOnly the asking controller's host only reads: NSATTR says write-protected
+   */
+  private static IdentifyNamespace identifyNamespace(Namespace ns, boolean readOnly) {
     long used = Math.min(ns.sizeBlocks(), ns.device().usedBytes() >>> ns.blockShift());
     return new IdentifyNamespace(
         ns.sizeBlocks(),
@@ -235,7 +238,7 @@ final class AdminCommands {
         ns.blockShift(),
         1, // NMIC: may be shared by several controllers
         0x01, // DLFEAT: deallocated blocks read as zeros
-        false,
+        readOnly,
         ns.nguid(),
         ns.anaGroupId());
   }

@@ -42,6 +42,10 @@ public final class Controller {
   private final ErrorLog errorLog = new ErrorLog();
   private final AtomicBoolean destroyed = new AtomicBoolean();
   private volatile long katoMillis;
+
+  /** This host may only read: every namespace is write-protected for it (see Subsystem). */
+  private volatile boolean readOnly;
+
   private ScheduledFuture<?> keepAliveTimer;
 
   // Owned by the admin queue's event loop.
@@ -491,6 +495,14 @@ public final class Controller {
       anaEventMasked = false;
       deliverEvents();
     }
+  }
+
+  boolean readOnly() {
+    return readOnly;
+  }
+
+  void readOnly(boolean readOnly) {
+    this.readOnly = readOnly;
   }
 
   void namespaceChanged(int nsid) {

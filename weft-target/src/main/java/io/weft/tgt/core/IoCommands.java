@@ -43,6 +43,9 @@ final class IoCommands {
       // A path-related status without DNR: a multipath host retries on another path.
       return CommandDispatcher.error(r, AnaLogPage.ioStatus(ana), Sqe.NSID);
     }
+    if (c.readOnly() && changesData(r)) {
+      return CommandDispatcher.error(r, Status.NAMESPACE_WRITE_PROTECTED | Status.DNR, Sqe.OPCODE);
+    }
     switch (r.opcode) {
       case Opcodes.NVM_READ, Opcodes.NVM_WRITE -> {
         int status = checkRange(ns, r);
@@ -81,6 +84,19 @@ final class IoCommands {
         return CommandDispatcher.error(r, Status.INVALID_OPCODE | Status.DNR, Sqe.OPCODE);
       }
     }
+  }
+
+  /**
+   * Whether a command would change the namespace's data: writes, Write Zeroes, and Dataset
+   * Management asking to deallocate (its other attributes are hints). Flush changes nothing a
+   * reader could see.
+   */
+  private static boolean changesData(Request r) {
+    return switch (r.opcode) {
+      case Opcodes.NVM_WRITE, Opcodes.NVM_WRITE_ZEROES -> true;
+      case Opcodes.NVM_DATASET_MANAGEMENT -> (r.cdw11 & DSM_ATTRIBUTE_DEALLOCATE) != 0;
+      default -> false;
+    };
   }
 
   private static int checkRange(Namespace ns, Request r) {

@@ -27,6 +27,7 @@ public final class Subsystem {
   private final String firmware;
   private final boolean discovery;
   private volatile Set<String> allowedHosts;
+  private Set<String> readOnlyHosts = Set.of();
   private volatile Map<String, HostKeyring> keyrings = Map.of();
   private final ConcurrentSkipListMap<Integer, Namespace> namespaces =
       new ConcurrentSkipListMap<>();
@@ -105,6 +106,30 @@ public final class Subsystem {
     for (Controller c : controllers.values()) {
       if (!allows(c.hostNqn())) {
         c.destroy(reason);
+      }
+    }
+  }
+
+  /** The hosts whose controllers see every namespace write-protected. */
+  public synchronized Set<String> readOnlyHosts() {
+    return readOnlyHosts;
+  }
+
+  /**
+   * Makes these hosts readers: their controllers report each namespace write-protected (Identify
+   * Namespace NSATTR) and refuse every command that would change data with Namespace Is Write
+   * Protected, while other hosts keep writing. A connected controller whose state changes is told
+   * with a Namespace Attribute Changed event for every namespace, as a host re-reads NSATTR then.
+   */
+  public synchronized void replaceReadOnlyHosts(Set<String> hosts) {
+    readOnlyHosts = Set.copyOf(hosts);
+    for (Controller c : controllers.values()) {
+      boolean readOnly = readOnlyHosts.contains(c.hostNqn());
+      if (c.readOnly() != readOnly) {
+        c.readOnly(readOnly);
+        for (Integer nsid : namespaces.keySet()) {
+          c.namespaceChanged(nsid);
+        }
       }
     }
   }
@@ -260,7 +285,8 @@ public final class Subsystem {
     return -1;
   }
 
-  void register(Controller c) {
+  synchronized void register(Controller c) {
+    c.readOnly(readOnlyHosts.contains(c.hostNqn()));
     controllers.put(c.cntlid(), c);
   }
 
