@@ -148,9 +148,18 @@ public final class AdminClient implements AutoCloseable {
   }
 
   public VolumeView setVolumeHosts(String name, List<String> hosts) {
+    return setVolumeHosts(name, hosts, List.of());
+  }
+
+  /** The allowed hosts of a volume, {@code readOnly} of them readers (ROX). */
+  public VolumeView setVolumeHosts(String name, List<String> hosts, List<String> readOnly) {
     String path = "/v1/volumes/" + segment(name) + "/hosts";
     return read(
-        send("PUT", path, body(java.util.Map.of("allowedHosts", hosts)), 200),
+        send(
+            "PUT",
+            path,
+            body(java.util.Map.of("allowedHosts", hosts, "readOnlyHosts", readOnly)),
+            200),
         new TypeReference<>() {});
   }
 

@@ -224,6 +224,9 @@ final class VolumeCommand implements Callable<Integer> {
           out.println(
               "hosts       "
                   + (v.allowedHosts().isEmpty() ? "any" : String.join(", ", v.allowedHosts())));
+          if (!v.readOnlyHosts().isEmpty()) {
+            out.println("read-only   " + String.join(", ", v.readOnlyHosts()));
+          }
           Table t = new Table("NODE", "ROLE", "STATE");
           for (VolumeView.Replica r : v.replicaStates()) {
             t.row(r.node(), r.owner() ? "owner" : "replica", r.state());
@@ -292,7 +295,8 @@ final class VolumeCommand implements Callable<Integer> {
       description = {
         "Change which hosts may use a volume (zoning): --allow-host, repeatable; none: every",
         "host. Hosts no longer allowed are disconnected, and the discovery service tells",
-        "the hosts whose log changed at once."
+        "the hosts whose log changed at once. --read-only-host adds a host that may only read",
+        "(ROX: the target refuses its writes)."
       })
   static final class SetHosts implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -304,11 +308,19 @@ final class VolumeCommand implements Callable<Integer> {
     @Option(names = "--allow-host", paramLabel = "HOSTNQN", description = "A host; repeatable.")
     List<String> hosts = new java.util.ArrayList<>();
 
+    @Option(
+        names = "--read-only-host",
+        paramLabel = "HOSTNQN",
+        description = "A host that may only read; repeatable.")
+    List<String> readers = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
       VolumeView v;
+      List<String> all = new java.util.ArrayList<>(hosts);
+      readers.stream().filter(h -> !all.contains(h)).forEach(all::add);
       try (AdminClient client = admin.client()) {
-        v = client.setVolumeHosts(name, hosts);
+        v = client.setVolumeHosts(name, all, readers);
       }
       spec.commandLine()
           .getOut()

@@ -225,11 +225,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           if (why != null) {
             throw error(Status.INVALID_ARGUMENT, why);
           }
-          if (request.getReadonly()) {
-            throw error(
-                Status.INVALID_ARGUMENT,
-                "read-only publishing is not served yet: the target cannot yet refuse writes");
-          }
+          boolean readOnly =
+              request.getReadonly() || VolumeCapabilities.readOnly(request.getVolumeCapability());
           return calls.exclusive(
               id,
               () -> {
@@ -242,7 +239,17 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   throw error(Status.NOT_FOUND, "no CSI node '" + nodeId + "' is registered");
                 }
                 List<String> hosts = CsiVolumes.publishedTo(v);
-                if (!hosts.contains(nodeId)) {
+                if (hosts.contains(nodeId)) {
+                  if (v.readOnlyHosts().contains(nodeId) != readOnly) {
+                    throw error(
+                        Status.ALREADY_EXISTS,
+                        "volume '"
+                            + id
+                            + "' is published to "
+                            + nodeId
+                            + (readOnly ? " for writing" : " read-only"));
+                  }
+                } else {
                   if (VolumeCapabilities.singleNode(request.getVolumeCapability())
                       && !hosts.isEmpty()) {
                     throw error(
@@ -251,7 +258,11 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   }
                   List<String> next = new ArrayList<>(hosts);
                   next.add(nodeId);
-                  v = volumes.setAllowedHosts(id, next);
+                  List<String> readers = new ArrayList<>(v.readOnlyHosts());
+                  if (readOnly) {
+                    readers.add(nodeId);
+                  }
+                  v = volumes.setHosts(id, next, readers);
                 }
                 return ControllerPublishVolumeResponse.newBuilder()
                     .putAllPublishContext(publishContext(v))
@@ -303,8 +314,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                     changed = hosts.remove(request.getNodeId());
                   }
                   if (changed) {
-                    volumes.setAllowedHosts(
-                        id, hosts.isEmpty() ? List.of(CsiVolumes.NO_HOST) : hosts);
+                    List<String> readers =
+                        v.get().volume().readOnlyHosts().stream().filter(hosts::contains).toList();
+                    volumes.setHosts(
+                        id, hosts.isEmpty() ? List.of(CsiVolumes.NO_HOST) : hosts, readers);
                   }
                 }
                 return ControllerUnpublishVolumeResponse.getDefaultInstance();
@@ -450,6 +463,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.PUBLISH_UNPUBLISH_VOLUME,
             Type.LIST_VOLUMES,
             Type.LIST_VOLUMES_PUBLISHED_NODES,
+            Type.PUBLISH_READONLY,
             Type.GET_CAPACITY,
             Type.GET_VOLUME)) {
       b.addCapabilities(

@@ -9,7 +9,8 @@ import java.util.Set;
  * Which ways of using a volume the driver serves. A Weft volume is one NVMe namespace that any
  * number of hosts can reach; what limits sharing is the consumer: a file system that is not a
  * cluster file system must be mounted by one node at a time, so many writers are served only as a
- * raw block device (RWX block, for applications that coordinate their own writes).
+ * raw block device (RWX block, for applications that coordinate their own writes). Readers (ROX)
+ * are enforced by the target, which refuses their writes.
  */
 final class VolumeCapabilities {
   /** File systems the node plugin can make and mount. */
@@ -30,15 +31,16 @@ final class VolumeCapabilities {
     }
     Mode mode = c.getAccessMode().getMode();
     return switch (mode) {
-      case SINGLE_NODE_WRITER, SINGLE_NODE_SINGLE_WRITER, SINGLE_NODE_READER_ONLY -> null;
+      case SINGLE_NODE_WRITER,
+          SINGLE_NODE_SINGLE_WRITER,
+          SINGLE_NODE_READER_ONLY,
+          MULTI_NODE_READER_ONLY ->
+          null;
       case MULTI_NODE_MULTI_WRITER ->
           c.hasBlock()
               ? null
               : "many writers are served as a raw block device only: a mounted ext4 or xfs"
                   + " written from two nodes is corrupted";
-      case MULTI_NODE_READER_ONLY ->
-          "read-only many (ROX) is not served yet: the target cannot yet refuse writes to a"
-              + " volume";
       case MULTI_NODE_SINGLE_WRITER -> "one writer with many readers is not served";
       default -> "access mode " + mode + " is not served";
     };
@@ -53,6 +55,15 @@ final class VolumeCapabilities {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether {@code c} only reads: its node is published as a reader, and the target refuses its
+   * writes (ROX is the model-distribution case: one volume read by many hosts).
+   */
+  static boolean readOnly(VolumeCapability c) {
+    Mode mode = c.getAccessMode().getMode();
+    return mode == Mode.SINGLE_NODE_READER_ONLY || mode == Mode.MULTI_NODE_READER_ONLY;
   }
 
   /** Whether {@code c} lets only one node use the volume at a time. */

@@ -34,6 +34,7 @@ import io.weft.csi.proto.VolumeCapability;
 import io.weft.csi.proto.VolumeCapability.AccessMode.Mode;
 import io.weft.host.ConnectOptions;
 import io.weft.host.HostController;
+import io.weft.host.NvmeException;
 import io.weft.node.NodeInfo;
 import io.weft.node.volume.VolumeRecord;
 import java.io.IOException;
@@ -259,6 +260,100 @@ class ControllerServiceTest {
     }
   }
 
+  /**
+   * ROX, the model-distribution case: one writer fills the volume, then three consumer nodes read
+   * it at once, and the target refuses each reader's write with Namespace Is Write Protected.
+   */
+  @Test
+  void readersOfOneVolumeReadTogetherAndTheirWritesAreRefused() throws Exception {
+    String consumerC = "nqn.2014-08.org.nvmexpress:uuid:" + UUID.randomUUID();
+    cluster.registerConsumer(consumerC, "c");
+    String id =
+        controller
+            .createVolume(claim("pvc-model", 64L << 20, "a").build())
+            .getVolume()
+            .getVolumeId();
+    VolumeCapability rox =
+        mount().toBuilder()
+            .setAccessMode(
+                VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_READER_ONLY))
+            .build();
+    controller.controllerPublishVolume(
+        ControllerPublishVolumeRequest.newBuilder()
+            .setVolumeId(id)
+            .setNodeId(CONSUMER_A)
+            .setVolumeCapability(mount())
+            .build());
+    VolumeRecord v = cluster.record(id);
+    NodeInfo.Address at =
+        NodeInfo.Address.parse(
+            cluster.node(v.owner()).registry().nodes().stream()
+                .filter(n -> n.info().id().equals(v.owner()))
+                .findFirst()
+                .orElseThrow()
+                .info()
+                .nvmeAddress());
+    byte[] model = new byte[64 << 10];
+    new Random(42).nextBytes(model);
+    try (HostController loader = connectAs(CONSUMER_A, at, v.nqn())) {
+      loader.namespace(1).writeBlocking(0, model.length / 512, Unpooled.wrappedBuffer(model), 0);
+      loader.namespace(1).flushBlocking();
+    }
+    controller.controllerUnpublishVolume(
+        ControllerUnpublishVolumeRequest.newBuilder()
+            .setVolumeId(id)
+            .setNodeId(CONSUMER_A)
+            .build());
+
+    List<String> readers = List.of(CONSUMER_A, CONSUMER_B, consumerC);
+    for (String node : readers) {
+      controller.controllerPublishVolume(
+          ControllerPublishVolumeRequest.newBuilder()
+              .setVolumeId(id)
+              .setNodeId(node)
+              .setVolumeCapability(rox)
+              .build());
+    }
+    assertEquals(readers, cluster.record(id).readOnlyHosts());
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        codeOf(
+            () ->
+                controller.controllerPublishVolume(
+                    ControllerPublishVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .setNodeId(CONSUMER_B)
+                        .setVolumeCapability(mount())
+                        .build())),
+        "a reader is not made a writer by a second publish");
+
+    List<HostController> hosts = new ArrayList<>();
+    try {
+      for (String node : readers) {
+        hosts.add(connectAs(node, at, v.nqn()));
+      }
+      for (HostController h : hosts) {
+        io.netty.buffer.ByteBuf back = Unpooled.buffer(model.length);
+        h.namespace(1).readBlocking(0, model.length / 512, back, 0);
+        byte[] read = new byte[model.length];
+        back.getBytes(0, read);
+        assertArrayEquals(model, read);
+        NvmeException refused =
+            assertThrows(
+                NvmeException.class,
+                () ->
+                    h.namespace(1).writeBlocking(0, 8, Unpooled.wrappedBuffer(new byte[4096]), 0));
+        assertEquals(
+            io.weft.protocol.nvme.Status.NAMESPACE_WRITE_PROTECTED,
+            io.weft.protocol.nvme.Status.sc(refused.status()));
+      }
+    } finally {
+      for (HostController h : hosts) {
+        h.close();
+      }
+    }
+  }
+
   @Test
   void unknownVolumesAndNodesAreNotFoundAndBadRequestsInvalid() {
     String id =
@@ -290,10 +385,10 @@ class ControllerServiceTest {
                 controller.createVolume(
                     claim("pvc-y", GIB, null).putParameters("replica", "2").build())),
         "a misspelt parameter");
-    VolumeCapability rox =
+    VolumeCapability sharedFileSystem =
         mount().toBuilder()
             .setAccessMode(
-                VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_READER_ONLY))
+                VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_MULTI_WRITER))
             .build();
     assertEquals(
         Status.Code.INVALID_ARGUMENT,
@@ -302,7 +397,7 @@ class ControllerServiceTest {
                 controller.createVolume(
                     claim("pvc-y", GIB, null)
                         .clearVolumeCapabilities()
-                        .addVolumeCapabilities(rox)
+                        .addVolumeCapabilities(sharedFileSystem)
                         .build())));
     assertEquals(
         Status.Code.OUT_OF_RANGE,

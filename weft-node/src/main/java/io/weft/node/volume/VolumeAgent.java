@@ -103,6 +103,7 @@ public final class VolumeAgent implements AutoCloseable {
     final Map<String, Long> rebuilding = new java.util.concurrent.ConcurrentHashMap<>();
     String allowedOwner;
     List<String> allowedHosts;
+    List<String> readOnlyHosts = List.of();
     int anaState = -1;
   }
 
@@ -265,12 +266,19 @@ public final class VolumeAgent implements AutoCloseable {
       local.put(r.name(), lv);
     }
     lv.record = r;
-    if (!r.allowedHosts().equals(lv.allowedHosts)) {
-      // Zoning changed: hosts no longer allowed are disconnected at once.
+    if (!r.allowedHosts().equals(lv.allowedHosts) || !r.readOnlyHosts().equals(lv.readOnlyHosts)) {
+      // Zoning changed: hosts no longer allowed are disconnected at once. New readers are made
+      // readers before they are let in, and old ones stay readers until they are out, so no host
+      // writes in between.
       try {
+        Set<String> readersMeanwhile = new java.util.HashSet<>(lv.readOnlyHosts);
+        readersMeanwhile.addAll(r.readOnlyHosts());
+        target.setReadOnlyHosts(r.nqn(), readersMeanwhile);
         target.setAllowedHosts(
             r.nqn(), Set.copyOf(r.allowedHosts()), "no longer allowed on volume " + r.name());
+        target.setReadOnlyHosts(r.nqn(), Set.copyOf(r.readOnlyHosts()));
         lv.allowedHosts = r.allowedHosts();
+        lv.readOnlyHosts = r.readOnlyHosts();
       } catch (TargetException e) {
         log.error("volume {}: cannot change its hosts: {}", r.name(), e.getMessage());
       }
@@ -713,6 +721,8 @@ public final class VolumeAgent implements AutoCloseable {
           new SubsystemConfig(
               r.nqn(), null, "Weft volume " + r.name(), null, r.allowedHosts(), List.of()));
       lv.allowedHosts = r.allowedHosts();
+      target.setReadOnlyHosts(r.nqn(), Set.copyOf(r.readOnlyHosts()));
+      lv.readOnlyHosts = r.readOnlyHosts();
       // One NVM subsystem spans nodes: each node's controllers get IDs of their own.
       int index = r.nodes().indexOf(me);
       target.setCntlidRange(r.nqn(), 1 + index * CNTLIDS_PER_NODE, (index + 1) * CNTLIDS_PER_NODE);

@@ -9,6 +9,8 @@ import java.util.List;
  * {@code inSync} lists the replicas that hold every acknowledged write (only they may become
  * owner). Every change is a compare-and-set on the key's revision. {@code encrypted}: each node
  * keeps its replica encrypted at rest with a data key of its own, wrapped by its at-rest key.
+ * {@code readOnlyHosts}: the allowed hosts that may only read (ROX: one volume read by many hosts);
+ * the target refuses their writes.
  */
 public record VolumeRecord(
     String name,
@@ -23,7 +25,40 @@ public record VolumeRecord(
     List<String> inSync,
     List<String> allowedHosts,
     long createdAtMillis,
-    boolean encrypted) {
+    boolean encrypted,
+    List<String> readOnlyHosts) {
+
+  /** A volume whose allowed hosts may all write. */
+  public VolumeRecord(
+      String name,
+      String nqn,
+      String uuid,
+      long sizeBytes,
+      int blockSize,
+      int replicas,
+      List<String> nodes,
+      String owner,
+      long generation,
+      List<String> inSync,
+      List<String> allowedHosts,
+      long createdAtMillis,
+      boolean encrypted) {
+    this(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        encrypted,
+        List.of());
+  }
 
   /** A volume that is not encrypted at rest. */
   public VolumeRecord(
@@ -59,6 +94,7 @@ public record VolumeRecord(
     nodes = List.copyOf(nodes);
     inSync = List.copyOf(inSync);
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+    readOnlyHosts = readOnlyHosts == null ? List.of() : List.copyOf(readOnlyHosts);
   }
 
   /** The NQN a volume gets unless one is given. */
@@ -101,7 +137,8 @@ public record VolumeRecord(
         newInSync,
         allowedHosts,
         createdAtMillis,
-        encrypted);
+        encrypted,
+        readOnlyHosts);
   }
 
   /** The same volume without {@code node} in the in-sync set (same generation). */
@@ -121,7 +158,8 @@ public record VolumeRecord(
         rest,
         allowedHosts,
         createdAtMillis,
-        encrypted);
+        encrypted,
+        readOnlyHosts);
   }
 
   /** The same volume with {@code node} back in the in-sync set (same generation). */
@@ -143,11 +181,15 @@ public record VolumeRecord(
         more,
         allowedHosts,
         createdAtMillis,
-        encrypted);
+        encrypted,
+        readOnlyHosts);
   }
 
-  /** The same volume with other hosts allowed (none: every host); same generation. */
-  public VolumeRecord withAllowedHosts(List<String> hosts) {
+  /**
+   * The same volume with other hosts allowed (none: every host), of which {@code readOnly} may only
+   * read; same generation.
+   */
+  public VolumeRecord withHosts(List<String> hosts, List<String> readOnly) {
     return new VolumeRecord(
         name,
         nqn,
@@ -161,6 +203,7 @@ public record VolumeRecord(
         inSync,
         hosts,
         createdAtMillis,
-        encrypted);
+        encrypted,
+        readOnly);
   }
 }

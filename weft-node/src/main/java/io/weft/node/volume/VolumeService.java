@@ -162,9 +162,19 @@ public final class VolumeService {
   /**
    * Changes which hosts may use a volume (none named: every host). Each node's subsystem follows (a
    * connected host no longer allowed is disconnected), and the discovery service tells the hosts
-   * whose log changed.
+   * whose log changed. Hosts that were readers and stay allowed stay readers.
    */
   public VolumeRecord setAllowedHosts(String name, List<String> hosts) {
+    return setHosts(name, hosts, null);
+  }
+
+  /**
+   * Changes which hosts may use a volume and which of them may only read (ROX): the target shows
+   * those a write-protected namespace and refuses their writes, while the others write.
+   *
+   * @param readOnly the readers, each also in {@code hosts}; null keeps the readers that stay
+   */
+  public VolumeRecord setHosts(String name, List<String> hosts, List<String> readOnly) {
     List<String> checked = hosts == null ? List.of() : List.copyOf(new LinkedHashSet<>(hosts));
     requireHosts(name, checked);
     for (String h : checked) {
@@ -172,9 +182,21 @@ public final class VolumeService {
         throw new NodeException("invalid host NQN '" + h + "'");
       }
     }
+    if (readOnly != null) {
+      for (String h : readOnly) {
+        if (!checked.contains(h)) {
+          throw new NodeException(
+              "read-only host '" + h + "' is not one of the volume's allowed hosts");
+        }
+      }
+    }
     for (int attempt = 0; attempt < 10; attempt++) {
       Versioned v = require(name);
-      VolumeRecord next = v.volume().withAllowedHosts(checked);
+      List<String> readers =
+          readOnly != null
+              ? List.copyOf(new LinkedHashSet<>(readOnly))
+              : v.volume().readOnlyHosts().stream().filter(checked::contains).toList();
+      VolumeRecord next = v.volume().withHosts(checked, readers);
       if (replace(v, next)) {
         return next;
       }

@@ -16,7 +16,8 @@ public record VolumeView(
     String state,
     List<Replica> replicaStates,
     List<String> allowedHosts,
-    boolean encrypted) {
+    boolean encrypted,
+    List<String> readOnlyHosts) {
 
   /** One replica: its node, and whether it holds every acknowledged write. */
   public record Replica(String node, boolean owner, String state) {}
@@ -60,6 +61,7 @@ public record VolumeView(
         r.inSync().size() == r.nodes().size() ? "healthy" : "degraded",
         replicas,
         r.allowedHosts(),
-        r.encrypted());
+        r.encrypted(),
+        r.readOnlyHosts());
   }
 }

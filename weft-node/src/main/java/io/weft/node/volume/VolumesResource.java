@@ -24,8 +24,11 @@ public final class VolumesResource implements AdminResource {
   /** The body of a move-owner request. */
   record MoveOwner(String to) {}
 
-  /** What {@code PUT /v1/volumes/{name}/hosts} takes: the hosts allowed (empty: every host). */
-  public record AllowedHosts(List<String> allowedHosts) {}
+  /**
+   * What {@code PUT /v1/volumes/{name}/hosts} takes: the hosts allowed (empty: every host), and
+   * which of them may only read (absent: the readers that stay allowed stay readers).
+   */
+  public record AllowedHosts(List<String> allowedHosts, List<String> readOnlyHosts) {}
 
   @Override
   public void register(Router router) {
@@ -72,7 +75,9 @@ public final class VolumesResource implements AdminResource {
               return AdminResponse.ok(
                   VolumeView.of(
                       refusing(
-                          () -> volumes.setAllowedHosts(request.param("name"), h.allowedHosts()))));
+                          () ->
+                              volumes.setHosts(
+                                  request.param("name"), h.allowedHosts(), h.readOnlyHosts()))));
             }));
     router.post(
         "/v1/volumes/{name}/move-owner",
