@@ -123,7 +123,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                           + " bytes, outside the capacity asked for");
                 }
                 return CreateVolumeResponse.newBuilder()
-                    .setVolume(toCsi(v).addAllAccessibleTopology(topologyOf(v, request)))
+                    .setVolume(
+                        toCsi(v)
+                            .putAllVolumeContext(params.connect())
+                            .addAllAccessibleTopology(topologyOf(v, request)))
                     .build();
               });
         });

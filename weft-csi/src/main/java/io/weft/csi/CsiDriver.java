@@ -56,7 +56,7 @@ public final class CsiDriver implements AutoCloseable {
     if (config.nodeId() != null) {
       CsiNodes.CsiNode self = new CsiNodes.CsiNode(config.nodeId(), config.zone());
       csiNodes.register(self);
-      services.add(new NodeService(self));
+      services.add(new NodeService(self, id -> store.get(VolumeService.PREFIX + id).isPresent()));
     }
     return new CsiDriver(CsiServer.start(config.endpoint(), services));
   }

@@ -4,11 +4,17 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
-/** The node's mount table and umount(8): what the Node service needs to take a volume away. */
+/**
+ * The node's mount table and mount(8)/umount(8): what the Node service needs to put a volume at a
+ * pod's path and take it away.
+ */
 final class Mounts {
   private static final Path MOUNTINFO = Path.of("/proc/self/mountinfo");
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
   private Mounts() {}
 
@@ -24,22 +30,31 @@ final class Mounts {
     return false;
   }
 
+  /** Mounts the file system on {@code device} at {@code path}. */
+  static void mount(Path device, Path path, String fsType, List<String> options)
+      throws IOException {
+    List<String> cmd = new ArrayList<>(List.of("mount", "-t", fsType));
+    if (!options.isEmpty()) {
+      cmd.add("-o");
+      cmd.add(String.join(",", options));
+    }
+    cmd.add(device.toString());
+    cmd.add(path.toString());
+    Commands.check(cmd, TIMEOUT);
+  }
+
+  /** Makes {@code source} (a directory or a device) visible at {@code path} too. */
+  static void bind(Path source, Path path, boolean readOnly) throws IOException {
+    Commands.check(List.of("mount", "--bind", source.toString(), path.toString()), TIMEOUT);
+    if (readOnly) {
+      // A bind mount takes ro only on a remount.
+      Commands.check(List.of("mount", "-o", "remount,bind,ro", path.toString()), TIMEOUT);
+    }
+  }
+
   /** Unmounts {@code path}; the error names umount's own message. */
   static void unmount(Path path) throws IOException {
-    Process p = new ProcessBuilder("umount", path.toString()).redirectErrorStream(true).start();
-    try {
-      if (!p.waitFor(60, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException("umount " + path + " did not finish in 60 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted unmounting " + path, e);
-    }
-    if (p.exitValue() != 0) {
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      throw new IOException("umount " + path + " failed: " + out);
-    }
+    Commands.check(List.of("umount", path.toString()), TIMEOUT);
   }
 
   /** mountinfo writes space, tab, newline and backslash as \040, \011, \012, \134. */

@@ -9,25 +9,62 @@ import io.weft.csi.proto.NodeGetCapabilitiesRequest;
 import io.weft.csi.proto.NodeGetCapabilitiesResponse;
 import io.weft.csi.proto.NodeGetInfoRequest;
 import io.weft.csi.proto.NodeGetInfoResponse;
+import io.weft.csi.proto.NodeGetVolumeStatsRequest;
+import io.weft.csi.proto.NodeGetVolumeStatsResponse;
 import io.weft.csi.proto.NodeGrpc;
+import io.weft.csi.proto.NodePublishVolumeRequest;
+import io.weft.csi.proto.NodePublishVolumeResponse;
+import io.weft.csi.proto.NodeServiceCapability;
+import io.weft.csi.proto.NodeStageVolumeRequest;
+import io.weft.csi.proto.NodeStageVolumeResponse;
 import io.weft.csi.proto.NodeUnpublishVolumeRequest;
 import io.weft.csi.proto.NodeUnpublishVolumeResponse;
+import io.weft.csi.proto.NodeUnstageVolumeRequest;
+import io.weft.csi.proto.NodeUnstageVolumeResponse;
+import io.weft.csi.proto.VolumeCapability;
+import io.weft.csi.proto.VolumeUsage;
+import io.weft.node.volume.VolumeRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
 
 /**
- * The CSI Node service: who this consumer node is (its host NQN, the id volumes are published to)
- * and where it stands (its zone), and taking a volume away from a pod's path. Staging and
- * publishing (connecting through the kernel initiator, making the file system, mounting) are not
- * served yet: those calls answer UNIMPLEMENTED, and the capabilities say so by naming none.
+ * The CSI Node service on a consumer node: staging connects the kernel initiator to every path of
+ * the volume (nvme-cli, one block device through native multipath), makes a file system on an empty
+ * volume and mounts it; publishing bind-mounts that (or the raw device) at the pod's path,
+ * read-only for readers. Each step checks what is there first, so a repeated call is harmless.
  */
 final class NodeService extends NodeGrpc.NodeImplBase {
-  private final CsiNodes.CsiNode self;
+  /** How long staging waits for the volume's hosts to reach its nodes, and for the device. */
+  private static final Duration CONNECT_PATIENCE = Duration.ofSeconds(30);
 
-  NodeService(CsiNodes.CsiNode self) {
+  private static final Duration DEVICE_PATIENCE = Duration.ofSeconds(30);
+
+  private final CsiNodes.CsiNode self;
+  private final Predicate<String> volumeExists;
+  private final Calls calls = new Calls();
+
+  /**
+   * @param volumeExists whether the cluster has a volume of this id (the store's word: a call about
+   *     a volume that does not exist is NOT_FOUND, not a failed connect)
+   */
+  NodeService(CsiNodes.CsiNode self, Predicate<String> volumeExists) {
     this.self = self;
+    this.volumeExists = volumeExists;
+  }
+
+  private void requireVolume(String id) {
+    if (!volumeExists.test(id)) {
+      throw error(Status.NOT_FOUND, "no volume '" + id + "' in the cluster");
+    }
   }
 
   @Override
@@ -41,6 +78,221 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     response.onCompleted();
   }
 
+  @Override
+  public void nodeGetCapabilities(
+      NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
+    NodeGetCapabilitiesResponse.Builder b = NodeGetCapabilitiesResponse.newBuilder();
+    for (NodeServiceCapability.RPC.Type t :
+        List.of(
+            NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
+            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS)) {
+      b.addCapabilities(
+          NodeServiceCapability.newBuilder()
+              .setRpc(NodeServiceCapability.RPC.newBuilder().setType(t)));
+    }
+    response.onNext(b.build());
+    response.onCompleted();
+  }
+
+  // ---- stage ----
+
+  @Override
+  public void nodeStageVolume(
+      NodeStageVolumeRequest request, StreamObserver<NodeStageVolumeResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          Path staging = Path.of(required(request.getStagingTargetPath(), "staging target path"));
+          if (!request.hasVolumeCapability()) {
+            throw error(Status.INVALID_ARGUMENT, "no volume capability");
+          }
+          VolumeCapability cap = request.getVolumeCapability();
+          String why = VolumeCapabilities.unsupported(cap);
+          if (why != null) {
+            throw error(Status.INVALID_ARGUMENT, why);
+          }
+          requireVolume(id);
+          Map<String, String> publish = request.getPublishContextMap();
+          String nqn = publish.getOrDefault(CsiVolumes.CONTEXT_NQN, VolumeRecord.defaultNqn(id));
+          String targets = publish.getOrDefault(CsiVolumes.CONTEXT_TARGETS, "");
+          if (targets.isEmpty()) {
+            throw error(
+                Status.FAILED_PRECONDITION,
+                "volume '" + id + "' has no targets in its publish context: publish it first");
+          }
+          return calls.exclusive(
+              id,
+              () -> {
+                try {
+                  stage(
+                      nqn,
+                      Arrays.asList(targets.split(",")),
+                      staging,
+                      cap,
+                      options(request.getVolumeContextMap(), request.getSecretsMap()));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  throw error(Status.ABORTED, "interrupted");
+                }
+                return NodeStageVolumeResponse.getDefaultInstance();
+              });
+        });
+  }
+
+  private void stage(
+      String nqn,
+      List<String> targets,
+      Path staging,
+      VolumeCapability cap,
+      NvmeConnections.Options options)
+      throws IOException, InterruptedException {
+    NvmeConnections.connect(nqn, targets, options, CONNECT_PATIENCE);
+    Path device = NvmeConnections.device(nqn, DEVICE_PATIENCE);
+    if (cap.hasBlock()) {
+      return; // a raw device: publishing binds the device itself
+    }
+    Files.createDirectories(staging);
+    if (Mounts.isMountPoint(staging)) {
+      return;
+    }
+    String fs = cap.getMount().getFsType().isEmpty() ? "ext4" : cap.getMount().getFsType();
+    boolean readOnly = VolumeCapabilities.readOnly(cap);
+    String existing = fileSystemOn(device);
+    if (existing.isEmpty()) {
+      if (readOnly) {
+        throw error(
+            Status.FAILED_PRECONDITION,
+            "volume " + nqn + " is empty and published read-only: there is nothing to mount");
+      }
+      Commands.check(List.of("mkfs." + fs, "-q", device.toString()), Duration.ofMinutes(10));
+    } else if (!existing.equals(fs)) {
+      throw error(
+          Status.FAILED_PRECONDITION,
+          "volume " + nqn + " holds " + existing + ", not the " + fs + " asked for");
+    }
+    List<String> mountOptions = new ArrayList<>(cap.getMount().getMountFlagsList());
+    if (readOnly) {
+      mountOptions.add("ro");
+      if (fs.equals("ext4")) {
+        mountOptions.add("noload"); // the device refuses writes: no journal replay
+      }
+    }
+    Mounts.mount(device, staging, fs, mountOptions);
+  }
+
+  /** The file system type blkid finds on {@code device}, or "" if none. */
+  private static String fileSystemOn(Path device) throws IOException {
+    Commands.Result r =
+        Commands.run(
+            List.of("blkid", "-p", "-o", "value", "-s", "TYPE", device.toString()),
+            Duration.ofSeconds(30));
+    // blkid exits 2 when it finds nothing
+    return r.ok() ? r.out().trim() : "";
+  }
+
+  /** How this node connects: as its host NQN, with the StorageClass's options and secrets. */
+  private NvmeConnections.Options options(
+      Map<String, String> context, Map<String, String> secrets) {
+    return new NvmeConnections.Options(
+        self.nodeId(),
+        number(context.get(StorageClassParameters.CTRL_LOSS_TMO)),
+        number(context.get(StorageClassParameters.KEEP_ALIVE_TMO)),
+        number(context.get(StorageClassParameters.NR_IO_QUEUES)),
+        secrets.get("dhchapSecret"),
+        secrets.get("dhchapCtrlSecret"));
+  }
+
+  private static Integer number(String text) {
+    return text == null ? null : Integer.valueOf(text);
+  }
+
+  @Override
+  public void nodeUnstageVolume(
+      NodeUnstageVolumeRequest request, StreamObserver<NodeUnstageVolumeResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          Path staging = Path.of(required(request.getStagingTargetPath(), "staging target path"));
+          return calls.exclusive(
+              id,
+              () -> {
+                try {
+                  if (Mounts.isMountPoint(staging)) {
+                    Mounts.unmount(staging);
+                  }
+                  // Each volume is a subsystem of its own: its controllers serve no other volume.
+                  NvmeConnections.disconnect(VolumeRecord.defaultNqn(id));
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+                return NodeUnstageVolumeResponse.getDefaultInstance();
+              });
+        });
+  }
+
+  // ---- publish ----
+
+  @Override
+  public void nodePublishVolume(
+      NodePublishVolumeRequest request, StreamObserver<NodePublishVolumeResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          Path target = Path.of(required(request.getTargetPath(), "target path"));
+          Path staging = Path.of(required(request.getStagingTargetPath(), "staging target path"));
+          if (!request.hasVolumeCapability()) {
+            throw error(Status.INVALID_ARGUMENT, "no volume capability");
+          }
+          VolumeCapability cap = request.getVolumeCapability();
+          String why = VolumeCapabilities.unsupported(cap);
+          if (why != null) {
+            throw error(Status.INVALID_ARGUMENT, why);
+          }
+          requireVolume(id);
+          boolean readOnly = request.getReadonly() || VolumeCapabilities.readOnly(cap);
+          String nqn =
+              request
+                  .getPublishContextMap()
+                  .getOrDefault(CsiVolumes.CONTEXT_NQN, VolumeRecord.defaultNqn(id));
+          return calls.exclusive(
+              id,
+              () -> {
+                try {
+                  if (Mounts.isMountPoint(target)) {
+                    return NodePublishVolumeResponse.getDefaultInstance();
+                  }
+                  if (cap.hasBlock()) {
+                    Path device = NvmeConnections.device(nqn, Duration.ofSeconds(5));
+                    Files.createDirectories(target.getParent());
+                    if (!Files.exists(target)) {
+                      Files.createFile(target);
+                    }
+                    Mounts.bind(device, target, readOnly);
+                  } else {
+                    if (!Mounts.isMountPoint(staging)) {
+                      throw error(
+                          Status.FAILED_PRECONDITION,
+                          "volume '" + id + "' is not staged at " + staging);
+                    }
+                    Files.createDirectories(target);
+                    Mounts.bind(staging, target, readOnly);
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  throw error(Status.ABORTED, "interrupted");
+                }
+                return NodePublishVolumeResponse.getDefaultInstance();
+              });
+        });
+  }
+
   /**
    * Makes sure the volume is no longer at {@code target_path}: unmounted if mounted there, and the
    * path removed. A path already gone is success, as the CSI spec asks of a repeated call.
@@ -51,13 +303,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     answer(
         response,
         () -> {
-          if (request.getVolumeId().isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume id");
-          }
-          if (request.getTargetPath().isEmpty()) {
-            throw error(Status.INVALID_ARGUMENT, "no target path");
-          }
-          Path target = Path.of(request.getTargetPath());
+          required(request.getVolumeId(), "volume id");
+          Path target = Path.of(required(request.getTargetPath(), "target path"));
           try {
             if (Mounts.isMountPoint(target)) {
               Mounts.unmount(target);
@@ -70,10 +317,65 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         });
   }
 
+  // ---- stats ----
+
   @Override
-  public void nodeGetCapabilities(
-      NodeGetCapabilitiesRequest request, StreamObserver<NodeGetCapabilitiesResponse> response) {
-    response.onNext(NodeGetCapabilitiesResponse.getDefaultInstance());
-    response.onCompleted();
+  public void nodeGetVolumeStats(
+      NodeGetVolumeStatsRequest request, StreamObserver<NodeGetVolumeStatsResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          Path path = Path.of(required(request.getVolumePath(), "volume path"));
+          requireVolume(id);
+          if (!Files.exists(path)) {
+            throw error(Status.NOT_FOUND, "nothing at " + path);
+          }
+          try {
+            NodeGetVolumeStatsResponse.Builder b = NodeGetVolumeStatsResponse.newBuilder();
+            if (Files.isDirectory(path)) {
+              FileStore fs = Files.getFileStore(path);
+              long total = fs.getTotalSpace();
+              long free = fs.getUsableSpace();
+              b.addUsage(
+                  usage(VolumeUsage.Unit.BYTES, total, free, total - fs.getUnallocatedSpace()));
+              String[] inodes =
+                  Commands.check(
+                          List.of("stat", "-f", "-c", "%c %d", path.toString()),
+                          Duration.ofSeconds(10))
+                      .split("\\s+");
+              long all = Long.parseLong(inodes[0]);
+              long left = Long.parseLong(inodes[1]);
+              b.addUsage(usage(VolumeUsage.Unit.INODES, all, left, all - left));
+            } else {
+              long size =
+                  Long.parseLong(
+                      Commands.check(
+                              List.of("blockdev", "--getsize64", path.toString()),
+                              Duration.ofSeconds(10))
+                          .trim());
+              b.addUsage(usage(VolumeUsage.Unit.BYTES, size, 0, 0));
+            }
+            return b.build();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        });
+  }
+
+  private static VolumeUsage usage(VolumeUsage.Unit unit, long total, long available, long used) {
+    return VolumeUsage.newBuilder()
+        .setUnit(unit)
+        .setTotal(total)
+        .setAvailable(available)
+        .setUsed(used)
+        .build();
+  }
+
+  private static String required(String value, String what) {
+    if (value.isEmpty()) {
+      throw error(Status.INVALID_ARGUMENT, "no " + what);
+    }
+    return value;
   }
 }

@@ -12,13 +12,20 @@ import java.util.Map;
  * @param blockSize the namespace's logical block size ({@code blockSize}: 512 or 4096)
  * @param zoneFallback place the owner outside the consumer's zones when they have no room ({@code
  *     zoneFallback: "true"}; default false: refuse)
+ * @param connect how consumer nodes connect ({@code ctrlLossTmo}, {@code keepAliveTmo}, {@code
+ *     nrIoQueues}, as nvme-cli names them): handed to the node plugin in the volume context
  */
-record StorageClassParameters(int replicas, Integer blockSize, boolean zoneFallback) {
+record StorageClassParameters(
+    int replicas, Integer blockSize, boolean zoneFallback, Map<String, String> connect) {
+  static final String CTRL_LOSS_TMO = "ctrlLossTmo";
+  static final String KEEP_ALIVE_TMO = "keepAliveTmo";
+  static final String NR_IO_QUEUES = "nrIoQueues";
 
   static StorageClassParameters parse(Map<String, String> params) {
     int replicas = 1;
     Integer blockSize = null;
     boolean fallback = false;
+    Map<String, String> connect = new java.util.TreeMap<>();
     for (Map.Entry<String, String> e : params.entrySet()) {
       String value = e.getValue().trim();
       switch (e.getKey()) {
@@ -30,17 +37,22 @@ record StorageClassParameters(int replicas, Integer blockSize, boolean zoneFallb
           }
         }
         case "zoneFallback" -> fallback = bool(e.getKey(), value);
+        case CTRL_LOSS_TMO, KEEP_ALIVE_TMO ->
+            connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, -1, 3600)));
+        case NR_IO_QUEUES ->
+            connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, 1, 128)));
         default -> {
           if (!e.getKey().startsWith("csi.storage.k8s.io/")) {
             throw invalid(
                 "unknown StorageClass parameter '"
                     + e.getKey()
-                    + "' (known: replicas, blockSize, zoneFallback)");
+                    + "' (known: replicas, blockSize, zoneFallback, ctrlLossTmo, keepAliveTmo,"
+                    + " nrIoQueues)");
           }
         }
       }
     }
-    return new StorageClassParameters(replicas, blockSize, fallback);
+    return new StorageClassParameters(replicas, blockSize, fallback, Map.copyOf(connect));
   }
 
   private static int number(String key, String value, int min, int max) {

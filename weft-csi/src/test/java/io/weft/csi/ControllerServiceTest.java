@@ -77,7 +77,7 @@ class ControllerServiceTest {
   }
 
   @AfterEach
-  void stop() throws InterruptedException {
+  void stop() {
     cluster.close();
   }
 
