@@ -7,7 +7,7 @@
 # refused.
 #
 # Output: "STEP <name> PASS|FAIL <detail>", "INFO <key> <value>", last "SUITE DONE failed=<n>".
-# Environment: JAVA JAR SANITY STORE HOSTNQN ZONE; ROX_NQN ROX_ADDR ROX_SHA (the read-only volume,
+# Environment: JAVA JAVA_OPTS JAR SANITY STORE HOSTNQN ZONE; ROX_NQN ROX_ADDR ROX_SHA (the read-only volume,
 # its owner's address, the sha256 of its first 64 KiB); ACTION_TIMEOUT.
 set -uo pipefail
 
@@ -77,7 +77,8 @@ done_suite() {
 echo "$HOSTNQN" >/etc/nvme/hostnqn 2>/dev/null || { mkdir -p /etc/nvme && echo "$HOSTNQN" >/etc/nvme/hostnqn; }
 
 # The driver: one JVM serving the controller and this node.
-"$JAVA" -jar "$JAR" csi --endpoint "unix://$SOCK" --store "$STORE" --controller \
+# shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+"$JAVA" ${JAVA_OPTS:-} -jar "$JAR" csi --endpoint "unix://$SOCK" --store "$STORE" --controller \
 	--node-id "$HOSTNQN" --zone "$ZONE" >"$SH/csi-driver.log" 2>&1 &
 driver=$!
 n=0
