@@ -71,7 +71,10 @@ final class CsiCommand implements Callable<Integer> {
   @Option(names = "--node", description = "Serve the Node service (node id from --node-id).")
   boolean node;
 
-  @Option(names = "--zone", paramLabel = "ZONE", description = "The consumer node's zone.")
+  @Option(
+      names = "--zone",
+      paramLabel = "ZONE|@FILE",
+      description = "The consumer node's zone, or @FILE: read from a file (written at start).")
   String zone;
 
   @Override
@@ -92,6 +95,13 @@ final class CsiCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new CliException(
             ExitCodes.USAGE, "--node without --node-id reads " + HOST_NQN_FILE + ": " + e, e);
+      }
+    }
+    if (zone != null && zone.startsWith("@")) {
+      try {
+        zone = Files.readString(Path.of(zone.substring(1)), StandardCharsets.UTF_8).trim();
+      } catch (IOException e) {
+        throw new CliException(ExitCodes.USAGE, "--zone " + zone + ": " + e, e);
       }
     }
     CsiDriver.Config config;

@@ -61,6 +61,23 @@ public final class CsiDriver implements AutoCloseable {
     return new CsiDriver(CsiServer.start(config.endpoint(), services));
   }
 
+  /**
+   * Checks a StorageClass's parameters as CreateVolume will; a refused one throws with the reason
+   * (for checking manifests before a claim finds the problem).
+   */
+  public static void checkStorageClassParameters(java.util.Map<String, String> parameters) {
+    try {
+      StorageClassParameters.parse(parameters);
+    } catch (io.grpc.StatusRuntimeException e) {
+      throw new IllegalArgumentException(e.getStatus().getDescription(), e);
+    }
+  }
+
+  /** The driver's name, as CSIDriver objects and StorageClasses name it. */
+  public static String name() {
+    return IdentityService.DRIVER_NAME;
+  }
+
   public CsiEndpoint endpoint() {
     return server.endpoint();
   }
