@@ -13,6 +13,7 @@ import io.weft.tgt.TargetException;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.SubsystemConfig;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,6 +70,9 @@ public final class VolumeAgent implements AutoCloseable {
 
   private final List<ClusterStore.Watch> watches = new ArrayList<>();
   private volatile boolean leaseLost;
+
+  /** Whether orphan replicas were looked for since this agent started (once, see reconcile). */
+  private boolean swept;
 
   /** A volume this node holds a replica of. */
   /** Failovers this node carried out, by volume (for the metrics endpoint). */
@@ -188,10 +192,19 @@ public final class VolumeAgent implements AutoCloseable {
       Map<String, VolumeService.MoveIntent> moves = volumes.moveIntents();
       Set<String> wanted = new HashSet<>();
       for (VolumeService.Versioned v : all) {
+        if (v.volume().nodes().contains(me)) {
+          wanted.add(v.volume().name());
+        }
+      }
+      if (!swept) {
+        // Once the store has answered: replicas of volumes deleted while this node was away.
+        sweepOrphans(wanted);
+        swept = true;
+      }
+      for (VolumeService.Versioned v : all) {
         if (!v.volume().nodes().contains(me)) {
           continue;
         }
-        wanted.add(v.volume().name());
         if (takeOverIfOwnerIsGone(v, nodes)) {
           return; // the store changed; the watch brings the next round
         }
@@ -691,6 +704,13 @@ public final class VolumeAgent implements AutoCloseable {
     lv.record = r;
     try {
       Files.createDirectories(dir);
+      Path identity = identityFile(r.name());
+      if (Files.exists(identity)
+          && !Files.readString(identity, StandardCharsets.UTF_8).trim().equals(r.uuid())) {
+        deleteReplicaFiles(r.name());
+        log.info("volume {}: replica of an earlier volume of this name removed", r.name());
+      }
+      Files.writeString(identity, r.uuid() + "\n", StandardCharsets.UTF_8);
       lv.replica =
           target.openFileDevice(
               dir.resolve(r.name() + ".img"), r.sizeBytes(), false, r.blockSize(), r.encrypted());
@@ -739,16 +759,53 @@ public final class VolumeAgent implements AutoCloseable {
     }
   }
 
+  /**
+   * Deletes replica files here that no volume of this node's wants: a volume deleted while this
+   * node was down or cut off leaves its replica behind, and nothing else would ever remove it (the
+   * space would stay taken, the data readable on disk).
+   */
+  private void sweepOrphans(Set<String> wanted) {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.img")) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        name = name.substring(0, name.length() - ".img".length());
+        if (!wanted.contains(name) && !local.containsKey(name)) {
+          deleteReplicaFiles(name);
+          log.info("volume {}: replica of a volume deleted while this node was away removed", name);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("volume agent: cannot look for orphan replicas in {}: {}", dir, e.toString());
+    }
+  }
+
+  /** The replica file, its wrapped key and its identity marker. */
+  private void deleteReplicaFiles(String name) throws IOException {
+    // The wrapped key first: without it an encrypted replica's blocks are noise, wherever the
+    // file system leaves them.
+    Files.deleteIfExists(VolumeKeyFile.pathFor(dir.resolve(name + ".img")));
+    Files.deleteIfExists(dir.resolve(name + ".img"));
+    Files.deleteIfExists(identityFile(name));
+  }
+
+  /**
+   * Which volume a replica file belongs to (its UUID): a volume deleted and created again under the
+   * same name while this node was away must not find the old one's data.
+   */
+  private Path identityFile(String name) {
+    return dir.resolve(name + ".img.uuid");
+  }
+
   private void remove(String name) {
     LocalVolume lv = local.remove(name);
     if (lv != null) {
       stopOwning(lv);
       unexport(lv, lv.record);
       try {
-        // The wrapped key first: without it an encrypted replica's blocks are noise, wherever
-        // the file system leaves them.
-        Files.deleteIfExists(VolumeKeyFile.pathFor(dir.resolve(name + ".img")));
-        Files.deleteIfExists(dir.resolve(name + ".img"));
+        deleteReplicaFiles(name);
       } catch (IOException e) {
         log.warn("volume {}: replica file not deleted: {}", name, e.toString());
       }

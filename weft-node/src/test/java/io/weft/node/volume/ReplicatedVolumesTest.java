@@ -336,6 +336,38 @@ class ReplicatedVolumesTest {
     assertEquals(new ArrayList<>(), new ArrayList<>(volumes().list()));
   }
 
+  /**
+   * A volume deleted while one of its replica nodes is down: that node's replica stays behind until
+   * it returns, and is removed then (no orphan replica, no space kept). A volume created again
+   * under the same name gets a fresh replica, never the old one's data.
+   */
+  @Test
+  void aReplicaOfAVolumeDeletedWhileItsNodeWasDownIsRemovedWhenTheNodeReturns() throws Exception {
+    VolumeRecord v = create("v9", 2, List.of("n1", "n3"));
+    await("n1 owner", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), 0, pattern(64 << 10, 31));
+    }
+    Path orphan = dir.resolve("n3/volumes/v9.img");
+    assertTrue(Files.exists(orphan));
+    nodes.get("n3").close();
+    volumes().delete("v9");
+    // the same name again, on nodes that are up; n3's old replica must not become its data
+    VolumeRecord again = create("v9", 1, List.of("n1"));
+    await(
+        "n1 serves the new v9",
+        Duration.ofSeconds(10),
+        () -> ana("n1", again.nqn()).equals("optimized"));
+    assertTrue(Files.exists(orphan), "n3 was down: its replica is still there");
+
+    nodes.put("n3", StorageNode.start(config("n3", "z3"), store));
+    await("n3's orphan removed", Duration.ofSeconds(10), () -> !Files.exists(orphan));
+    assertFalse(Files.exists(dir.resolve("n3/volumes/v9.img.uuid")));
+    try (HostController c = host("n1", again.nqn())) {
+      assertArrayEquals(new byte[64 << 10], read(c.namespace(1), 0, 64 << 10), "a new volume");
+    }
+  }
+
   @Test
   void aReturningReplicaIsRebuiltFromItsChangedRegionsWhileWritesGoOn() throws Exception {
     VolumeRecord v = create("v6", 2, List.of("n1", "n2"));
