@@ -221,13 +221,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           if (id.isEmpty() || nodeId.isEmpty()) {
             throw error(Status.INVALID_ARGUMENT, "a publish names a volume id and a node id");
           }
-          if (!request.hasVolumeCapability()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume capability");
-          }
-          String why = VolumeCapabilities.unsupported(request.getVolumeCapability());
-          if (why != null) {
-            throw error(Status.INVALID_ARGUMENT, why);
-          }
+          VolumeCapabilities.require(request.hasVolumeCapability(), request.getVolumeCapability());
           boolean readOnly =
               request.getReadonly() || VolumeCapabilities.readOnly(request.getVolumeCapability());
           return calls.exclusive(

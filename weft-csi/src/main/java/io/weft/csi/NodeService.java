@@ -104,14 +104,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         () -> {
           String id = required(request.getVolumeId(), "volume id");
           Path staging = Path.of(required(request.getStagingTargetPath(), "staging target path"));
-          if (!request.hasVolumeCapability()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume capability");
-          }
-          VolumeCapability cap = request.getVolumeCapability();
-          String why = VolumeCapabilities.unsupported(cap);
-          if (why != null) {
-            throw error(Status.INVALID_ARGUMENT, why);
-          }
+          VolumeCapability cap =
+              VolumeCapabilities.require(
+                  request.hasVolumeCapability(), request.getVolumeCapability());
           requireVolume(id);
           Map<String, String> publish = request.getPublishContextMap();
           String nqn = publish.getOrDefault(CsiVolumes.CONTEXT_NQN, VolumeRecord.defaultNqn(id));
@@ -245,14 +240,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           String id = required(request.getVolumeId(), "volume id");
           Path target = Path.of(required(request.getTargetPath(), "target path"));
           Path staging = Path.of(required(request.getStagingTargetPath(), "staging target path"));
-          if (!request.hasVolumeCapability()) {
-            throw error(Status.INVALID_ARGUMENT, "no volume capability");
-          }
-          VolumeCapability cap = request.getVolumeCapability();
-          String why = VolumeCapabilities.unsupported(cap);
-          if (why != null) {
-            throw error(Status.INVALID_ARGUMENT, why);
-          }
+          VolumeCapability cap =
+              VolumeCapabilities.require(
+                  request.hasVolumeCapability(), request.getVolumeCapability());
           requireVolume(id);
           boolean readOnly = request.getReadonly() || VolumeCapabilities.readOnly(cap);
           String nqn =

@@ -46,6 +46,21 @@ final class VolumeCapabilities {
     };
   }
 
+  /**
+   * The capability a call names, if it names one the driver serves; else INVALID_ARGUMENT, as the
+   * CSI spec asks.
+   */
+  static VolumeCapability require(boolean present, VolumeCapability c) {
+    if (!present) {
+      throw Calls.error(io.grpc.Status.INVALID_ARGUMENT, "no volume capability");
+    }
+    String why = unsupported(c);
+    if (why != null) {
+      throw Calls.error(io.grpc.Status.INVALID_ARGUMENT, why);
+    }
+    return c;
+  }
+
   /** Why one of {@code caps} is not served, or null if all are. */
   static String unsupported(List<VolumeCapability> caps) {
     for (VolumeCapability c : caps) {
