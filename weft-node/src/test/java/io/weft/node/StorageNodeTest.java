@@ -49,6 +49,33 @@ class StorageNodeTest {
     return new ObjectMapper().readTree(r.body());
   }
 
+  /** The node's OpenAPI document describes every route it serves: the target's and the node's. */
+  @Test
+  void openApiDescribesEveryRouteANodeServes() throws Exception {
+    try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("store"))) {
+      StorageNode n1 = StorageNode.start(config("n1", "z1", dir.resolve("n1")), store);
+      try {
+        JsonNode doc = get(n1, "/v1/openapi.json");
+        assertEquals(0, doc.path("x-undocumented").size(), doc.path("x-undocumented").toString());
+        JsonNode paths = doc.path("paths");
+        for (String[] route :
+            new String[][] {
+              {"/v1/volumes", "post"},
+              {"/v1/volumes/{name}/hosts", "put"},
+              {"/v1/volumes/{name}/move-owner", "post"},
+              {"/v1/nodes", "get"},
+              {"/v1/discovery/targets", "post"},
+              {"/v1/subsystems", "get"},
+              {"/v1/openapi.json", "get"}
+            }) {
+          assertTrue(paths.path(route[0]).has(route[1]), route[1] + " " + route[0]);
+        }
+      } finally {
+        n1.close();
+      }
+    }
+  }
+
   @Test
   void everyNodeServesTheWholeClusterView() throws Exception {
     try (EmbeddedStore store = EmbeddedStore.open(dir.resolve("store"))) {

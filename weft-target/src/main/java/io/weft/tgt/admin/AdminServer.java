@@ -113,6 +113,7 @@ public final class AdminServer implements AutoCloseable {
     for (AdminResource resource : extra) {
       resource.register(router);
     }
+    new OpenApiResource(router).register(router);
     HttpServer server;
     try {
       server =

@@ -50,6 +50,15 @@ public final class Router {
     return add("DELETE", pattern, handler);
   }
 
+  /** Every route as {@code METHOD /pattern}, in the order they were added. */
+  List<String> routes() {
+    List<String> out = new ArrayList<>();
+    for (Route r : routes) {
+      out.add(r.method() + " /" + String.join("/", r.pattern()));
+    }
+    return out;
+  }
+
   /**
    * Finds the handler for a request.
    *

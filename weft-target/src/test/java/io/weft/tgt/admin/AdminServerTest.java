@@ -129,6 +129,37 @@ class AdminServerTest {
   }
 
   @Test
+  void openApiDescribesEveryRouteATargetServesAndOnlyThose() throws Exception {
+    Reply r = send("GET", "/v1/openapi.json", null);
+    assertEquals(200, r.status());
+    JsonNode doc = r.json();
+    assertEquals("3.0.3", doc.path("openapi").asText());
+    assertEquals(
+        0, doc.path("x-undocumented").size(), "undocumented: " + doc.path("x-undocumented"));
+    JsonNode paths = doc.path("paths");
+    assertTrue(paths.path("/v1/subsystems/{nqn}/namespaces").has("post"));
+    assertTrue(paths.path("/v1/subsystems/{nqn}/ana/{port}/{group}").has("put"));
+    assertTrue(paths.has("/metrics"));
+    assertTrue(paths.path("/v1/volumes").isMissingNode(), "a plain target has no volumes");
+    // every documented request body names a schema the document has
+    for (JsonNode path : paths) {
+      for (JsonNode op : path) {
+        String ref =
+            op.path("requestBody")
+                .path("content")
+                .path("application/json")
+                .path("schema")
+                .path("$ref")
+                .asText();
+        if (!ref.isEmpty()) {
+          String name = ref.substring(ref.lastIndexOf('/') + 1);
+          assertTrue(doc.path("components").path("schemas").has(name), ref);
+        }
+      }
+    }
+  }
+
+  @Test
   void healthAnswersOk() throws Exception {
     Reply reply = send("GET", "/v1/health", null);
     assertEquals(200, reply.status());
