@@ -112,6 +112,15 @@ final class NodeCommand extends TargetCommand {
   String csiEndpoint;
 
   @Option(
+      names = "--csi-node-id",
+      paramLabel = "HOST-NQN",
+      description = {
+        "With --csi-endpoint, also serve the CSI Node service for this machine as a consumer",
+        "(its host NQN, e.g. from /etc/nvme/hostnqn): one machine, storage and consumer."
+      })
+  String csiNodeId;
+
+  @Option(
       names = "--lease-ttl",
       paramLabel = "SECONDS",
       description = "Seconds without renewal before the cluster marks this node down. Default 10.")
@@ -136,6 +145,9 @@ final class NodeCommand extends TargetCommand {
       }
     }
     mdns.check(spec);
+    if (csiNodeId != null && csiEndpoint == null) {
+      throw usage("--csi-node-id goes with --csi-endpoint");
+    }
     if (mdns.enabled && discovery == null) {
       throw usage("--mdns advertises the discovery service: it goes with --discovery");
     }
@@ -189,7 +201,8 @@ final class NodeCommand extends TargetCommand {
               ? null
               : CsiDriver.start(
                   node.store(),
-                  new CsiDriver.Config(CsiEndpoint.parse(csiEndpoint), true, null, null));
+                  new CsiDriver.Config(
+                      CsiEndpoint.parse(csiEndpoint), true, csiNodeId, zone == null ? "" : zone));
     } catch (IOException | RuntimeException e) {
       node.close();
       throw e;
@@ -218,7 +231,12 @@ final class NodeCommand extends TargetCommand {
           cdc.mdns().ifPresent(m -> lines.add("mdns        " + m.describe()));
         }
         if (csi != null) {
-          lines.add("csi         " + csi.endpoint() + " (controller)");
+          lines.add(
+              "csi         "
+                  + csi.endpoint()
+                  + " (controller"
+                  + (csiNodeId == null ? "" : ", node " + csiNodeId)
+                  + ")");
         }
         return lines;
       }

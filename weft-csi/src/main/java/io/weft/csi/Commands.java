@@ -1,14 +1,18 @@
 package io.weft.csi;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The node's own tools (nvme-cli, mkfs, mount, blkid) run as child processes: the node plugin does
- * what an operator would type, so what it did can be read back and repeated by hand.
+ * what an operator would type, so what it did can be read back and repeated by hand. Secrets among
+ * the arguments ({@code --dhchap-...}) never appear in messages.
  */
 final class Commands {
   private Commands() {}
@@ -20,30 +24,52 @@ final class Commands {
     }
   }
 
-  /** Runs {@code cmd}, waiting at most {@code timeout}; output and errors together. */
+  /**
+   * Runs {@code cmd}, waiting at most {@code timeout}; output and errors together. The output goes
+   * to a file, not a pipe, so a talkative command cannot stall on a full pipe.
+   */
   static Result run(List<String> cmd, Duration timeout) throws IOException {
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    File out = File.createTempFile("weft-csi-cmd", ".out");
     try {
-      p.getOutputStream().close();
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(out)
+              .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+              .start();
+      try {
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          p.destroyForcibly();
+          throw new IOException(describe(cmd) + " did not finish in " + timeout);
+        }
+      } catch (InterruptedException e) {
         p.destroyForcibly();
-        throw new IOException(String.join(" ", cmd) + " did not finish in " + timeout);
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted: " + describe(cmd), e);
       }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted: " + String.join(" ", cmd), e);
+      return new Result(
+          p.exitValue(), Files.readString(out.toPath(), StandardCharsets.UTF_8).trim());
+    } finally {
+      Files.deleteIfExists(out.toPath());
     }
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    return new Result(p.exitValue(), out);
   }
 
   /** Runs {@code cmd} and fails, with its own words, unless it succeeds. */
   static String check(List<String> cmd, Duration timeout) throws IOException {
     Result r = run(cmd, timeout);
     if (!r.ok()) {
-      throw new IOException(String.join(" ", cmd) + " failed (exit " + r.exit() + "): " + r.out());
+      throw new IOException(describe(cmd) + " failed (exit " + r.exit() + "): " + r.out());
     }
     return r.out();
+  }
+
+  /** The command line for a message, with the values of secret arguments left out. */
+  static String describe(List<String> cmd) {
+    List<String> shown = new ArrayList<>();
+    for (String arg : cmd) {
+      int eq = arg.indexOf('=');
+      shown.add(arg.startsWith("--dhchap-") && eq > 0 ? arg.substring(0, eq) + "=(secret)" : arg);
+    }
+    return String.join(" ", shown);
   }
 }

@@ -113,6 +113,18 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   }
                 }
                 VolumeRecord v = existing.get().volume();
+                if (v.replicas() != params.replicas()
+                    || (params.blockSize() != null && v.blockSize() != params.blockSize())) {
+                  throw error(
+                      Status.ALREADY_EXISTS,
+                      "volume '"
+                          + request.getName()
+                          + "' exists with "
+                          + v.replicas()
+                          + " replicas and "
+                          + v.blockSize()
+                          + "-byte blocks, not what is asked for");
+                }
                 if (!CsiVolumes.fits(v.sizeBytes(), request.getCapacityRange())) {
                   throw error(
                       Status.ALREADY_EXISTS,
@@ -200,7 +212,11 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         Status.FAILED_PRECONDITION,
                         "volume '" + id + "' is still published to " + published);
                   }
-                  volumes.delete(id);
+                  try {
+                    volumes.delete(v.get()); // as checked: a publish meanwhile stops it
+                  } catch (io.weft.node.NodeException changed) {
+                    throw error(Status.ABORTED, changed.getMessage());
+                  }
                 }
                 return DeleteVolumeResponse.getDefaultInstance();
               });
@@ -227,43 +243,52 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           return calls.exclusive(
               id,
               () -> {
-                VolumeRecord v =
-                    volumes
-                        .get(id)
-                        .orElseThrow(() -> error(Status.NOT_FOUND, "no volume '" + id + "'"))
-                        .volume();
+                if (volumes.get(id).isEmpty()) {
+                  throw error(Status.NOT_FOUND, "no volume '" + id + "'");
+                }
                 if (csiNodes.get(nodeId).isEmpty()) {
                   throw error(Status.NOT_FOUND, "no CSI node '" + nodeId + "' is registered");
                 }
-                List<String> hosts = CsiVolumes.publishedTo(v);
-                if (hosts.contains(nodeId)) {
-                  if (v.readOnlyHosts().contains(nodeId) != readOnly) {
-                    throw error(
-                        Status.ALREADY_EXISTS,
-                        "volume '"
-                            + id
-                            + "' is published to "
-                            + nodeId
-                            + (readOnly ? " for writing" : " read-only"));
-                  }
-                } else {
-                  if (VolumeCapabilities.singleNode(request.getVolumeCapability())
-                      && !hosts.isEmpty()) {
-                    throw error(
-                        Status.FAILED_PRECONDITION,
-                        "volume '" + id + "' is single-node and published to " + hosts);
-                  }
-                  List<String> next = new ArrayList<>(hosts);
-                  next.add(nodeId);
-                  List<String> readers = new ArrayList<>(v.readOnlyHosts());
-                  if (readOnly) {
-                    readers.add(nodeId);
-                  }
-                  v = volumes.setHosts(id, next, readers);
+                // decided on the record as it is at the write, so a publish to another node by
+                // another controller at the same moment is neither lost nor ignored
+                VolumeRecord v =
+                    volumes.changeHosts(
+                        id,
+                        current -> {
+                          List<String> hosts = CsiVolumes.publishedTo(current);
+                          List<String> readers = new ArrayList<>(current.readOnlyHosts());
+                          if (hosts.contains(nodeId)) {
+                            if (readers.contains(nodeId) != readOnly) {
+                              throw error(
+                                  Status.ALREADY_EXISTS,
+                                  "volume '"
+                                      + id
+                                      + "' is published to "
+                                      + nodeId
+                                      + (readOnly ? " for writing" : " read-only"));
+                            }
+                            return new VolumeService.Hosts(current.allowedHosts(), readers);
+                          }
+                          if (VolumeCapabilities.singleNode(request.getVolumeCapability())
+                              && !hosts.isEmpty()) {
+                            throw error(
+                                Status.FAILED_PRECONDITION,
+                                "volume '" + id + "' is single-node and published to " + hosts);
+                          }
+                          List<String> next = new ArrayList<>(hosts);
+                          next.add(nodeId);
+                          if (readOnly) {
+                            readers.add(nodeId);
+                          }
+                          return new VolumeService.Hosts(next, readers);
+                        });
+                ControllerPublishVolumeResponse.Builder b =
+                    ControllerPublishVolumeResponse.newBuilder()
+                        .putAllPublishContext(publishContext(v));
+                if (readOnly) {
+                  b.putPublishContext(CsiVolumes.CONTEXT_READ_ONLY, "true");
                 }
-                return ControllerPublishVolumeResponse.newBuilder()
-                    .putAllPublishContext(publishContext(v))
-                    .build();
+                return b.build();
               });
         });
   }
@@ -299,23 +324,21 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           return calls.exclusive(
               id,
               () -> {
-                Optional<VolumeService.Versioned> v = volumes.get(id);
-                if (v.isPresent()) {
-                  List<String> hosts = new ArrayList<>(CsiVolumes.publishedTo(v.get().volume()));
-                  boolean changed;
-                  if (request.getNodeId().isEmpty()) {
-                    // no node named: unpublish from every node
-                    changed = !hosts.isEmpty();
-                    hosts.clear();
-                  } else {
-                    changed = hosts.remove(request.getNodeId());
-                  }
-                  if (changed) {
-                    List<String> readers =
-                        v.get().volume().readOnlyHosts().stream().filter(hosts::contains).toList();
-                    volumes.setHosts(
-                        id, hosts.isEmpty() ? List.of(CsiVolumes.NO_HOST) : hosts, readers);
-                  }
+                if (volumes.get(id).isPresent()) {
+                  volumes.changeHosts(
+                      id,
+                      current -> {
+                        List<String> hosts = new ArrayList<>(CsiVolumes.publishedTo(current));
+                        if (request.getNodeId().isEmpty()) {
+                          hosts.clear(); // no node named: unpublish from every node
+                        } else {
+                          hosts.remove(request.getNodeId());
+                        }
+                        List<String> readers =
+                            current.readOnlyHosts().stream().filter(hosts::contains).toList();
+                        return new VolumeService.Hosts(
+                            hosts.isEmpty() ? List.of(CsiVolumes.NO_HOST) : hosts, readers);
+                      });
                 }
                 return ControllerUnpublishVolumeResponse.getDefaultInstance();
               });

@@ -48,15 +48,16 @@ public final class CsiDriver implements AutoCloseable {
     List<BindableService> services = new ArrayList<>();
     services.add(new IdentityService(store, config.controller()));
     CsiNodes csiNodes = new CsiNodes(store);
+    // a registry that never joins: it only reads which storage nodes are up
+    VolumeService volumes =
+        new VolumeService(store, new NodeRegistry(store, Duration.ofSeconds(10)));
     if (config.controller()) {
-      // a registry that never joins: it only reads which storage nodes are up
-      NodeRegistry registry = new NodeRegistry(store, Duration.ofSeconds(10));
-      services.add(new ControllerService(new VolumeService(store, registry), csiNodes));
+      services.add(new ControllerService(volumes, csiNodes));
     }
     if (config.nodeId() != null) {
       CsiNodes.CsiNode self = new CsiNodes.CsiNode(config.nodeId(), config.zone());
       csiNodes.register(self);
-      services.add(new NodeService(self, id -> store.get(VolumeService.PREFIX + id).isPresent()));
+      services.add(new NodeService(self, id -> volumes.get(id).map(v -> v.volume().nqn())));
     }
     return new CsiDriver(CsiServer.start(config.endpoint(), services));
   }

@@ -41,8 +41,10 @@ public final class CsiServer implements AutoCloseable {
     Files.deleteIfExists(endpoint.socket());
     EpollEventLoopGroup loop = new EpollEventLoopGroup(1);
     ExecutorService calls =
+        // Node calls wait on mkfs and nvme connect for seconds or minutes; Probe must not queue
+        // behind them.
         Executors.newFixedThreadPool(
-            4,
+            16,
             r -> {
               Thread t = new Thread(r, "weft-csi-call");
               t.setDaemon(true);

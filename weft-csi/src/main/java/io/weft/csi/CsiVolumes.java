@@ -22,6 +22,9 @@ final class CsiVolumes {
   static final String CONTEXT_TARGETS = "targets";
   static final String CONTEXT_REPLICAS = "replicas";
 
+  /** In a publish context: the node is published as a reader (the target refuses its writes). */
+  static final String CONTEXT_READ_ONLY = "readOnly";
+
   /**
    * The one host NQN a volume published to no node admits. A Weft volume with no allowed hosts is
    * open to every host, so an unpublished CSI volume names a host that never connects instead.

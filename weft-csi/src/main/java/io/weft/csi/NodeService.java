@@ -34,7 +34,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The CSI Node service on a consumer node: staging connects the kernel initiator to every path of
@@ -49,20 +50,21 @@ final class NodeService extends NodeGrpc.NodeImplBase {
   private static final Duration DEVICE_PATIENCE = Duration.ofSeconds(30);
 
   private final CsiNodes.CsiNode self;
-  private final Predicate<String> volumeExists;
+  private final Function<String, Optional<String>> nqnOf;
   private final Calls calls = new Calls();
 
   /**
-   * @param volumeExists whether the cluster has a volume of this id (the store's word: a call about
-   *     a volume that does not exist is NOT_FOUND, not a failed connect)
+   * @param nqnOf the subsystem NQN of the cluster's volume of this id, or empty if the cluster has
+   *     no such volume (the store's word: a call about a volume that does not exist is NOT_FOUND,
+   *     not a failed connect)
    */
-  NodeService(CsiNodes.CsiNode self, Predicate<String> volumeExists) {
+  NodeService(CsiNodes.CsiNode self, Function<String, Optional<String>> nqnOf) {
     this.self = self;
-    this.volumeExists = volumeExists;
+    this.nqnOf = nqnOf;
   }
 
   private void requireVolume(String id) {
-    if (!volumeExists.test(id)) {
+    if (nqnOf.apply(id).isEmpty()) {
       throw error(Status.NOT_FOUND, "no volume '" + id + "' in the cluster");
     }
   }
@@ -125,6 +127,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                       Arrays.asList(targets.split(",")),
                       staging,
                       cap,
+                      // a reader capability, or a read-only publish of any capability: the target
+                      // refuses this node's writes either way
+                      VolumeCapabilities.readOnly(cap)
+                          || "true".equals(publish.get(CsiVolumes.CONTEXT_READ_ONLY)),
                       options(request.getVolumeContextMap(), request.getSecretsMap()));
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
@@ -142,6 +148,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       List<String> targets,
       Path staging,
       VolumeCapability cap,
+      boolean readOnly,
       NvmeConnections.Options options)
       throws IOException, InterruptedException {
     NvmeConnections.connect(nqn, targets, options, CONNECT_PATIENCE);
@@ -154,7 +161,6 @@ final class NodeService extends NodeGrpc.NodeImplBase {
       return;
     }
     String fs = cap.getMount().getFsType().isEmpty() ? "ext4" : cap.getMount().getFsType();
-    boolean readOnly = VolumeCapabilities.readOnly(cap);
     String existing = fileSystemOn(device);
     if (existing.isEmpty()) {
       if (readOnly) {
@@ -171,21 +177,46 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     List<String> mountOptions = new ArrayList<>(cap.getMount().getMountFlagsList());
     if (readOnly) {
       mountOptions.add("ro");
-      if (fs.equals("ext4")) {
-        mountOptions.add("noload"); // the device refuses writes: no journal replay
-      }
+      // the device refuses writes: no journal or log replay
+      mountOptions.add(fs.equals("xfs") ? "norecovery" : "noload");
     }
     Mounts.mount(device, staging, fs, mountOptions);
   }
 
-  /** The file system type blkid finds on {@code device}, or "" if none. */
+  /**
+   * What blkid finds on {@code device}: its file system type, "" when blkid says the device holds
+   * nothing it knows (exit 2), the only answer that lets staging make a file system. A partition
+   * table, or anything blkid cannot tell, is refused rather than formatted over.
+   */
   private static String fileSystemOn(Path device) throws IOException {
     Commands.Result r =
         Commands.run(
-            List.of("blkid", "-p", "-o", "value", "-s", "TYPE", device.toString()),
-            Duration.ofSeconds(30));
-    // blkid exits 2 when it finds nothing
-    return r.ok() ? r.out().trim() : "";
+            List.of("blkid", "-p", "-o", "export", device.toString()), Duration.ofSeconds(30));
+    if (r.exit() == 2) {
+      return "";
+    }
+    String type = null;
+    String table = null;
+    for (String line : r.out().split("\n")) {
+      if (line.startsWith("TYPE=")) {
+        type = line.substring("TYPE=".length()).trim();
+      } else if (line.startsWith("PTTYPE=")) {
+        table = line.substring("PTTYPE=".length()).trim();
+      }
+    }
+    if (r.ok() && type != null && !type.isEmpty()) {
+      return type;
+    }
+    throw error(
+        Status.FAILED_PRECONDITION,
+        device
+            + " is not empty and holds no file system to mount"
+            + (table != null ? " (a " + table + " partition table)" : "")
+            + "; blkid said (exit "
+            + r.exit()
+            + "): "
+            + r.out()
+            + ". Not formatting over it.");
   }
 
   /** How this node connects: as its host NQN, with the StorageClass's options and secrets. */
@@ -220,7 +251,7 @@ final class NodeService extends NodeGrpc.NodeImplBase {
                     Mounts.unmount(staging);
                   }
                   // Each volume is a subsystem of its own: its controllers serve no other volume.
-                  NvmeConnections.disconnect(VolumeRecord.defaultNqn(id));
+                  NvmeConnections.disconnect(nqnOf.apply(id).orElse(VolumeRecord.defaultNqn(id)));
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }

@@ -29,6 +29,10 @@ public final class VolumeService {
       java.util.regex.Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
 
   public static final String PREFIX = "volumes/";
+
+  /** Moved by every create: a create commits only on the promises it counted (see create). */
+  static final String PLACEMENT = "placement/last";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
 
@@ -128,35 +132,52 @@ public final class VolumeService {
     if (r.sizeBytes() <= 0 || r.sizeBytes() % blockSize != 0) {
       throw new NodeException("size must be a positive multiple of " + blockSize + " bytes");
     }
-    List<NodeStatus> all = nodes.nodes();
-    List<String> placed =
-        Placement.place(
-            all,
-            r.replicas(),
-            r.sizeBytes(),
-            committedBytes(),
-            r.nodes() == null ? List.of() : r.nodes(),
-            r.ownerZones() == null ? List.of() : r.ownerZones(),
-            Boolean.TRUE.equals(r.zoneFallback()));
-    VolumeRecord v =
-        new VolumeRecord(
-            r.name(),
-            r.nqn() != null && !r.nqn().isBlank() ? r.nqn() : VolumeRecord.defaultNqn(r.name()),
-            UUID.randomUUID().toString(),
-            r.sizeBytes(),
-            blockSize,
-            r.replicas(),
-            placed,
-            placed.get(0),
-            1,
-            placed,
-            r.allowedHosts(),
-            System.currentTimeMillis(),
-            Boolean.TRUE.equals(r.encrypt()));
-    if (!store.create(PREFIX + v.name(), json(v), 0)) {
-      throw new NodeException("volume '" + v.name() + "' exists");
+    // Placement reads what every node has promised, then writes one more promise: two creates at
+    // once (two controllers, two callers) could both count the same free space. Each create
+    // therefore also moves PLACEMENT, and commits only if nobody moved it since it looked.
+    for (int attempt = 0; attempt < 20; attempt++) {
+      long seen = store.get(PLACEMENT).map(KeyValue::modRevision).orElse(0L);
+      List<NodeStatus> all = nodes.nodes();
+      List<String> placed =
+          Placement.place(
+              all,
+              r.replicas(),
+              r.sizeBytes(),
+              committedBytes(),
+              r.nodes() == null ? List.of() : r.nodes(),
+              r.ownerZones() == null ? List.of() : r.ownerZones(),
+              Boolean.TRUE.equals(r.zoneFallback()));
+      VolumeRecord v =
+          new VolumeRecord(
+              r.name(),
+              r.nqn() != null && !r.nqn().isBlank() ? r.nqn() : VolumeRecord.defaultNqn(r.name()),
+              UUID.randomUUID().toString(),
+              r.sizeBytes(),
+              blockSize,
+              r.replicas(),
+              placed,
+              placed.get(0),
+              1,
+              placed,
+              r.allowedHosts(),
+              System.currentTimeMillis(),
+              Boolean.TRUE.equals(r.encrypt()));
+      Compare unchanged =
+          seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
+      if (store
+          .txn(
+              List.of(unchanged, Compare.absent(PREFIX + v.name())),
+              List.of(Op.put(PLACEMENT, v.name()), Op.put(PREFIX + v.name(), json(v))),
+              List.of())
+          .succeeded()) {
+        return v;
+      }
+      if (store.get(PREFIX + v.name()).isPresent()) {
+        throw new NodeException("volume '" + v.name() + "' exists");
+      }
+      // another volume was placed meanwhile: count again
     }
-    return v;
+    throw new NodeException("volumes keep being created meanwhile; try again");
   }
 
   /**
@@ -175,27 +196,50 @@ public final class VolumeService {
    * @param readOnly the readers, each also in {@code hosts}; null keeps the readers that stay
    */
   public VolumeRecord setHosts(String name, List<String> hosts, List<String> readOnly) {
-    List<String> checked = hosts == null ? List.of() : List.copyOf(new LinkedHashSet<>(hosts));
-    requireHosts(name, checked);
-    for (String h : checked) {
-      if (h.length() > 223 || !HOST_NQN.matcher(h).matches()) {
-        throw new NodeException("invalid host NQN '" + h + "'");
-      }
-    }
-    if (readOnly != null) {
-      for (String h : readOnly) {
-        if (!checked.contains(h)) {
-          throw new NodeException(
-              "read-only host '" + h + "' is not one of the volume's allowed hosts");
-        }
-      }
-    }
+    return changeHosts(
+        name,
+        current -> {
+          List<String> readers =
+              readOnly != null
+                  ? readOnly
+                  : current.readOnlyHosts().stream()
+                      .filter(h -> hosts != null && hosts.contains(h))
+                      .toList();
+          return new Hosts(hosts == null ? List.of() : hosts, readers);
+        });
+  }
+
+  /** A volume's allowed hosts and, among them, its readers. */
+  public record Hosts(List<String> allowed, List<String> readOnly) {}
+
+  /**
+   * Changes a volume's hosts as {@code change} decides from the record as it is now: the decision
+   * is made again on the fresh record when someone else changed it meanwhile, so no concurrent
+   * change is lost (two nodes published at once both stay published). {@code change} may throw to
+   * refuse.
+   */
+  public VolumeRecord changeHosts(
+      String name, java.util.function.Function<VolumeRecord, Hosts> change) {
     for (int attempt = 0; attempt < 10; attempt++) {
       Versioned v = require(name);
-      List<String> readers =
-          readOnly != null
-              ? List.copyOf(new LinkedHashSet<>(readOnly))
-              : v.volume().readOnlyHosts().stream().filter(checked::contains).toList();
+      Hosts h = change.apply(v.volume());
+      List<String> checked = List.copyOf(new LinkedHashSet<>(h.allowed()));
+      List<String> readers = List.copyOf(new LinkedHashSet<>(h.readOnly()));
+      requireHosts(name, checked);
+      for (String host : checked) {
+        if (host.length() > 223 || !HOST_NQN.matcher(host).matches()) {
+          throw new NodeException("invalid host NQN '" + host + "'");
+        }
+      }
+      for (String host : readers) {
+        if (!checked.contains(host)) {
+          throw new NodeException(
+              "read-only host '" + host + "' is not one of the volume's allowed hosts");
+        }
+      }
+      if (checked.equals(v.volume().allowedHosts()) && readers.equals(v.volume().readOnlyHosts())) {
+        return v.volume();
+      }
       VolumeRecord next = v.volume().withHosts(checked, readers);
       if (replace(v, next)) {
         return next;
@@ -206,8 +250,8 @@ public final class VolumeService {
 
   /**
    * Bytes promised to volumes, per node: each volume's full size on every node holding a replica.
-   * Replicas are sparse files, so this is what may be written, not what is: placement and reported
-   * capacity never promise space twice.
+   * Replicas are sparse files, so this is what may be written, not what is. Placement commits on
+   * these counts only if no other create committed since (see {@link #create}).
    */
   public Map<String, Long> committedBytes() {
     Map<String, Long> committed = new HashMap<>();
@@ -242,7 +286,15 @@ public final class VolumeService {
 
   /** Deletes the record; every node then stops exporting it and removes its replica. */
   public void delete(String name) {
-    Versioned v = require(name);
+    delete(require(name));
+  }
+
+  /**
+   * Deletes the volume as it was read: if its record changed since (a host allowed meanwhile, an
+   * owner change), nothing is deleted and the caller decides again.
+   */
+  public void delete(Versioned v) {
+    String name = v.volume().name();
     List<Op> ops = new ArrayList<>();
     ops.add(Op.delete(PREFIX + name));
     for (String prefix : List.of(REBUILD, RECENT)) {

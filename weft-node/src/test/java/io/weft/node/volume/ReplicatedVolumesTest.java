@@ -363,9 +363,53 @@ class ReplicatedVolumesTest {
     nodes.put("n3", StorageNode.start(config("n3", "z3"), store));
     await("n3's orphan removed", Duration.ofSeconds(10), () -> !Files.exists(orphan));
     assertFalse(Files.exists(dir.resolve("n3/volumes/v9.img.uuid")));
+    try (var moved = Files.list(dir.resolve("n3/volumes/orphans"))) {
+      assertEquals(
+          2,
+          moved.filter(p -> p.getFileName().toString().matches("\\d+-v9\\.img(\\.uuid)?")).count(),
+          "the replica and its marker wait in orphans/");
+    }
     try (HostController c = host("n1", again.nqn())) {
       assertArrayEquals(new byte[64 << 10], read(c.namespace(1), 0, 64 << 10), "a new volume");
     }
+  }
+
+  /**
+   * Many creates at once, more than the nodes have room for (1 GiB each, 300 MiB volumes: three fit
+   * on a node): each create commits only on the promises it counted, so no node is promised more
+   * than it has.
+   */
+  @Test
+  void concurrentCreatesNeverPromiseTheSameSpaceTwice() throws Exception {
+    long size = 300L << 20;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String name = "race" + i;
+      results.add(
+          pool.submit(
+              () -> {
+                try {
+                  volumes()
+                      .create(
+                          new VolumeService.CreateRequest(
+                              name, size, 1, List.of(), List.of(), null, null));
+                  return true;
+                } catch (NoCapacityException full) {
+                  return false;
+                }
+              }));
+    }
+    int created = 0;
+    for (var r : results) {
+      created += r.get() ? 1 : 0;
+    }
+    pool.shutdown();
+    assertEquals(9, created, "three 300 MiB volumes fit on each of three 1 GiB nodes");
+    volumes()
+        .committedBytes()
+        .forEach((node, bytes) -> assertTrue(bytes <= 1L << 30, node + " " + bytes));
   }
 
   @Test
