@@ -2,6 +2,7 @@ package io.weft.csi;
 
 import static io.weft.csi.Calls.answer;
 import static io.weft.csi.Calls.error;
+import static io.weft.csi.Calls.required;
 
 import com.google.protobuf.Int64Value;
 import io.grpc.Status;
@@ -200,7 +201,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          String id = volumeId(request.getVolumeId());
+          String id = required(request.getVolumeId(), "volume id");
           return calls.exclusive(
               id,
               () -> {
@@ -320,7 +321,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          String id = volumeId(request.getVolumeId());
+          String id = required(request.getVolumeId(), "volume id");
           return calls.exclusive(
               id,
               () -> {
@@ -354,7 +355,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          volumeId(request.getVolumeId());
+          required(request.getVolumeId(), "volume id");
           if (request.getVolumeCapabilitiesCount() == 0) {
             throw error(Status.INVALID_ARGUMENT, "no volume capabilities given");
           }
@@ -416,7 +417,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     answer(
         response,
         () -> {
-          volumeId(request.getVolumeId());
+          required(request.getVolumeId(), "volume id");
           VolumeRecord v =
               volumes
                   .get(request.getVolumeId())
@@ -492,14 +493,6 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
     }
     response.onNext(b.build());
     response.onCompleted();
-  }
-
-  /** A request's volume id, which every call but CreateVolume must name. */
-  private static String volumeId(String id) {
-    if (id.isEmpty()) {
-      throw error(Status.INVALID_ARGUMENT, "no volume id");
-    }
-    return id;
   }
 
   private static Volume.Builder toCsi(VolumeRecord v) {

@@ -2,6 +2,7 @@ package io.weft.csi;
 
 import static io.weft.csi.Calls.answer;
 import static io.weft.csi.Calls.error;
+import static io.weft.csi.Calls.required;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -25,7 +26,6 @@ import io.weft.csi.proto.VolumeCapability;
 import io.weft.csi.proto.VolumeUsage;
 import io.weft.node.volume.VolumeRecord;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -121,23 +121,16 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           return calls.exclusive(
               id,
               () -> {
-                try {
-                  stage(
-                      nqn,
-                      Arrays.asList(targets.split(",")),
-                      staging,
-                      cap,
-                      // a reader capability, or a read-only publish of any capability: the target
-                      // refuses this node's writes either way
-                      VolumeCapabilities.readOnly(cap)
-                          || "true".equals(publish.get(CsiVolumes.CONTEXT_READ_ONLY)),
-                      options(request.getVolumeContextMap(), request.getSecretsMap()));
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  throw error(Status.ABORTED, "interrupted");
-                }
+                stage(
+                    nqn,
+                    Arrays.asList(targets.split(",")),
+                    staging,
+                    cap,
+                    // a reader capability, or a read-only publish of any capability: the target
+                    // refuses this node's writes either way
+                    VolumeCapabilities.readOnly(cap)
+                        || "true".equals(publish.get(CsiVolumes.CONTEXT_READ_ONLY)),
+                    options(request.getVolumeContextMap(), request.getSecretsMap()));
                 return NodeStageVolumeResponse.getDefaultInstance();
               });
         });
@@ -246,15 +239,11 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           return calls.exclusive(
               id,
               () -> {
-                try {
-                  if (Mounts.isMountPoint(staging)) {
-                    Mounts.unmount(staging);
-                  }
-                  // Each volume is a subsystem of its own: its controllers serve no other volume.
-                  NvmeConnections.disconnect(nqnOf.apply(id).orElse(VolumeRecord.defaultNqn(id)));
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
+                if (Mounts.isMountPoint(staging)) {
+                  Mounts.unmount(staging);
                 }
+                // Each volume is a subsystem of its own: its controllers serve no other volume.
+                NvmeConnections.disconnect(nqnOf.apply(id).orElse(VolumeRecord.defaultNqn(id)));
                 return NodeUnstageVolumeResponse.getDefaultInstance();
               });
         });
@@ -283,31 +272,24 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           return calls.exclusive(
               id,
               () -> {
-                try {
-                  if (Mounts.isMountPoint(target)) {
-                    return NodePublishVolumeResponse.getDefaultInstance();
+                if (Mounts.isMountPoint(target)) {
+                  return NodePublishVolumeResponse.getDefaultInstance();
+                }
+                if (cap.hasBlock()) {
+                  Path device = NvmeConnections.device(nqn, Duration.ofSeconds(5));
+                  Files.createDirectories(target.getParent());
+                  if (!Files.exists(target)) {
+                    Files.createFile(target);
                   }
-                  if (cap.hasBlock()) {
-                    Path device = NvmeConnections.device(nqn, Duration.ofSeconds(5));
-                    Files.createDirectories(target.getParent());
-                    if (!Files.exists(target)) {
-                      Files.createFile(target);
-                    }
-                    Mounts.bind(device, target, readOnly);
-                  } else {
-                    if (!Mounts.isMountPoint(staging)) {
-                      throw error(
-                          Status.FAILED_PRECONDITION,
-                          "volume '" + id + "' is not staged at " + staging);
-                    }
-                    Files.createDirectories(target);
-                    Mounts.bind(staging, target, readOnly);
+                  Mounts.bind(device, target, readOnly);
+                } else {
+                  if (!Mounts.isMountPoint(staging)) {
+                    throw error(
+                        Status.FAILED_PRECONDITION,
+                        "volume '" + id + "' is not staged at " + staging);
                   }
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                  Thread.currentThread().interrupt();
-                  throw error(Status.ABORTED, "interrupted");
+                  Files.createDirectories(target);
+                  Mounts.bind(staging, target, readOnly);
                 }
                 return NodePublishVolumeResponse.getDefaultInstance();
               });
@@ -326,14 +308,10 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         () -> {
           required(request.getVolumeId(), "volume id");
           Path target = Path.of(required(request.getTargetPath(), "target path"));
-          try {
-            if (Mounts.isMountPoint(target)) {
-              Mounts.unmount(target);
-            }
-            Files.deleteIfExists(target);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
+          if (Mounts.isMountPoint(target)) {
+            Mounts.unmount(target);
           }
+          Files.deleteIfExists(target);
           return NodeUnpublishVolumeResponse.getDefaultInstance();
         });
   }
@@ -352,35 +330,31 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           if (!Files.exists(path)) {
             throw error(Status.NOT_FOUND, "nothing at " + path);
           }
-          try {
-            NodeGetVolumeStatsResponse.Builder b = NodeGetVolumeStatsResponse.newBuilder();
-            if (Files.isDirectory(path)) {
-              FileStore fs = Files.getFileStore(path);
-              long total = fs.getTotalSpace();
-              long free = fs.getUsableSpace();
-              b.addUsage(
-                  usage(VolumeUsage.Unit.BYTES, total, free, total - fs.getUnallocatedSpace()));
-              String[] inodes =
-                  Commands.check(
-                          List.of("stat", "-f", "-c", "%c %d", path.toString()),
-                          Duration.ofSeconds(10))
-                      .split("\\s+");
-              long all = Long.parseLong(inodes[0]);
-              long left = Long.parseLong(inodes[1]);
-              b.addUsage(usage(VolumeUsage.Unit.INODES, all, left, all - left));
-            } else {
-              long size =
-                  Long.parseLong(
-                      Commands.check(
-                              List.of("blockdev", "--getsize64", path.toString()),
-                              Duration.ofSeconds(10))
-                          .trim());
-              b.addUsage(usage(VolumeUsage.Unit.BYTES, size, 0, 0));
-            }
-            return b.build();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
+          NodeGetVolumeStatsResponse.Builder b = NodeGetVolumeStatsResponse.newBuilder();
+          if (Files.isDirectory(path)) {
+            FileStore fs = Files.getFileStore(path);
+            long total = fs.getTotalSpace();
+            long free = fs.getUsableSpace();
+            b.addUsage(
+                usage(VolumeUsage.Unit.BYTES, total, free, total - fs.getUnallocatedSpace()));
+            String[] inodes =
+                Commands.check(
+                        List.of("stat", "-f", "-c", "%c %d", path.toString()),
+                        Duration.ofSeconds(10))
+                    .split("\\s+");
+            long all = Long.parseLong(inodes[0]);
+            long left = Long.parseLong(inodes[1]);
+            b.addUsage(usage(VolumeUsage.Unit.INODES, all, left, all - left));
+          } else {
+            long size =
+                Long.parseLong(
+                    Commands.check(
+                            List.of("blockdev", "--getsize64", path.toString()),
+                            Duration.ofSeconds(10))
+                        .trim());
+            b.addUsage(usage(VolumeUsage.Unit.BYTES, size, 0, 0));
           }
+          return b.build();
         });
   }
 
@@ -391,12 +365,5 @@ final class NodeService extends NodeGrpc.NodeImplBase {
         .setAvailable(available)
         .setUsed(used)
         .build();
-  }
-
-  private static String required(String value, String what) {
-    if (value.isEmpty()) {
-      throw error(Status.INVALID_ARGUMENT, "no " + what);
-    }
-    return value;
   }
 }
