@@ -3,12 +3,12 @@ package io.weft.csi;
 import io.grpc.BindableService;
 import io.weft.node.NodeRegistry;
 import io.weft.node.volume.VolumeService;
+import io.weft.protocol.fabrics.Nqn;
 import io.weft.store.ClusterStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Weft's CSI driver: the Identity service, and the Controller service, the Node service or both, on
@@ -17,7 +17,6 @@ import java.util.regex.Pattern;
  * nodes' agents carry the changes out.
  */
 public final class CsiDriver implements AutoCloseable {
-  private static final Pattern HOST_NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
 
   /**
    * @param endpoint the socket the sidecars connect to
@@ -30,7 +29,7 @@ public final class CsiDriver implements AutoCloseable {
       if (!controller && nodeId == null) {
         throw new IllegalArgumentException("serve the controller, a node, or both");
       }
-      if (nodeId != null && (nodeId.length() > 223 || !HOST_NQN.matcher(nodeId).matches())) {
+      if (nodeId != null && !Nqn.wellFormed(nodeId)) {
         throw new IllegalArgumentException(
             "a CSI node's id is its host NQN (nqn.YYYY-MM.domain:...), not '" + nodeId + "'");
       }

@@ -1,6 +1,7 @@
 package io.weft.node.discovery;
 
 import io.weft.node.NodeException;
+import io.weft.protocol.fabrics.Nqn;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -21,7 +22,6 @@ public record ForeignTarget(
     PULL
   }
 
-  private static final Pattern NQN = Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
   private static final Pattern ADDRESS = Pattern.compile("[0-9A-Za-z.:\\-]{1,253}");
 
   public ForeignTarget {
@@ -49,12 +49,12 @@ public record ForeignTarget(
     if (trsvcid < 1 || trsvcid > 65535) {
       throw new NodeException("invalid --trsvcid " + trsvcid + ": a TCP port, 1 to 65535");
     }
-    if (nqn == null || nqn.length() > 223 || !NQN.matcher(nqn).matches()) {
+    if (!Nqn.wellFormed(nqn)) {
       throw new NodeException(
           "invalid --nqn '" + nqn + "': nqn.yyyy-mm.<reverse domain>:..., at most 223 bytes");
     }
     for (String h : allowedHosts) {
-      if (h.length() > 223 || !NQN.matcher(h).matches()) {
+      if (!Nqn.wellFormed(h)) {
         throw new NodeException("invalid --allow-host '" + h + "': not an NQN");
       }
     }

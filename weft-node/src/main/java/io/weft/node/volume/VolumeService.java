@@ -25,8 +25,6 @@ import java.util.regex.Pattern;
  * can never both believe they own a volume.
  */
 public final class VolumeService {
-  private static final java.util.regex.Pattern HOST_NQN =
-      java.util.regex.Pattern.compile("nqn\\.\\d{4}-\\d{2}\\.[^\\s]{1,200}");
 
   public static final String PREFIX = "volumes/";
 
@@ -227,7 +225,7 @@ public final class VolumeService {
       List<String> readers = List.copyOf(new LinkedHashSet<>(h.readOnly()));
       requireHosts(name, checked);
       for (String host : checked) {
-        if (host.length() > 223 || !HOST_NQN.matcher(host).matches()) {
+        if (!io.weft.protocol.fabrics.Nqn.wellFormed(host)) {
           throw new NodeException("invalid host NQN '" + host + "'");
         }
       }
