@@ -1,7 +1,6 @@
 package io.weft.node.volume;
 
 import io.weft.block.BlockDevice;
-import io.weft.block.atrest.VolumeKeyFile;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.protocol.nvme.AnaLogPage;
@@ -13,10 +12,7 @@ import io.weft.tgt.TargetException;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.SubsystemConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -57,7 +53,7 @@ public final class VolumeAgent implements AutoCloseable {
   static final int PORT = 1;
 
   private final String me;
-  private final Path dir;
+  private final ReplicaFiles files;
   private final Target target;
   private final NodeRegistry registry;
   private final VolumeService volumes;
@@ -71,11 +67,6 @@ public final class VolumeAgent implements AutoCloseable {
 
   private final List<ClusterStore.Watch> watches = new ArrayList<>();
   private volatile boolean leaseLost;
-
-  /** Where replica files no volume wants wait before they are deleted (see sweepOrphans). */
-  static final String ORPHANS = "orphans";
-
-  static final Duration ORPHAN_GRACE = Duration.ofDays(7);
 
   /** Whether orphan replicas were looked for since this agent started (once, see reconcile). */
   private boolean swept;
@@ -135,7 +126,7 @@ public final class VolumeAgent implements AutoCloseable {
     this.linkKeys = linkKeys;
     this.linkTls = linkTls;
     this.me = me;
-    this.dir = dataDir.resolve("volumes");
+    this.files = new ReplicaFiles(dataDir.resolve("volumes"));
     this.target = target;
     this.registry = registry;
     this.volumes = new VolumeService(store, registry);
@@ -204,7 +195,9 @@ public final class VolumeAgent implements AutoCloseable {
       }
       if (!swept) {
         // Once the store has answered: replicas of volumes deleted while this node was away.
-        sweepOrphans(wanted);
+        Set<String> keep = new HashSet<>(wanted);
+        keep.addAll(local.keySet());
+        files.sweep(keep);
         swept = true;
       }
       for (VolumeService.Versioned v : all) {
@@ -709,23 +702,10 @@ public final class VolumeAgent implements AutoCloseable {
     LocalVolume lv = new LocalVolume();
     lv.record = r;
     try {
-      Files.createDirectories(dir);
-      Path identity = identityFile(r.name());
-      String recorded = recordedIdentity(identity);
-      if (recorded != null && !recorded.equals(r.uuid())) {
-        // an earlier volume of this name, deleted while this node was away: never its data
-        Path moved = quarantine(r.name());
-        log.warn(
-            "volume {}: replica of an earlier volume of this name moved to {}", r.name(), moved);
-        recorded = null;
-      }
-      if (recorded == null) {
-        // A replica from before markers existed is adopted as this volume's.
-        writeIdentity(identity, r.uuid());
-      }
+      files.claim(r.name(), r.uuid());
       lv.replica =
           target.openFileDevice(
-              dir.resolve(r.name() + ".img"), r.sizeBytes(), false, r.blockSize(), r.encrypted());
+              files.replica(r.name()), r.sizeBytes(), false, r.blockSize(), r.encrypted());
       UUID uuid = UUID.fromString(r.uuid());
       DhchapKeys ownerKeys = linkKeys.keysFor(r);
       target.createSubsystem(
@@ -771,128 +751,13 @@ public final class VolumeAgent implements AutoCloseable {
     }
   }
 
-  /**
-   * Moves aside replica files here that no volume of this node wants: a volume deleted while this
-   * node was down or cut off leaves its replica behind, and nothing else would ever remove it. They
-   * go to {@code orphans/} first and are deleted after {@link #ORPHAN_GRACE}, so a node started
-   * against the wrong or an empty store by mistake loses nothing it cannot get back. Quarantined
-   * files older than that are deleted here too.
-   */
-  private void sweepOrphans(Set<String> wanted) {
-    if (!Files.isDirectory(dir)) {
-      return;
-    }
-    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.img")) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        name = name.substring(0, name.length() - ".img".length());
-        if (!wanted.contains(name) && !local.containsKey(name)) {
-          Path moved = quarantine(name);
-          log.warn(
-              "volume {}: no volume of this node has this replica (deleted while the node was"
-                  + " away?); moved to {}, deleted after {} days",
-              name,
-              moved,
-              ORPHAN_GRACE.toDays());
-        }
-      }
-    } catch (IOException e) {
-      log.warn("volume agent: cannot look for orphan replicas in {}: {}", dir, e.toString());
-    }
-    Path orphans = dir.resolve(ORPHANS);
-    if (!Files.isDirectory(orphans)) {
-      return;
-    }
-    long cutoff = System.currentTimeMillis() - ORPHAN_GRACE.toMillis();
-    try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(orphans)) {
-      for (Path f : files) {
-        String n = f.getFileName().toString();
-        int dash = n.indexOf('-');
-        try {
-          if (dash > 0 && Long.parseLong(n.substring(0, dash)) < cutoff) {
-            Files.deleteIfExists(f);
-            log.info("orphan replica file {} deleted after {} days", f, ORPHAN_GRACE.toDays());
-          }
-        } catch (NumberFormatException notOurs) {
-          // left alone: not a file this agent put there
-        }
-      }
-    } catch (IOException e) {
-      log.warn("volume agent: cannot clean {}: {}", orphans, e.toString());
-    }
-  }
-
-  /**
-   * Moves a replica file, its wrapped key and its identity marker into {@code orphans/}, named with
-   * the time they were moved.
-   *
-   * @return where the replica file went
-   */
-  private Path quarantine(String name) throws IOException {
-    Path orphans = Files.createDirectories(dir.resolve(ORPHANS));
-    String stamp = System.currentTimeMillis() + "-";
-    Path replica = dir.resolve(name + ".img");
-    Path target = orphans.resolve(stamp + name + ".img");
-    for (Path p : List.of(VolumeKeyFile.pathFor(replica), identityFile(name), replica)) {
-      if (Files.exists(p)) {
-        Files.move(p, orphans.resolve(stamp + p.getFileName()));
-      }
-    }
-    return target;
-  }
-
-  /** The replica file, its wrapped key and its identity marker. */
-  private void deleteReplicaFiles(String name) throws IOException {
-    // The wrapped key first: without it an encrypted replica's blocks are noise, wherever the
-    // file system leaves them.
-    Files.deleteIfExists(VolumeKeyFile.pathFor(dir.resolve(name + ".img")));
-    Files.deleteIfExists(dir.resolve(name + ".img"));
-    Files.deleteIfExists(identityFile(name));
-  }
-
-  /**
-   * Which volume a replica file belongs to (its UUID): a volume deleted and created again under the
-   * same name while this node was away must not find the old one's data.
-   */
-  private Path identityFile(String name) {
-    return dir.resolve(name + ".img.uuid");
-  }
-
-  /** The UUID a replica file's marker names; null if there is none or it is unreadable. */
-  private static String recordedIdentity(Path marker) {
-    try {
-      return UUID.fromString(Files.readString(marker, StandardCharsets.UTF_8).trim()).toString();
-    } catch (IOException | IllegalArgumentException e) {
-      return null; // missing, empty (a crash while it was first written) or damaged: unknown
-    }
-  }
-
-  /** Writes a marker so that a crash leaves either the old one or the whole new one. */
-  private static void writeIdentity(Path marker, String uuid) throws IOException {
-    Path tmp = marker.resolveSibling(marker.getFileName() + ".tmp");
-    try (java.nio.channels.FileChannel ch =
-        java.nio.channels.FileChannel.open(
-            tmp,
-            java.nio.file.StandardOpenOption.CREATE,
-            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-            java.nio.file.StandardOpenOption.WRITE)) {
-      ch.write(java.nio.ByteBuffer.wrap((uuid + "\n").getBytes(StandardCharsets.UTF_8)));
-      ch.force(true);
-    }
-    Files.move(
-        tmp,
-        marker,
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-  }
-
   private void remove(String name) {
     LocalVolume lv = local.remove(name);
     if (lv != null) {
       stopOwning(lv);
       unexport(lv, lv.record);
       try {
-        deleteReplicaFiles(name);
+        files.delete(name);
       } catch (IOException e) {
         log.warn("volume {}: replica file not deleted: {}", name, e.toString());
       }

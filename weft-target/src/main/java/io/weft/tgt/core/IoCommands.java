@@ -43,7 +43,8 @@ final class IoCommands {
       // A path-related status without DNR: a multipath host retries on another path.
       return CommandDispatcher.error(r, AnaLogPage.ioStatus(ana), Sqe.NSID);
     }
-    if (c.readOnly() && changesData(r)) {
+    // the opcode first: a read never touches the controller's volatile flag
+    if (changesData(r) && c.readOnly()) {
       return CommandDispatcher.error(r, Status.NAMESPACE_WRITE_PROTECTED | Status.DNR, Sqe.OPCODE);
     }
     switch (r.opcode) {
