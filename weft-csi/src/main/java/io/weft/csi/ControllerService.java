@@ -335,8 +335,7 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                         } else {
                           hosts.remove(request.getNodeId());
                         }
-                        List<String> readers =
-                            current.readOnlyHosts().stream().filter(hosts::contains).toList();
+                        List<String> readers = current.readOnlyAmong(hosts);
                         return new VolumeService.Hosts(
                             hosts.isEmpty() ? List.of(CsiVolumes.NO_HOST) : hosts, readers);
                       });

@@ -110,6 +110,15 @@ class ControllerServiceTest {
     return b;
   }
 
+  private static ControllerPublishVolumeRequest publishing(
+      String volume, String node, VolumeCapability capability) {
+    return ControllerPublishVolumeRequest.newBuilder()
+        .setVolumeId(volume)
+        .setNodeId(node)
+        .setVolumeCapability(capability)
+        .build();
+  }
+
   private static Status.Code codeOf(Runnable call) {
     return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
   }
@@ -176,22 +185,11 @@ class ControllerServiceTest {
   void publishingOpensTheVolumeToExactlyThatNodesHostNqn() throws Exception {
     String id =
         controller.createVolume(claim("pvc-pub", 64L << 20, "a").build()).getVolume().getVolumeId();
-    var published =
-        controller.controllerPublishVolume(
-            ControllerPublishVolumeRequest.newBuilder()
-                .setVolumeId(id)
-                .setNodeId(CONSUMER_A)
-                .setVolumeCapability(mount())
-                .build());
+    var published = controller.controllerPublishVolume(publishing(id, CONSUMER_A, mount()));
     VolumeRecord v = cluster.record(id);
     assertEquals(List.of(CONSUMER_A), v.allowedHosts());
     assertEquals(v.nqn(), published.getPublishContextOrThrow(CsiVolumes.CONTEXT_NQN));
-    NodeInfo owner =
-        cluster.node(v.owner()).registry().nodes().stream()
-            .filter(n -> n.info().id().equals(v.owner()))
-            .findFirst()
-            .orElseThrow()
-            .info();
+    NodeInfo owner = cluster.ownerInfo(v);
     assertEquals(
         owner.nvmeAddress(), published.getPublishContextOrThrow(CsiVolumes.CONTEXT_TARGETS));
 
@@ -211,14 +209,7 @@ class ControllerServiceTest {
     // single-node access: a second node is refused while the first holds it
     assertEquals(
         Status.Code.FAILED_PRECONDITION,
-        codeOf(
-            () ->
-                controller.controllerPublishVolume(
-                    ControllerPublishVolumeRequest.newBuilder()
-                        .setVolumeId(id)
-                        .setNodeId(CONSUMER_B)
-                        .setVolumeCapability(mount())
-                        .build())));
+        codeOf(() -> controller.controllerPublishVolume(publishing(id, CONSUMER_B, mount()))));
     assertEquals(
         Status.Code.FAILED_PRECONDITION,
         codeOf(
@@ -278,21 +269,9 @@ class ControllerServiceTest {
             .setAccessMode(
                 VolumeCapability.AccessMode.newBuilder().setMode(Mode.MULTI_NODE_READER_ONLY))
             .build();
-    controller.controllerPublishVolume(
-        ControllerPublishVolumeRequest.newBuilder()
-            .setVolumeId(id)
-            .setNodeId(CONSUMER_A)
-            .setVolumeCapability(mount())
-            .build());
+    controller.controllerPublishVolume(publishing(id, CONSUMER_A, mount()));
     VolumeRecord v = cluster.record(id);
-    NodeInfo.Address at =
-        NodeInfo.Address.parse(
-            cluster.node(v.owner()).registry().nodes().stream()
-                .filter(n -> n.info().id().equals(v.owner()))
-                .findFirst()
-                .orElseThrow()
-                .info()
-                .nvmeAddress());
+    NodeInfo.Address at = NodeInfo.Address.parse(cluster.ownerInfo(v).nvmeAddress());
     byte[] model = new byte[64 << 10];
     new Random(42).nextBytes(model);
     try (HostController loader = connectAs(CONSUMER_A, at, v.nqn())) {
@@ -307,24 +286,12 @@ class ControllerServiceTest {
 
     List<String> readers = List.of(CONSUMER_A, CONSUMER_B, consumerC);
     for (String node : readers) {
-      controller.controllerPublishVolume(
-          ControllerPublishVolumeRequest.newBuilder()
-              .setVolumeId(id)
-              .setNodeId(node)
-              .setVolumeCapability(rox)
-              .build());
+      controller.controllerPublishVolume(publishing(id, node, rox));
     }
     assertEquals(readers, cluster.record(id).readOnlyHosts());
     assertEquals(
         Status.Code.ALREADY_EXISTS,
-        codeOf(
-            () ->
-                controller.controllerPublishVolume(
-                    ControllerPublishVolumeRequest.newBuilder()
-                        .setVolumeId(id)
-                        .setNodeId(CONSUMER_B)
-                        .setVolumeCapability(mount())
-                        .build())),
+        codeOf(() -> controller.controllerPublishVolume(publishing(id, CONSUMER_B, mount()))),
         "a reader is not made a writer by a second publish");
 
     List<HostController> hosts = new ArrayList<>();
@@ -361,23 +328,13 @@ class ControllerServiceTest {
     assertEquals(
         Status.Code.NOT_FOUND,
         codeOf(
-            () ->
-                controller.controllerPublishVolume(
-                    ControllerPublishVolumeRequest.newBuilder()
-                        .setVolumeId("pvc-none")
-                        .setNodeId(CONSUMER_A)
-                        .setVolumeCapability(mount())
-                        .build())));
+            () -> controller.controllerPublishVolume(publishing("pvc-none", CONSUMER_A, mount()))));
     assertEquals(
         Status.Code.NOT_FOUND,
         codeOf(
             () ->
                 controller.controllerPublishVolume(
-                    ControllerPublishVolumeRequest.newBuilder()
-                        .setVolumeId(id)
-                        .setNodeId("nqn.2014-08.org.nvmexpress:uuid:no-such-node")
-                        .setVolumeCapability(mount())
-                        .build())));
+                    publishing(id, "nqn.2014-08.org.nvmexpress:uuid:no-such-node", mount()))));
     assertEquals(
         Status.Code.INVALID_ARGUMENT,
         codeOf(

@@ -77,6 +77,15 @@ final class CsiCluster implements AutoCloseable {
     new CsiNodes(store).register(new CsiNodes.CsiNode(nodeId, zone));
   }
 
+  /** What the cluster knows of the node that owns {@code v}. */
+  io.weft.node.NodeInfo ownerInfo(VolumeRecord v) {
+    return volumes().nodes().stream()
+        .filter(n -> n.info().id().equals(v.owner()))
+        .findFirst()
+        .orElseThrow()
+        .info();
+  }
+
   VolumeRecord record(String name) {
     return volumes().require(name).volume();
   }

@@ -118,6 +118,11 @@ public record VolumeRecord(
     return ownerHostNqn(owner, generation);
   }
 
+  /** The readers that are among {@code hosts}: who stays a reader when the hosts change. */
+  public List<String> readOnlyAmong(List<String> hosts) {
+    return readOnlyHosts.stream().filter(hosts::contains).toList();
+  }
+
   public boolean isInSync(String node) {
     return inSync.contains(node);
   }

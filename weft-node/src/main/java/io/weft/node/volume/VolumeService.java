@@ -197,13 +197,8 @@ public final class VolumeService {
     return changeHosts(
         name,
         current -> {
-          List<String> readers =
-              readOnly != null
-                  ? readOnly
-                  : current.readOnlyHosts().stream()
-                      .filter(h -> hosts != null && hosts.contains(h))
-                      .toList();
-          return new Hosts(hosts == null ? List.of() : hosts, readers);
+          List<String> allowed = hosts == null ? List.of() : hosts;
+          return new Hosts(allowed, readOnly != null ? readOnly : current.readOnlyAmong(allowed));
         });
   }
 
