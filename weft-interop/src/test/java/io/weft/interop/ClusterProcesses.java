@@ -158,7 +158,22 @@ final class ClusterProcesses implements AutoCloseable {
             .redirectErrorStream(true)
             .redirectOutput(logs.resolve("etcd.log").toFile())
             .start();
-    awaitPort(etcdPort, Duration.ofSeconds(30), etcd, "etcd");
+    try {
+      awaitPort(etcdPort, Duration.ofSeconds(30), etcd, "etcd");
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          e.getMessage() + "; etcd.log ends: " + tail(logs.resolve("etcd.log")), e);
+    }
+  }
+
+  /** The last lines of a log, for a failure message that says why without opening the file. */
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
   }
 
   String storeSpec() {

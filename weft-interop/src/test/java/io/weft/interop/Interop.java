@@ -11,6 +11,8 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
@@ -70,13 +72,23 @@ final class Interop {
     return Path.of(System.getProperty("java.home"), "bin", "java");
   }
 
-  /** A TCP port that was free on 127.0.0.1 a moment ago. */
+  /** Ports handed out in this JVM: the kernel may offer a just-closed port again. */
+  private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+
+  /**
+   * A TCP port that was free on 127.0.0.1 a moment ago and that no other caller in this JVM was
+   * given. Without the second condition two calls may return the same port (etcd's client and peer
+   * ports, say): etcd then exits at once with "address already in use".
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
@@ -84,22 +96,9 @@ final class Interop {
   static int[] freePorts(int count) {
     int[] ports = new int[count];
     for (int i = 0; i < count; i++) {
-      int port;
-      do {
-        port = freePort();
-      } while (contains(ports, i, port));
-      ports[i] = port;
+      ports[i] = freePort();
     }
     return ports;
-  }
-
-  private static boolean contains(int[] ports, int used, int port) {
-    for (int i = 0; i < used; i++) {
-      if (ports[i] == port) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
