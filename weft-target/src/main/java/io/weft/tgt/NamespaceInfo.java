@@ -1,8 +1,10 @@
 package io.weft.tgt;
 
+import io.weft.tgt.qos.QosPolicy;
+
 /**
  * What the management interface reports about one namespace; {@code encrypted}: its file is
- * encrypted at rest.
+ * encrypted at rest; {@code qos}: its QoS policy, null for none.
  */
 public record NamespaceInfo(
     int nsid,
@@ -13,4 +15,5 @@ public record NamespaceInfo(
     long usedBytes,
     String uuid,
     String nguid,
-    boolean encrypted) {}
+    boolean encrypted,
+    QosPolicy qos) {}

@@ -22,6 +22,8 @@ import io.weft.tgt.core.Subsystem;
 import io.weft.tgt.core.TargetCore;
 import io.weft.tgt.core.Version;
 import io.weft.tgt.metrics.TargetMetrics;
+import io.weft.tgt.qos.NamespaceQos;
+import io.weft.tgt.qos.QosPolicy;
 import io.weft.tgt.tcp.TcpTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -532,6 +534,9 @@ public final class Target implements AutoCloseable {
       throw new TargetException(
           TargetException.Kind.CONFLICT, "namespace " + nc.nsid() + " exists in " + subsystemNqn);
     }
+    if (nc.qos() != null) {
+      ns.qos(new NamespaceQos(nc.qos(), core.qosArbiter()));
+    }
     log.info(
         "namespace {} of {} added: {} {} bytes, block size {}",
         nc.nsid(),
@@ -554,6 +559,23 @@ public final class Target implements AutoCloseable {
       Path file, long sizeBytes, boolean direct, int blockSize, boolean encrypt)
       throws IOException {
     return backends.openFile(file, sizeBytes, direct, blockSize, encrypt);
+  }
+
+  /**
+   * Sets a namespace's QoS policy, or with null lifts it. Takes effect for the next I/O; one that
+   * is waiting keeps its wait.
+   */
+  public NamespaceInfo setQos(String subsystemNqn, int nsid, QosPolicy policy)
+      throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    Namespace ns = s.namespace(nsid);
+    if (ns == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
+    }
+    ns.qos(policy == null ? null : new NamespaceQos(policy, core.qosArbiter()));
+    log.info("namespace {} of {}: QoS {}", nsid, subsystemNqn, policy == null ? "none" : policy);
+    return info(ns);
   }
 
   /** Removes a namespace; connected hosts are told with an asynchronous event. */
@@ -692,7 +714,8 @@ public final class Target implements AutoCloseable {
         ns.device().usedBytes(),
         ns.uuid().toString(),
         ns.nguidHex(),
-        ns.device() instanceof EncryptedBlockDevice);
+        ns.device() instanceof EncryptedBlockDevice,
+        ns.qos() == null ? null : ns.qos().policy());
   }
 
   public List<ControllerInfo> controllers() {

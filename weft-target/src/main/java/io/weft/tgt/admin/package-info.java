@@ -13,6 +13,8 @@
  * GET    /v1/subsystems                          200 [SubsystemInfo...]
  * POST   /v1/subsystems/{nqn}/namespaces         201 NamespaceInfo    (body: NamespaceConfig)
  * DELETE /v1/subsystems/{nqn}/namespaces/{nsid}  204
+ * PUT    /v1/subsystems/{nqn}/namespaces/{nsid}/qos  200 NamespaceInfo (body: QosPolicy)
+ * DELETE /v1/subsystems/{nqn}/namespaces/{nsid}/qos  200 NamespaceInfo
  * GET    /v1/controllers                         200 [ControllerInfo...]
  * </pre>
  *

@@ -1,5 +1,7 @@
 package io.weft.tgt.config;
 
+import io.weft.tgt.qos.QosPolicy;
+
 /**
  * One namespace and the block device behind it.
  *
@@ -13,6 +15,7 @@ package io.weft.tgt.config;
  *     and backing store
  * @param encrypt encrypt the file at rest (XTS-AES-256, the data key wrapped by the target's
  *     at-rest key, {@link TargetConfig#atRestKey()}); file backend only
+ * @param qos the namespace's quality of service (workload class, ceilings, floor), or null for none
  */
 public record NamespaceConfig(
     int nsid,
@@ -22,7 +25,21 @@ public record NamespaceConfig(
     int blockSize,
     boolean direct,
     String uuid,
-    boolean encrypt) {
+    boolean encrypt,
+    QosPolicy qos) {
+
+  /** A namespace without QoS. */
+  public NamespaceConfig(
+      int nsid,
+      String backend,
+      String path,
+      long sizeBytes,
+      int blockSize,
+      boolean direct,
+      String uuid,
+      boolean encrypt) {
+    this(nsid, backend, path, sizeBytes, blockSize, direct, uuid, encrypt, null);
+  }
 
   /** A namespace that is not encrypted at rest. */
   public NamespaceConfig(
@@ -38,7 +55,13 @@ public record NamespaceConfig(
 
   /** This namespace with encryption at rest on or off. */
   public NamespaceConfig withEncrypt(boolean on) {
-    return new NamespaceConfig(nsid, backend, path, sizeBytes, blockSize, direct, uuid, on);
+    return new NamespaceConfig(nsid, backend, path, sizeBytes, blockSize, direct, uuid, on, qos);
+  }
+
+  /** This namespace with a QoS policy (null: none). */
+  public NamespaceConfig withQos(QosPolicy policy) {
+    return new NamespaceConfig(
+        nsid, backend, path, sizeBytes, blockSize, direct, uuid, encrypt, policy);
   }
 
   public static NamespaceConfig memory(int nsid, long sizeBytes) {

@@ -7,6 +7,7 @@ import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sqe;
 import io.weft.protocol.nvme.Status;
+import io.weft.tgt.qos.NamespaceQos;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,6 +123,39 @@ final class IoCommands {
   }
 
   void execute(Controller c, Request r) {
+    long wait = qosWait(r);
+    if (wait > 0) {
+      if (r.heldBack == null) {
+        // once per slot: a slot's queue, and so its controller, never changes
+        r.heldBack = () -> run(c, r);
+      }
+      r.queue().schedule(r.heldBack, wait);
+      return;
+    }
+    run(c, r);
+  }
+
+  /**
+   * How long the namespace's QoS holds this command back (0: not at all). Reads and writes are
+   * charged their bytes; Write Zeroes and deallocation are writes of no bytes; Flush and
+   * dataset-management hints pass free.
+   */
+  private static long qosWait(Request r) {
+    Namespace ns = r.namespace;
+    NamespaceQos qos = ns == null ? null : ns.qos();
+    if (qos == null) {
+      return 0;
+    }
+    return switch (r.opcode) {
+      case Opcodes.NVM_READ -> qos.admit(false, r.transferLength, System.nanoTime());
+      case Opcodes.NVM_WRITE -> qos.admit(true, r.transferLength, System.nanoTime());
+      case Opcodes.NVM_WRITE_ZEROES, Opcodes.NVM_DATASET_MANAGEMENT ->
+          changesData(r) ? qos.admit(true, 0, System.nanoTime()) : 0;
+      default -> 0;
+    };
+  }
+
+  private void run(Controller c, Request r) {
     Namespace ns = r.namespace;
     r.reachedBackend = true;
     if (r.phased) {

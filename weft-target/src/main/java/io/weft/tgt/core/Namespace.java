@@ -3,6 +3,7 @@ package io.weft.tgt.core;
 import io.weft.block.BlockDevice;
 import io.weft.block.BlockStatus;
 import io.weft.protocol.nvme.Opcodes;
+import io.weft.tgt.qos.NamespaceQos;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -31,6 +32,9 @@ public final class Namespace {
   private final SmartCounters counters;
   private final AtomicInteger refs = new AtomicInteger(1);
   private final IoTimings timings = new IoTimings();
+
+  /** Null when the namespace has no QoS: its I/O goes straight to the device. */
+  private volatile NamespaceQos qos;
 
   public Namespace(
       int nsid,
@@ -156,6 +160,16 @@ public final class Namespace {
   /** Drops the subsystem's reference: no new commands; the device closes after the last one. */
   public void remove() {
     release();
+  }
+
+  /** The QoS its I/O passes through, or null for none. */
+  public NamespaceQos qos() {
+    return qos;
+  }
+
+  /** Sets (or, with null, lifts) the QoS; I/Os already held back keep the wait they were given. */
+  public void qos(NamespaceQos qos) {
+    this.qos = qos;
   }
 
   /** This namespace's latency histograms, by I/O class and phase. */

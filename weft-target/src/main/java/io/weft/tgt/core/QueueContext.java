@@ -36,6 +36,9 @@ public interface QueueContext {
 
   boolean inEventLoop();
 
+  /** Runs a task on this queue's event loop after {@code delayNanos} (an I/O held back by QoS). */
+  void schedule(Runnable task, long delayNanos);
+
   ByteBufAllocator alloc();
 
   /** The peer's address, for logs and management. */

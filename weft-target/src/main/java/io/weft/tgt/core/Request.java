@@ -86,6 +86,12 @@ public final class Request implements IoCallback, Runnable {
   public boolean phased;
   public boolean reachedBackend;
 
+  /**
+   * Runs this slot's command once its QoS wait is over; made on the slot's first wait and kept, so
+   * a held-back I/O costs no object.
+   */
+  public Runnable heldBack;
+
   /** Backend status parked while hopping threads. */
   private int pendingBlockStatus;
 

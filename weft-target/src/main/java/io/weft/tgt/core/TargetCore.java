@@ -4,6 +4,7 @@ import io.weft.protocol.discovery.DiscoveryLogEntry;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.tgt.config.DhchapPolicy;
 import io.weft.tgt.config.TuningConfig;
+import io.weft.tgt.qos.QosArbiter;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -43,6 +44,7 @@ public final class TargetCore {
   private final ExecutorService authExecutor =
       Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("weft-auth-", 0).factory());
   private volatile DhchapPolicy dhchapPolicy = DhchapPolicy.defaults();
+  private final QosArbiter qosArbiter = new QosArbiter();
 
   /** Where the discovery log comes from: this target's own subsystems unless told otherwise. */
   private volatile io.weft.tgt.DiscoverySource discoverySource = this::localDiscoveryLog;
@@ -94,6 +96,11 @@ public final class TargetCore {
   /** Where authentication work runs: DH exponentiations take too long for an event loop. */
   ExecutorService authExecutor() {
     return authExecutor;
+  }
+
+  /** Which workload classes are busy: the one arbiter every namespace's QoS on this target asks. */
+  public QosArbiter qosArbiter() {
+    return qosArbiter;
   }
 
   public TuningConfig tuning() {

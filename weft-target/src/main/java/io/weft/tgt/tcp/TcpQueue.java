@@ -725,6 +725,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   @Override
+  public void schedule(Runnable task, long delayNanos) {
+    ctx.executor().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
   public boolean inEventLoop() {
     return ctx.executor().inEventLoop();
   }
