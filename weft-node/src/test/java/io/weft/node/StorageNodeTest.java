@@ -62,6 +62,8 @@ class StorageNodeTest {
             new String[][] {
               {"/v1/volumes", "post"},
               {"/v1/volumes/{name}/hosts", "put"},
+              {"/v1/volumes/{name}/qos", "put"},
+              {"/v1/volumes/{name}/qos", "delete"},
               {"/v1/volumes/{name}/move-owner", "post"},
               {"/v1/nodes", "get"},
               {"/v1/discovery/targets", "post"},

@@ -11,6 +11,7 @@ import io.weft.tgt.Target;
 import io.weft.tgt.TargetException;
 import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.SubsystemConfig;
+import io.weft.tgt.qos.QosPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +106,7 @@ public final class VolumeAgent implements AutoCloseable {
     String allowedOwner;
     List<String> allowedHosts;
     List<String> readOnlyHosts = List.of();
+    QosPolicy qos;
     int anaState = -1;
   }
 
@@ -294,6 +296,9 @@ public final class VolumeAgent implements AutoCloseable {
       } catch (TargetException e) {
         log.error("volume {}: cannot change its hosts: {}", r.name(), e.getMessage());
       }
+    }
+    if (!java.util.Objects.equals(r.qos(), lv.qos)) {
+      applyQos(lv, r);
     }
     // Fencing: only the current owner's generation may reach this replica.
     String owner = r.ownerHostNqn();
@@ -694,6 +699,20 @@ public final class VolumeAgent implements AutoCloseable {
       lv.anaState = state;
     } catch (TargetException e) {
       log.error("volume {}: cannot set ANA state: {}", lv.record.name(), e.getMessage());
+    }
+  }
+
+  /**
+   * The volume's QoS on its host-facing namespace, on every node that exports it: hosts are held to
+   * it on whichever path they use. Replication traffic (the replica subsystem) is never limited:
+   * holding it back would hold back the owner's writes twice.
+   */
+  private void applyQos(LocalVolume lv, VolumeRecord r) {
+    try {
+      target.setQos(r.nqn(), 1, r.qos());
+      lv.qos = r.qos();
+    } catch (TargetException e) {
+      log.error("volume {}: cannot set QoS: {}", r.name(), e.getMessage());
     }
   }
 

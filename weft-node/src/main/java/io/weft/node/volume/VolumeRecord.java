@@ -1,5 +1,6 @@
 package io.weft.node.volume;
 
+import io.weft.tgt.qos.QosPolicy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +11,8 @@ import java.util.List;
  * owner). Every change is a compare-and-set on the key's revision. {@code encrypted}: each node
  * keeps its replica encrypted at rest with a data key of its own, wrapped by its at-rest key.
  * {@code readOnlyHosts}: the allowed hosts that may only read (ROX: one volume read by many hosts);
- * the target refuses their writes.
+ * the target refuses their writes. {@code qos}: the volume's QoS policy (workload class, ceilings,
+ * floor), applied by the node serving hosts; null for none.
  */
 public record VolumeRecord(
     String name,
@@ -26,7 +28,42 @@ public record VolumeRecord(
     List<String> allowedHosts,
     long createdAtMillis,
     boolean encrypted,
-    List<String> readOnlyHosts) {
+    List<String> readOnlyHosts,
+    QosPolicy qos) {
+
+  /** A volume without QoS. */
+  public VolumeRecord(
+      String name,
+      String nqn,
+      String uuid,
+      long sizeBytes,
+      int blockSize,
+      int replicas,
+      List<String> nodes,
+      String owner,
+      long generation,
+      List<String> inSync,
+      List<String> allowedHosts,
+      long createdAtMillis,
+      boolean encrypted,
+      List<String> readOnlyHosts) {
+    this(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        encrypted,
+        readOnlyHosts,
+        null);
+  }
 
   /** A volume whose allowed hosts may all write. */
   public VolumeRecord(
@@ -143,7 +180,8 @@ public record VolumeRecord(
         allowedHosts,
         createdAtMillis,
         encrypted,
-        readOnlyHosts);
+        readOnlyHosts,
+        qos);
   }
 
   /** The same volume without {@code node} in the in-sync set (same generation). */
@@ -164,7 +202,8 @@ public record VolumeRecord(
         allowedHosts,
         createdAtMillis,
         encrypted,
-        readOnlyHosts);
+        readOnlyHosts,
+        qos);
   }
 
   /** The same volume with {@code node} back in the in-sync set (same generation). */
@@ -187,7 +226,8 @@ public record VolumeRecord(
         allowedHosts,
         createdAtMillis,
         encrypted,
-        readOnlyHosts);
+        readOnlyHosts,
+        qos);
   }
 
   /**
@@ -209,6 +249,27 @@ public record VolumeRecord(
         hosts,
         createdAtMillis,
         encrypted,
-        readOnly);
+        readOnly,
+        qos);
+  }
+
+  /** The same volume under another QoS policy (null: none); same generation. */
+  public VolumeRecord withQos(QosPolicy policy) {
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        encrypted,
+        readOnlyHosts,
+        policy);
   }
 }

@@ -8,6 +8,7 @@ import io.weft.store.ClusterStore;
 import io.weft.store.Compare;
 import io.weft.store.KeyValue;
 import io.weft.store.Op;
+import io.weft.tgt.qos.QosPolicy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ public final class VolumeService {
    *     topology), or null for any
    * @param zoneFallback when none of {@code ownerZones} has room, place the owner in another zone
    *     instead of refusing
+   * @param qos the volume's QoS policy, or null for none
    */
   public record CreateRequest(
       String name,
@@ -86,7 +88,34 @@ public final class VolumeService {
       Integer blockSize,
       Boolean encrypt,
       List<String> ownerZones,
-      Boolean zoneFallback) {
+      Boolean zoneFallback,
+      QosPolicy qos) {
+
+    /** A request without QoS. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize,
+        Boolean encrypt,
+        List<String> ownerZones,
+        Boolean zoneFallback) {
+      this(
+          name,
+          sizeBytes,
+          replicas,
+          nodes,
+          allowedHosts,
+          nqn,
+          blockSize,
+          encrypt,
+          ownerZones,
+          zoneFallback,
+          null);
+    }
 
     /** A request that lets placement pick the owner's zone. */
     public CreateRequest(
@@ -159,7 +188,9 @@ public final class VolumeService {
               placed,
               r.allowedHosts(),
               System.currentTimeMillis(),
-              Boolean.TRUE.equals(r.encrypt()));
+              Boolean.TRUE.equals(r.encrypt()),
+              List.of(),
+              r.qos());
       Compare unchanged =
           seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
       if (store
@@ -200,6 +231,24 @@ public final class VolumeService {
           List<String> allowed = hosts == null ? List.of() : hosts;
           return new Hosts(allowed, readOnly != null ? readOnly : current.readOnlyAmong(allowed));
         });
+  }
+
+  /**
+   * Sets a volume's QoS policy (null lifts it). The node serving the volume's hosts applies it at
+   * once: the next I/O is paced by the new policy.
+   */
+  public VolumeRecord setQos(String name, QosPolicy policy) {
+    for (int attempt = 0; attempt < 10; attempt++) {
+      Versioned v = require(name);
+      if (java.util.Objects.equals(v.volume().qos(), policy)) {
+        return v.volume();
+      }
+      VolumeRecord next = v.volume().withQos(policy);
+      if (replace(v, next)) {
+        return next;
+      }
+    }
+    throw new NodeException("volume '" + name + "' keeps changing; try again");
   }
 
   /** A volume's allowed hosts and, among them, its readers. */

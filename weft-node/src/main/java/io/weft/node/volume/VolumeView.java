@@ -17,7 +17,8 @@ public record VolumeView(
     List<Replica> replicaStates,
     List<String> allowedHosts,
     boolean encrypted,
-    List<String> readOnlyHosts) {
+    List<String> readOnlyHosts,
+    io.weft.tgt.qos.QosPolicy qos) {
 
   /** One replica: its node, and whether it holds every acknowledged write. */
   public record Replica(String node, boolean owner, String state) {}
@@ -62,6 +63,7 @@ public record VolumeView(
         replicas,
         r.allowedHosts(),
         r.encrypted(),
-        r.readOnlyHosts());
+        r.readOnlyHosts(),
+        r.qos());
   }
 }

@@ -7,12 +7,14 @@ import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminResponse;
 import io.weft.tgt.admin.HttpError;
 import io.weft.tgt.admin.Router;
+import io.weft.tgt.qos.QosPolicy;
 import java.util.List;
 
 /**
  * The cluster's volumes on every node's management API: {@code GET/POST /v1/volumes}, {@code
  * GET/DELETE /v1/volumes/{name}}, {@code POST /v1/volumes/{name}/move-owner} with {@code {"to":
- * "n2"}}. Refusals (placement impossible, unknown volume, ...) are 409 or 404 with the reason.
+ * "n2"}}, {@code PUT/DELETE /v1/volumes/{name}/qos} (body: a QoS policy). Refusals (placement
+ * impossible, unknown volume, ...) are 409 or 404 with the reason.
  */
 public final class VolumesResource implements AdminResource {
   private final VolumeService volumes;
@@ -79,6 +81,20 @@ public final class VolumesResource implements AdminResource {
                               volumes.setHosts(
                                   request.param("name"), h.allowedHosts(), h.readOnlyHosts()))));
             }));
+    router.put(
+        "/v1/volumes/{name}/qos",
+        guard(
+            request -> {
+              QosPolicy policy = request.body(QosPolicy.class);
+              return AdminResponse.ok(
+                  VolumeView.of(refusing(() -> volumes.setQos(request.param("name"), policy))));
+            }));
+    router.delete(
+        "/v1/volumes/{name}/qos",
+        guard(
+            request ->
+                AdminResponse.ok(
+                    VolumeView.of(refusing(() -> volumes.setQos(request.param("name"), null))))));
     router.post(
         "/v1/volumes/{name}/move-owner",
         guard(

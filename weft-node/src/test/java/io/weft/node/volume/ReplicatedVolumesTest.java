@@ -21,6 +21,8 @@ import io.weft.tgt.NamespaceInfo;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
+import io.weft.tgt.qos.QosPolicy;
+import io.weft.tgt.qos.WorkloadClass;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -220,6 +222,50 @@ class ReplicatedVolumesTest {
       NvmeException e = assertThrows(NvmeException.class, () -> read(c.namespace(1), 0, 512));
       assertEquals(Status.SCT_PATH, Status.sct(e.status()), e.getMessage());
       assertFalse(Status.dnr(e.status()));
+    }
+  }
+
+  /** The QoS a node's host-facing namespace of {@code nqn} carries ("none" without). */
+  private String qosOn(String node, String nqn) {
+    return nodes.get(node).target().subsystems().stream()
+        .filter(s -> s.nqn().equals(nqn))
+        .flatMap(s -> s.namespaces().stream())
+        .map(n -> String.valueOf(n.qos()))
+        .findFirst()
+        .orElse("not exported");
+  }
+
+  @Test
+  void aVolumesQosIsAppliedByEveryNodeExportingItAndFollowsChanges() throws Exception {
+    QosPolicy gold = new QosPolicy(WorkloadClass.LATENCY_CRITICAL, 50_000, 20_000, 0, 0, 0, 0);
+    VolumeRecord v =
+        volumes()
+            .create(
+                new VolumeService.CreateRequest(
+                    "q1",
+                    SIZE,
+                    2,
+                    List.of("n1", "n2"),
+                    List.of(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    gold));
+    assertEquals(gold, record("q1").qos(), "kept in the store");
+    for (String n : List.of("n1", "n2")) {
+      await(n + " applies it", Duration.ofSeconds(10), () -> qosOn(n, v.nqn()).equals("" + gold));
+      assertEquals("null", qosOn(n, v.replicaNqn()), "replication traffic is never held back");
+    }
+    QosPolicy bulk = new QosPolicy(WorkloadClass.BEST_EFFORT, 0, 0, 0, 100L << 20, 200, 0);
+    volumes().setQos("q1", bulk);
+    for (String n : List.of("n1", "n2")) {
+      await(n + " follows", Duration.ofSeconds(10), () -> qosOn(n, v.nqn()).equals("" + bulk));
+    }
+    volumes().setQos("q1", null);
+    for (String n : List.of("n1", "n2")) {
+      await(n + " lifts it", Duration.ofSeconds(10), () -> qosOn(n, v.nqn()).equals("null"));
     }
   }
 

@@ -138,6 +138,7 @@ class AdminServerTest {
         0, doc.path("x-undocumented").size(), "undocumented: " + doc.path("x-undocumented"));
     JsonNode paths = doc.path("paths");
     assertTrue(paths.path("/v1/subsystems/{nqn}/namespaces").has("post"));
+    assertTrue(paths.path("/v1/subsystems/{nqn}/namespaces/{nsid}/qos").has("put"));
     assertTrue(paths.path("/v1/subsystems/{nqn}/ana/{port}/{group}").has("put"));
     assertTrue(paths.has("/metrics"));
     assertTrue(paths.path("/v1/volumes").isMissingNode(), "a plain target has no volumes");
@@ -200,6 +201,36 @@ class AdminServerTest {
     assertEquals(null, namespace(2));
 
     assertError(send("DELETE", "/v1/subsystems/" + encoded(NQN) + "/namespaces/2", null), 404, "");
+  }
+
+  @Test
+  void setsAndLiftsANamespacesQosAndRefusesAnUnknownClass() throws Exception {
+    send("POST", "/v1/subsystems/" + encoded(NQN) + "/namespaces", memoryNamespace(4, MIB));
+    String qos = "/v1/subsystems/" + encoded(NQN) + "/namespaces/4/qos";
+    Reply set =
+        send("PUT", qos, "{\"workloadClass\":\"best-effort\",\"readIops\":1000,\"minIops\":100}");
+    assertEquals(200, set.status(), set.body());
+    assertEquals("best-effort", set.json().path("qos").path("workloadClass").asText());
+    assertEquals(1000, namespace(4).path("qos").path("readIops").asLong());
+    assertEquals(0, namespace(4).path("qos").path("writeIops").asLong(), "left out: no limit");
+
+    assertError(send("PUT", qos, "{\"workloadClass\":\"gold\"}"), 400, "latency-critical");
+    assertError(
+        send("PUT", qos, "{\"workloadClass\":\"throughput\",\"readIops\":-5}"), 400, ">= 0");
+    assertEquals(
+        1000, namespace(4).path("qos").path("readIops").asLong(), "a refusal changes nothing");
+    assertError(
+        send(
+            "PUT",
+            "/v1/subsystems/" + encoded(NQN) + "/namespaces/9/qos",
+            "{\"workloadClass\":\"throughput\"}"),
+        404,
+        "no namespace 9");
+
+    Reply lifted = send("DELETE", qos, null);
+    assertEquals(200, lifted.status(), lifted.body());
+    assertTrue(namespace(4).path("qos").isNull(), namespace(4).toString());
+    send("DELETE", "/v1/subsystems/" + encoded(NQN) + "/namespaces/4", null);
   }
 
   @Test
