@@ -163,6 +163,14 @@ public final class AdminClient implements AutoCloseable {
         new TypeReference<>() {});
   }
 
+  /** Sets a volume's QoS, or with null lifts it. */
+  public VolumeView setVolumeQos(String name, io.weft.tgt.qos.QosPolicy policy) {
+    String path = "/v1/volumes/" + segment(name) + "/qos";
+    return read(
+        policy == null ? send("DELETE", path, null, 200) : send("PUT", path, body(policy), 200),
+        new TypeReference<>() {});
+  }
+
   private byte[] body(Object value) {
     try {
       return json.writeValueAsBytes(value);

@@ -27,7 +27,8 @@ import picocli.CommandLine.Spec;
       VolumeCommand.Show.class,
       VolumeCommand.Delete.class,
       VolumeCommand.MoveOwner.class,
-      VolumeCommand.SetHosts.class
+      VolumeCommand.SetHosts.class,
+      VolumeCommand.SetQos.class
     })
 final class VolumeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -101,6 +102,8 @@ final class VolumeCommand implements Callable<Integer> {
         })
     boolean encrypt;
 
+    @Mixin QosOptions qos;
+
     @Mixin OutputOption output;
 
     @Override
@@ -117,7 +120,10 @@ final class VolumeCommand implements Callable<Integer> {
                     allowHosts,
                     nqn,
                     blockSize,
-                    encrypt ? true : null));
+                    encrypt ? true : null,
+                    null,
+                    null,
+                    qos.policy()));
         if (output.json()) {
           out.println(client.toJson(v));
         } else {
@@ -227,6 +233,7 @@ final class VolumeCommand implements Callable<Integer> {
           if (!v.readOnlyHosts().isEmpty()) {
             out.println("read-only   " + String.join(", ", v.readOnlyHosts()));
           }
+          out.println("qos         " + QosOptions.describe(v.qos()));
           Table t = new Table("NODE", "ROLE", "STATE");
           for (VolumeView.Replica r : v.replicaStates()) {
             t.row(r.node(), r.owner() ? "owner" : "replica", r.state());
@@ -331,6 +338,48 @@ final class VolumeCommand implements Callable<Integer> {
                   + (v.allowedHosts().isEmpty()
                       ? "every host"
                       : String.join(",", v.allowedHosts())));
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "set-qos",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Set a volume's QoS: its workload class, ceilings (reads and writes apart) and floor.",
+        "Every node serving the volume applies it to the next I/O. --none lifts it."
+      })
+  static final class SetQos implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Mixin QosOptions qos;
+
+    @Option(names = "--none", description = "Lift the volume's QoS.")
+    boolean none;
+
+    @Override
+    public Integer call() {
+      io.weft.tgt.qos.QosPolicy policy = qos.policy();
+      if (none == (policy != null)) {
+        // exactly one of them: a policy, or --none
+        throw new CliException(
+            ExitCodes.USAGE,
+            none
+                ? "--none lifts the QoS; it takes no other QoS option"
+                : "say what QoS (--qos-class, --read-iops, ...), or --none to lift it");
+      }
+      VolumeView v;
+      try (AdminClient client = admin.client()) {
+        v = client.setVolumeQos(name, policy);
+      }
+      spec.commandLine()
+          .getOut()
+          .println("volume " + name + ": qos " + QosOptions.describe(v.qos()));
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }

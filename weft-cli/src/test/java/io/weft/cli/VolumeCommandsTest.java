@@ -129,4 +129,86 @@ class VolumeCommandsTest {
     assertEquals(ExitCodes.FAILED, gone.code());
     assertTrue(gone.err().contains("no volume 'data'"), gone.err());
   }
+
+  /** The QoS a node's host-facing namespace of the volume carries, as its target reports it. */
+  private static String targetQos(StorageNode n, String nqn) {
+    return n.target().subsystems().stream()
+        .filter(s -> s.nqn().equals(nqn))
+        .flatMap(s -> s.namespaces().stream())
+        .map(ns -> String.valueOf(ns.qos()))
+        .findFirst()
+        .orElse("not exported");
+  }
+
+  private static void await(java.util.function.BooleanSupplier done) throws InterruptedException {
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (!done.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "timed out");
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void aVolumesQosIsSetAtCreateChangedAndLifted() throws Exception {
+    CliRun created =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "models",
+            "--size",
+            "32M",
+            "--replicas",
+            "2",
+            "--qos-class",
+            "best-effort",
+            "--read-iops",
+            "5000",
+            "--write-bw",
+            "100M",
+            "--admin",
+            admin1);
+    assertEquals(0, created.code(), created.err());
+    String nqn = "nqn.2026-11.io.weft:vol:models";
+    await(
+        () ->
+            targetQos(n1, nqn).contains("workloadClass=best-effort")
+                && targetQos(n2, nqn).contains("workloadClass=best-effort"));
+    CliRun show = weft("volume", "show", "models", "--admin", admin2);
+    assertTrue(
+        show.out()
+            .contains(
+                "qos         best-effort; reads <= 5000 IOPS; writes <= 100 MiB/s; floor while"
+                    + " yielding 500 IOPS, 20 MiB/s"),
+        show.out());
+
+    CliRun changed =
+        weft("volume", "set-qos", "models", "--qos-class", "latency-critical", "--admin", admin2);
+    assertEquals(0, changed.code(), changed.err());
+    assertEquals("volume models: qos latency-critical", changed.out().strip());
+    await(() -> targetQos(n1, nqn).contains("workloadClass=latency-critical"));
+
+    CliRun bad = weft("volume", "set-qos", "models", "--qos-class", "gold", "--admin", admin1);
+    assertEquals(ExitCodes.USAGE, bad.code());
+    assertTrue(bad.err().contains("unknown workload class 'gold'"), bad.err());
+    CliRun floorOnCritical =
+        weft(
+            "volume",
+            "set-qos",
+            "models",
+            "--qos-class",
+            "latency-critical",
+            "--min-iops",
+            "5",
+            "--admin",
+            admin1);
+    assertEquals(ExitCodes.USAGE, floorOnCritical.code());
+    CliRun neither = weft("volume", "set-qos", "models", "--admin", admin1);
+    assertEquals(ExitCodes.USAGE, neither.code());
+
+    CliRun lifted = weft("volume", "set-qos", "models", "--none", "--admin", admin1);
+    assertEquals(0, lifted.code(), lifted.err());
+    assertEquals("volume models: qos none", lifted.out().strip());
+    await(() -> targetQos(n1, nqn).equals("null") && targetQos(n2, nqn).equals("null"));
+  }
 }
