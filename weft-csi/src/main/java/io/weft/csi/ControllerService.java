@@ -101,7 +101,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             params.blockSize(),
                             null,
                             zones,
-                            params.zoneFallback()));
+                            params.zoneFallback(),
+                            params.qos()));
                   } catch (io.weft.node.NodeException e) {
                     if (volumes.get(name).isEmpty()) {
                       throw e;
@@ -115,16 +116,19 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 }
                 VolumeRecord v = existing.get().volume();
                 if (v.replicas() != params.replicas()
-                    || (params.blockSize() != null && v.blockSize() != params.blockSize())) {
+                    || (params.blockSize() != null && v.blockSize() != params.blockSize())
+                    || !java.util.Objects.equals(v.qos(), params.qos())) {
                   throw error(
                       Status.ALREADY_EXISTS,
                       "volume '"
                           + request.getName()
                           + "' exists with "
                           + v.replicas()
-                          + " replicas and "
+                          + " replicas, "
                           + v.blockSize()
-                          + "-byte blocks, not what is asked for");
+                          + "-byte blocks and QoS "
+                          + v.qos()
+                          + ", not what is asked for");
                 }
                 if (!CsiVolumes.fits(v.sizeBytes(), request.getCapacityRange())) {
                   throw error(

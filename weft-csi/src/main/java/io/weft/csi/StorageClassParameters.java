@@ -1,6 +1,9 @@
 package io.weft.csi;
 
 import io.grpc.Status;
+import io.weft.block.BlockDevices;
+import io.weft.tgt.qos.QosPolicy;
+import io.weft.tgt.qos.WorkloadClass;
 import java.util.Map;
 
 /**
@@ -14,9 +17,17 @@ import java.util.Map;
  *     zoneFallback: "true"}; default false: refuse)
  * @param connect how consumer nodes connect ({@code ctrlLossTmo}, {@code keepAliveTmo}, {@code
  *     nrIoQueues}, as nvme-cli names them): handed to the node plugin in the volume context
+ * @param qos the volume's QoS ({@code qosClass}: latency-critical, throughput or best-effort;
+ *     ceilings {@code readIops}, {@code writeIops}, {@code readBandwidth}, {@code writeBandwidth};
+ *     floor while yielding {@code minIops}, {@code minBandwidth}; bandwidths as sizes per second,
+ *     e.g. {@code 200Mi}), or null when the class names none
  */
 record StorageClassParameters(
-    int replicas, Integer blockSize, boolean zoneFallback, Map<String, String> connect) {
+    int replicas,
+    Integer blockSize,
+    boolean zoneFallback,
+    Map<String, String> connect,
+    QosPolicy qos) {
   static final String CTRL_LOSS_TMO = "ctrlLossTmo";
   static final String KEEP_ALIVE_TMO = "keepAliveTmo";
   static final String NR_IO_QUEUES = "nrIoQueues";
@@ -26,6 +37,7 @@ record StorageClassParameters(
     Integer blockSize = null;
     boolean fallback = false;
     Map<String, String> connect = new java.util.TreeMap<>();
+    Map<String, String> qos = new java.util.HashMap<>();
     for (Map.Entry<String, String> e : params.entrySet()) {
       String value = e.getValue().trim();
       switch (e.getKey()) {
@@ -41,18 +53,75 @@ record StorageClassParameters(
             connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, -1, 3600)));
         case NR_IO_QUEUES ->
             connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, 1, 128)));
+        case "qosClass",
+            "readIops",
+            "writeIops",
+            "readBandwidth",
+            "writeBandwidth",
+            "minIops",
+            "minBandwidth" ->
+            qos.put(e.getKey(), value);
         default -> {
           if (!e.getKey().startsWith("csi.storage.k8s.io/")) {
             throw invalid(
                 "unknown StorageClass parameter '"
                     + e.getKey()
                     + "' (known: replicas, blockSize, zoneFallback, ctrlLossTmo, keepAliveTmo,"
-                    + " nrIoQueues)");
+                    + " nrIoQueues, qosClass, readIops, writeIops, readBandwidth, writeBandwidth,"
+                    + " minIops, minBandwidth)");
           }
         }
       }
     }
-    return new StorageClassParameters(replicas, blockSize, fallback, Map.copyOf(connect));
+    return new StorageClassParameters(replicas, blockSize, fallback, Map.copyOf(connect), qos(qos));
+  }
+
+  /** The QoS the class asks for; a limit without a class is a throughput volume's. */
+  private static QosPolicy qos(Map<String, String> p) {
+    if (p.isEmpty()) {
+      return null;
+    }
+    try {
+      return new QosPolicy(
+          WorkloadClass.parse(p.getOrDefault("qosClass", WorkloadClass.THROUGHPUT.label())),
+          count(p, "readIops"),
+          count(p, "writeIops"),
+          bandwidth(p, "readBandwidth"),
+          bandwidth(p, "writeBandwidth"),
+          count(p, "minIops"),
+          bandwidth(p, "minBandwidth"));
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+  }
+
+  private static long count(Map<String, String> p, String key) {
+    String value = p.get(key);
+    if (value == null) {
+      return 0;
+    }
+    try {
+      long n = Long.parseLong(value);
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw invalid(key + " must be a positive number, not '" + value + "'");
+  }
+
+  private static long bandwidth(Map<String, String> p, String key) {
+    String value = p.get(key);
+    if (value == null) {
+      return 0;
+    }
+    try {
+      // Kubernetes writes quantities as 200Mi; Weft's sizes as 200M or 200MiB
+      return BlockDevices.parseSize(value.endsWith("i") ? value + "B" : value);
+    } catch (IllegalArgumentException e) {
+      throw invalid(key + " must be a size per second such as 200Mi: " + e.getMessage());
+    }
   }
 
   private static int number(String key, String value, int min, int max) {

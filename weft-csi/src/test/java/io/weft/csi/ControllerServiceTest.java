@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,8 @@ import io.weft.host.HostController;
 import io.weft.host.NvmeException;
 import io.weft.node.NodeInfo;
 import io.weft.node.volume.VolumeRecord;
+import io.weft.tgt.qos.QosPolicy;
+import io.weft.tgt.qos.WorkloadClass;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,6 +160,47 @@ class ControllerServiceTest {
     assertEquals(
         Status.Code.ALREADY_EXISTS,
         codeOf(() -> controller.createVolume(claim("pvc-0b7e", 3 * GIB, "b").build())));
+  }
+
+  @Test
+  void theStorageClassesWorkloadClassAndLimitsBecomeTheVolumesQos() {
+    controller.createVolume(
+        claim("pvc-qos", GIB, null)
+            .putParameters("qosClass", "best-effort")
+            .putParameters("readIops", "3000")
+            .putParameters("writeBandwidth", "50Mi")
+            .putParameters("minIops", "200")
+            .build());
+    assertEquals(
+        new QosPolicy(WorkloadClass.BEST_EFFORT, 3000, 0, 0, 50L << 20, 200, 0),
+        cluster.record("pvc-qos").qos());
+    assertEquals(
+        Status.Code.ALREADY_EXISTS,
+        codeOf(
+            () ->
+                controller.createVolume(
+                    claim("pvc-qos", GIB, null).putParameters("qosClass", "throughput").build())),
+        "the same name with another QoS is another volume");
+    controller.createVolume(
+        claim("pvc-limit-only", GIB, null).putParameters("readIops", "10").build());
+    assertEquals(
+        WorkloadClass.THROUGHPUT,
+        cluster.record("pvc-limit-only").qos().workloadClass(),
+        "a limit without a class is a throughput volume's");
+    controller.createVolume(claim("pvc-plain", GIB, null).build());
+    assertNull(cluster.record("pvc-plain").qos(), "no QoS parameter, no QoS");
+    for (String[] bad :
+        new String[][] {
+          {"qosClass", "gold"}, {"readIops", "-1"}, {"writeBandwidth", "fast"}, {"minIops", "x"}
+        }) {
+      assertEquals(
+          Status.Code.INVALID_ARGUMENT,
+          codeOf(
+              () ->
+                  controller.createVolume(
+                      claim("pvc-bad", GIB, null).putParameters(bad[0], bad[1]).build())),
+          bad[0] + ": " + bad[1]);
+    }
   }
 
   @Test
