@@ -63,7 +63,21 @@ public record ConfigFile(
       Integer blockSize,
       Boolean direct,
       String uuid,
-      Boolean encrypt) {}
+      Boolean encrypt,
+      Qos qos) {}
+
+  /**
+   * A namespace's QoS: its workload class, ceilings (counts, and sizes per second such as 100M) and
+   * the floor it keeps while yielding.
+   */
+  public record Qos(
+      String workloadClass,
+      Long readIops,
+      Long writeIops,
+      String readBandwidth,
+      String writeBandwidth,
+      Long minIops,
+      String minBandwidth) {}
 
   /** Who may connect beyond loopback, and how the admin API is locked. */
   public record Security(Boolean allowAnyHostBeyondLoopback, Admin admin) {}

@@ -26,6 +26,8 @@ import io.weft.tgt.config.SecurityConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
+import io.weft.tgt.qos.QosPolicy;
+import io.weft.tgt.qos.WorkloadClass;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -332,7 +334,8 @@ public final class ConfigLoader {
         throw fail(where, "'encrypt' is for file namespaces; a memory namespace is never at rest");
       }
       long size = size(n.memory(), where + ".memory");
-      return new NamespaceConfig(nsid, "memory", null, size, blockSize, false, n.uuid());
+      return new NamespaceConfig(nsid, "memory", null, size, blockSize, false, n.uuid())
+          .withQos(qos(n.qos(), where + ".qos"));
     }
     if (n.file() == null || n.file().isBlank()) {
       throw fail(where, "missing backend: give 'file: PATH' with 'size: SIZE', or 'memory: SIZE'");
@@ -349,7 +352,39 @@ public final class ConfigLoader {
         blockSize,
         direct,
         n.uuid(),
-        Boolean.TRUE.equals(n.encrypt()));
+        Boolean.TRUE.equals(n.encrypt()),
+        qos(n.qos(), where + ".qos"));
+  }
+
+  private static QosPolicy qos(ConfigFile.Qos q, String where) {
+    if (q == null) {
+      return null;
+    }
+    if (q.workloadClass() == null) {
+      throw fail(where, "a QoS needs 'workloadClass' (latency-critical, throughput, best-effort)");
+    }
+    long readBandwidth =
+        q.readBandwidth() == null ? 0 : size(q.readBandwidth(), where + ".readBandwidth");
+    long writeBandwidth =
+        q.writeBandwidth() == null ? 0 : size(q.writeBandwidth(), where + ".writeBandwidth");
+    long minBandwidth =
+        q.minBandwidth() == null ? 0 : size(q.minBandwidth(), where + ".minBandwidth");
+    try {
+      return new QosPolicy(
+          WorkloadClass.parse(q.workloadClass()),
+          orZero(q.readIops()),
+          orZero(q.writeIops()),
+          readBandwidth,
+          writeBandwidth,
+          orZero(q.minIops()),
+          minBandwidth);
+    } catch (IllegalArgumentException e) {
+      throw fail(where, e.getMessage());
+    }
+  }
+
+  private static long orZero(Long value) {
+    return value == null ? 0 : value;
   }
 
   private static TuningConfig tuning(ConfigFile.Tuning t) {

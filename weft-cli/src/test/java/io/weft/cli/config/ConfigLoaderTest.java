@@ -11,6 +11,8 @@ import io.weft.tgt.config.NamespaceConfig;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
+import io.weft.tgt.qos.QosPolicy;
+import io.weft.tgt.qos.WorkloadClass;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -143,6 +145,26 @@ class ConfigLoaderTest {
             2,
             "threads"),
         config.tuning());
+  }
+
+  @Test
+  void aNamespacesQosIsReadWithItsSizesPerSecondAndABadClassIsNamed(@TempDir Path dir)
+      throws Exception {
+    String qos =
+        "- memory: 1M\n        qos:\n          workloadClass: best-effort\n"
+            + "          readIops: 5000\n          writeBandwidth: 100M\n          minIops: 300";
+    Path file = dir.resolve("t.yaml");
+    Files.writeString(file, MINIMAL.replace("- memory: 1M", qos));
+    assertEquals(
+        new QosPolicy(WorkloadClass.BEST_EFFORT, 5000, 0, 0, 100L << 20, 300, 0),
+        ConfigLoader.load(file).subsystems().get(0).namespaces().get(0).qos());
+    assertContains(
+        error(MINIMAL.replace("- memory: 1M", qos.replace("best-effort", "gold"))),
+        "subsystems[0].namespaces[0].qos",
+        "unknown workload class 'gold'");
+    assertContains(
+        error(MINIMAL.replace("- memory: 1M", "- memory: 1M\n        qos:\n          readIops: 5")),
+        "needs 'workloadClass'");
   }
 
   @Test
