@@ -1,6 +1,7 @@
 package io.weft.block;
 
 import io.netty.buffer.ByteBuf;
+import java.io.IOException;
 
 /**
  * An asynchronous byte-addressed block device: the storage behind one namespace.
@@ -23,6 +24,20 @@ public interface BlockDevice extends AutoCloseable {
 
   /** Capacity in bytes. */
   long sizeBytes();
+
+  /**
+   * Grows the device to {@code newSizeBytes} while I/O goes on: what was there stays, the new range
+   * reads as zeros, and I/O within the new size is accepted once this returns. A device never
+   * shrinks (data would be lost); asking for its present size changes nothing.
+   *
+   * @throws IOException if the backing store cannot grow (no space for the metadata, a failure)
+   * @throws IllegalArgumentException if {@code newSizeBytes} is smaller, or not aligned as the
+   *     device needs
+   * @throws UnsupportedOperationException if this kind of device cannot grow (the default)
+   */
+  default void grow(long newSizeBytes) throws IOException {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot grow");
+  }
 
   /** Bytes actually backed by storage (for thin/sparse backends), at most {@link #sizeBytes()}. */
   long usedBytes();

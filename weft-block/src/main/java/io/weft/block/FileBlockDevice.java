@@ -90,7 +90,10 @@ public final class FileBlockDevice implements BlockDevice {
   private final Path path;
   private final FileChannel channel;
   private final LinuxFile linux;
-  private final long size;
+
+  /** Grows (only) with {@link #grow}; every I/O checks its range against it. */
+  private volatile long size;
+
   private final int alignment;
   private final Executor executor;
   private final AlignedBufferPool bounceBuffers;
@@ -241,6 +244,43 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public long sizeBytes() {
     return size;
+  }
+
+  /**
+   * Grows the file with a hole (ftruncate on the device's own descriptor: opening and closing
+   * another one would drop the device's lock on the file). Without native access it writes one zero
+   * byte at the new end instead, which allocates that last block.
+   */
+  @Override
+  public synchronized void grow(long newSizeBytes) throws IOException {
+    if (newSizeBytes < size) {
+      throw new IllegalArgumentException(
+          "a device never shrinks: " + newSizeBytes + " < " + size + " bytes");
+    }
+    if (newSizeBytes % alignment != 0) {
+      throw new IllegalArgumentException(
+          "size must be a multiple of " + alignment + " bytes: " + newSizeBytes);
+    }
+    if (newSizeBytes == size) {
+      return;
+    }
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new IOException("device closed: " + path);
+      }
+      int errno = linux != null ? linux.truncate(newSizeBytes) : -1;
+      if (errno > 0) {
+        throw new IOException(
+            "ftruncate(" + path + ", " + newSizeBytes + ") failed: errno " + errno);
+      }
+      if (errno < 0 && channel.size() < newSizeBytes) {
+        channel.write(java.nio.ByteBuffer.allocate(1), newSizeBytes - 1);
+      }
+      size = newSizeBytes;
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   /**

@@ -68,6 +68,7 @@ final class LinuxFile implements AutoCloseable {
   private static final MethodHandle CLOSE;
   private static final MethodHandle FALLOCATE;
   private static final MethodHandle FSTAT;
+  private static final MethodHandle FTRUNCATE;
 
   /** The errno capture of downcalls, shared with {@link IoUring}. */
   static final StructLayout CAPTURE_LAYOUT;
@@ -80,6 +81,7 @@ final class LinuxFile implements AutoCloseable {
     MethodHandle close = null;
     MethodHandle fallocate = null;
     MethodHandle fstat = null;
+    MethodHandle ftruncate = null;
     StructLayout captureLayout = null;
     VarHandle errno = null;
     String reason = null;
@@ -109,6 +111,11 @@ final class LinuxFile implements AutoCloseable {
               symbol(libc, "fallocate"),
               FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
               captureErrno);
+      ftruncate =
+          linker.downcallHandle(
+              symbol(libc, "ftruncate"),
+              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
+              captureErrno);
       // Older glibc exports only __fxstat; then usedBytes() falls back to the file size.
       fstat =
           libc.find("fstat")
@@ -120,12 +127,14 @@ final class LinuxFile implements AutoCloseable {
       close = null;
       fallocate = null;
       fstat = null;
+      ftruncate = null;
       reason = e.toString();
     }
     OPEN = open;
     CLOSE = close;
     FALLOCATE = fallocate;
     FSTAT = fstat;
+    FTRUNCATE = ftruncate;
     CAPTURE_LAYOUT = captureLayout;
     ERRNO = errno;
     UNAVAILABLE_REASON = reason;
@@ -193,6 +202,29 @@ final class LinuxFile implements AutoCloseable {
             (int)
                 FALLOCATE.invokeExact(
                     capture, fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+        if (rc == 0) {
+          return 0;
+        }
+        int errno = (int) ERRNO.get(capture, 0L);
+        if (errno != EINTR) {
+          return errno;
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Sets the file's size (ftruncate(2)): growing leaves a hole.
+   *
+   * @return 0 on success, otherwise the errno
+   */
+  int truncate(long sizeBytes) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+      while (true) {
+        int rc = (int) FTRUNCATE.invokeExact(capture, fd, sizeBytes);
         if (rc == 0) {
           return 0;
         }

@@ -344,6 +344,47 @@ abstract class BlockDeviceContractTest {
     assertStatus(BlockStatus.CLOSED, status(cb -> device.deallocate(0, g, cb)));
   }
 
+  // ---- growing ----
+
+  /** Whether this kind of device grows (memory devices do not: their chunk table is fixed). */
+  protected boolean grows() {
+    return true;
+  }
+
+  @Test
+  void growingKeepsTheDataAddsZerosAndTakesIoUpToTheNewEnd() throws Exception {
+    if (!grows()) {
+      assertThrows(UnsupportedOperationException.class, () -> device.grow(2L * SIZE));
+      assertEquals(SIZE, device.sizeBytes());
+      return;
+    }
+    byte[] tail = pattern(21, (int) alignUp(10_000));
+    write(SIZE - tail.length, tail);
+    long grown = 2L * SIZE;
+    int length = (int) alignUp(8192);
+    assertEquals(
+        BlockStatus.OUT_OF_RANGE,
+        status(cb -> device.read(SIZE, Unpooled.buffer(length), 0, length, cb)),
+        "beyond the end before growing");
+
+    device.grow(grown);
+    assertEquals(grown, device.sizeBytes());
+    assertArrayEquals(tail, read(SIZE - tail.length, tail.length), "what was there stays");
+    assertArrayEquals(new byte[length], read(SIZE, length), "the new range reads as zeros");
+    byte[] end = pattern(22, length);
+    ok(cb -> device.write(grown - length, Unpooled.wrappedBuffer(end), 0, length, false, cb));
+    assertArrayEquals(end, read(grown - length, length), "writable up to the new end");
+    assertEquals(
+        BlockStatus.OUT_OF_RANGE,
+        status(cb -> device.read(grown, Unpooled.buffer(length), 0, length, cb)),
+        "and no further");
+
+    assertThrows(IllegalArgumentException.class, () -> device.grow(SIZE), "never shrinks");
+    device.grow(grown); // the present size: nothing to do
+    assertEquals(grown, device.sizeBytes());
+    assertDeviceMatchesShadow();
+  }
+
   // ---- helpers ----
 
   /** Writes {@code data} at {@code offset}, expects success and records it in the shadow. */

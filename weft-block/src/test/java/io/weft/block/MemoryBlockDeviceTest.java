@@ -19,6 +19,11 @@ import org.junit.jupiter.api.Test;
  * chunk boundaries often, and checks what is specific to the memory backend.
  */
 class MemoryBlockDeviceTest extends BlockDeviceContractTest {
+  @Override
+  protected boolean grows() {
+    return false;
+  }
+
   private static final int CHUNK = 64 * 1024;
 
   @Override

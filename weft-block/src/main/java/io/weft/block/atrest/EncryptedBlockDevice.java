@@ -7,6 +7,7 @@ import io.netty.util.Recycler;
 import io.weft.block.BlockDevice;
 import io.weft.block.BlockStatus;
 import io.weft.block.IoCallback;
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -89,6 +90,16 @@ public final class EncryptedBlockDevice implements BlockDevice {
   @Override
   public long sizeBytes() {
     return inner.sizeBytes();
+  }
+
+  /** Grows the file beneath: new units are holes, read as zeros like every unwritten unit. */
+  @Override
+  public void grow(long newSizeBytes) throws IOException {
+    if (newSizeBytes % dataUnit != 0) {
+      throw new IllegalArgumentException(
+          "size must be a whole number of " + dataUnit + "-byte units: " + newSizeBytes);
+    }
+    inner.grow(newSizeBytes);
   }
 
   @Override
