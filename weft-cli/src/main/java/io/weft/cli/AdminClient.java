@@ -100,6 +100,14 @@ public final class AdminClient implements AutoCloseable {
     return read(send("POST", path, body, 201), new TypeReference<>() {});
   }
 
+  /** Grows a namespace online to {@code sizeBytes}. */
+  public NamespaceInfo resizeNamespace(String nqn, int nsid, long sizeBytes) {
+    String path = "/v1/subsystems/" + segment(nqn) + "/namespaces/" + nsid + "/size";
+    return read(
+        send("PUT", path, body(java.util.Map.of("sizeBytes", sizeBytes)), 200),
+        new TypeReference<>() {});
+  }
+
   public void removeNamespace(String nqn, int nsid) {
     send("DELETE", "/v1/subsystems/" + segment(nqn) + "/namespaces/" + nsid, null, 204);
   }

@@ -20,7 +20,12 @@ import picocli.CommandLine.Spec;
     name = "ns",
     mixinStandardHelpOptions = true,
     description = "Add, remove and list namespaces of a running target (via its admin API).",
-    subcommands = {NsCommand.Add.class, NsCommand.Remove.class, NsCommand.ListCommand.class})
+    subcommands = {
+      NsCommand.Add.class,
+      NsCommand.Remove.class,
+      NsCommand.Resize.class,
+      NsCommand.ListCommand.class
+    })
 final class NsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -127,6 +132,47 @@ final class NsCommand implements Callable<Integer> {
 
     private String uuidText() {
       return uuid == null ? null : uuid.toString();
+    }
+  }
+
+  @Command(
+      name = "resize",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Grow a namespace online (file namespaces). Connected hosts are told with an",
+        "asynchronous event and see the new size; a namespace never shrinks."
+      })
+  static final class Resize implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Mixin NamespaceRef target;
+
+    @Option(
+        names = "--size",
+        required = true,
+        paramLabel = "SIZE",
+        converter = TargetCommand.SizeConverter.class,
+        description = "The new size: 4096, 512M, 2G, ... (binary units).")
+    long size;
+
+    @Override
+    public Integer call() {
+      NamespaceInfo grown;
+      try (AdminClient client = admin.client()) {
+        grown = client.resizeNamespace(target.nqn, target.nsid, size);
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "namespace "
+                  + target.nsid
+                  + " of "
+                  + target.nqn
+                  + " is "
+                  + Sizes.format(grown.sizeBytes()));
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
     }
   }
 

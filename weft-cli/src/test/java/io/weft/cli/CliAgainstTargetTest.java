@@ -136,6 +136,15 @@ class CliAgainstTargetTest {
     assertTrue(json.out().strip().startsWith("["), json.out());
     assertTrue(json.out().contains("\"nqn\" : \"" + NQN + "\""), json.out());
 
+    CliRun grown = weftAdmin("ns", "resize", "--nqn", NQN, "--nsid", "3", "--size", "4M");
+    assertEquals(0, grown.code(), grown.err());
+    assertEquals("namespace 3 of " + NQN + " is 4 MiB", grown.out().strip());
+    CliRun shrink = weftAdmin("ns", "resize", "--nqn", NQN, "--nsid", "3", "--size", "1M");
+    assertEquals(ExitCodes.FAILED, shrink.code());
+    assertTrue(shrink.err().contains("never shrink"), shrink.err());
+    CliRun memory = weftAdmin("ns", "resize", "--nqn", NQN, "--nsid", "2", "--size", "4M");
+    assertTrue(memory.err().contains("cannot grow"), memory.err());
+
     CliRun remove = weftAdmin("ns", "remove", "--nqn", NQN, "--nsid", "2");
     assertEquals(0, remove.code(), remove.err());
     assertEquals("removed namespace 2 from " + NQN, remove.out().strip());

@@ -578,6 +578,61 @@ public final class Target implements AutoCloseable {
     return info(ns);
   }
 
+  /**
+   * Grows a namespace online to {@code newSizeBytes}: its device grows, then I/O up to the new end
+   * is accepted and connected hosts are told (Namespace Attribute Changed; they identify it again
+   * and see the new size). Growing to the present size changes nothing; a namespace never shrinks.
+   */
+  public NamespaceInfo resizeNamespace(String subsystemNqn, int nsid, long newSizeBytes)
+      throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    Namespace ns = s.namespace(nsid);
+    if (ns == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
+    }
+    long size = ns.sizeBlocks() << ns.blockShift();
+    if (newSizeBytes < size) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "namespace " + nsid + " has " + size + " bytes; it can grow, never shrink");
+    }
+    if (newSizeBytes % ns.blockSize() != 0) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "size must be a multiple of the block size " + ns.blockSize() + ": " + newSizeBytes);
+    }
+    try {
+      ns.device().grow(newSizeBytes);
+    } catch (UnsupportedOperationException e) {
+      throw new TargetException(
+          TargetException.Kind.INVALID,
+          "namespace " + nsid + " (" + ns.backend() + ") cannot grow: " + e.getMessage());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new TargetException(
+          TargetException.Kind.BACKEND, "cannot grow namespace " + nsid + ": " + e.getMessage(), e);
+    }
+    namespaceGrown(subsystemNqn, nsid);
+    log.info("namespace {} of {} grown to {} bytes", nsid, subsystemNqn, newSizeBytes);
+    return info(ns);
+  }
+
+  /**
+   * A namespace's device grew by other means (a volume's device, grown by its node): the namespace
+   * takes up the new size and connected hosts are told. Nothing happens if it did not grow.
+   */
+  public void namespaceGrown(String subsystemNqn, int nsid) throws TargetException {
+    Subsystem s = subsystem(subsystemNqn);
+    Namespace ns = s.namespace(nsid);
+    if (ns == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
+    }
+    if (ns.refreshSize()) {
+      s.namespaceResized(nsid);
+    }
+  }
+
   /** Removes a namespace; connected hosts are told with an asynchronous event. */
   public void removeNamespace(String subsystemNqn, int nsid) throws TargetException {
     Subsystem s = subsystem(subsystemNqn);

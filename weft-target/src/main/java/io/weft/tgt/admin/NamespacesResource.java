@@ -10,7 +10,8 @@ import io.weft.tgt.qos.QosPolicy;
  * blockSize} as 512) and answers 201 with its {@link io.weft.tgt.NamespaceInfo}; {@code DELETE
  * /v1/subsystems/{nqn}/namespaces/{nsid}} removes one and answers 204; {@code PUT
  * .../namespaces/{nsid}/qos} (body: a {@link QosPolicy}) sets its QoS and {@code DELETE} there
- * lifts it, both answering the namespace's info.
+ * lifts it, {@code PUT .../namespaces/{nsid}/size} (body {@code {"sizeBytes": N}}) grows it online;
+ * each answers the namespace's info.
  */
 final class NamespacesResource implements AdminResource {
   private final Target target;
@@ -24,7 +25,17 @@ final class NamespacesResource implements AdminResource {
     router.post("/v1/subsystems/{nqn}/namespaces", this::add);
     router.delete("/v1/subsystems/{nqn}/namespaces/{nsid}", this::remove);
     router.put("/v1/subsystems/{nqn}/namespaces/{nsid}/qos", this::setQos);
+    router.put("/v1/subsystems/{nqn}/namespaces/{nsid}/size", this::resize);
     router.delete("/v1/subsystems/{nqn}/namespaces/{nsid}/qos", this::liftQos);
+  }
+
+  /** What {@code PUT .../size} takes: the namespace's new size, larger than or equal to now. */
+  record Resize(long sizeBytes) {}
+
+  private AdminResponse resize(AdminRequest request) throws Exception {
+    Resize r = request.body(Resize.class);
+    return AdminResponse.ok(
+        target.resizeNamespace(request.param("nqn"), request.intParam("nsid"), r.sizeBytes()));
   }
 
   private AdminResponse setQos(AdminRequest request) throws Exception {

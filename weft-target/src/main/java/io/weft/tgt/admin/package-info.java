@@ -15,6 +15,7 @@
  * DELETE /v1/subsystems/{nqn}/namespaces/{nsid}  204
  * PUT    /v1/subsystems/{nqn}/namespaces/{nsid}/qos  200 NamespaceInfo (body: QosPolicy)
  * DELETE /v1/subsystems/{nqn}/namespaces/{nsid}/qos  200 NamespaceInfo
+ * PUT    /v1/subsystems/{nqn}/namespaces/{nsid}/size 200 NamespaceInfo (body: {"sizeBytes": N})
  * GET    /v1/controllers                         200 [ControllerInfo...]
  * </pre>
  *

@@ -23,7 +23,10 @@ public final class Namespace {
   private final int nsid;
   private final BlockDevice device;
   private final int blockShift;
-  private final long sizeBlocks;
+
+  /** Grows (only) when the device did: {@link #refreshSize}. */
+  private volatile long sizeBlocks;
+
   private final UUID uuid;
   private final byte[] nguid;
   private final String backend;
@@ -136,6 +139,19 @@ public final class Namespace {
 
   public String path() {
     return path;
+  }
+
+  /**
+   * Takes up the device's size after it grew; true if the namespace is larger now. The caller tells
+   * the hosts ({@link Subsystem#namespaceResized}).
+   */
+  public synchronized boolean refreshSize() {
+    long blocks = device.sizeBytes() >>> blockShift;
+    if (blocks <= sizeBlocks) {
+      return false;
+    }
+    sizeBlocks = blocks;
+    return true;
   }
 
   /** Takes a reference for one command; false if the namespace is being removed. */

@@ -263,6 +263,14 @@ public final class Subsystem {
     return true;
   }
 
+  /**
+   * A namespace's size changed: every controller reports it in its Changed Namespace List and sends
+   * the Namespace Attribute Changed event, on which hosts identify the namespace again.
+   */
+  public void namespaceResized(int nsid) {
+    controllers.values().forEach(c -> c.namespaceChanged(nsid));
+  }
+
   /** Removes a namespace and tells every controller; null if there was none. */
   public Namespace removeNamespace(int nsid) {
     Namespace ns = namespaces.remove(nsid);
