@@ -13,7 +13,7 @@ import java.util.TreeSet;
  */
 final class RecentWrites {
   private final long windowNanos;
-  private final long sizeBytes;
+  private volatile long sizeBytes;
   private volatile RegionMap current;
   private volatile RegionMap previous;
   private volatile long windowStart = System.nanoTime();
@@ -27,7 +27,31 @@ final class RecentWrites {
 
   void mark(long offset, long length) {
     rotateIfDue();
-    current.mark(offset, length);
+    RegionMap m = current;
+    m.mark(offset, length);
+    if (m != current) {
+      // swapped meanwhile (a rotation or a growth): the mark may have missed the copy
+      current.mark(offset, length);
+    }
+  }
+
+  /**
+   * The volume grew: maps of the new size from now on, with every mark of the old ones (a mark that
+   * lands on an old map meanwhile marks the new one too, see {@link #mark}).
+   */
+  synchronized void grow(long newSizeBytes) {
+    if (newSizeBytes <= sizeBytes) {
+      return;
+    }
+    RegionMap oldCurrent = current;
+    RegionMap oldPrevious = previous;
+    sizeBytes = newSizeBytes;
+    RegionMap newCurrent = new RegionMap(newSizeBytes);
+    RegionMap newPrevious = new RegionMap(newSizeBytes);
+    current = newCurrent;
+    previous = newPrevious;
+    oldCurrent.marked().forEach(r -> newCurrent.mark((long) r << RegionMap.REGION_SHIFT, 1));
+    oldPrevious.marked().forEach(r -> newPrevious.mark((long) r << RegionMap.REGION_SHIFT, 1));
   }
 
   /** The regions written in the last one to two windows. */

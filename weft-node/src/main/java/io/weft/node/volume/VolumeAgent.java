@@ -4,6 +4,7 @@ import io.weft.block.BlockDevice;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.protocol.nvme.AnaLogPage;
+import io.weft.protocol.nvme.IdentifyNamespace;
 import io.weft.protocol.tls.ClientTls;
 import io.weft.store.ClusterStore;
 import io.weft.store.StoreException;
@@ -102,6 +103,10 @@ public final class VolumeAgent implements AutoCloseable {
     VolumeDevice device;
     ReplicatedDevice replicated;
     long servedGeneration;
+
+    /** The size the owner's replicated device serves: every in-sync replica had it at the start. */
+    long servedSize;
+
     final Map<String, Long> rebuilding = new java.util.concurrent.ConcurrentHashMap<>();
     String allowedOwner;
     List<String> allowedHosts;
@@ -318,9 +323,17 @@ public final class VolumeAgent implements AutoCloseable {
         return;
       }
     }
+    if (r.sizeBytes() > lv.replica.sizeBytes() && !growReplica(lv, r)) {
+      return; // tried again next round
+    }
     if (r.owner().equals(me) && !leaseLost) {
       if (lv.replicated == null || lv.servedGeneration != r.generation()) {
         becomeOwner(v, lv, nodes);
+      } else if (lv.servedSize < r.sizeBytes() && replicasGrown(lv, r) && growByHandOver(v, lv)) {
+        return; // the store changed; the watch brings the next round, which serves the new size
+      }
+      if (lv.replicated != null) {
+        showSize(lv, r, lv.servedSize);
       }
       // The in-sync set changes only through this owner (drops, rejoins) or with a new
       // generation, so the device's own targets are authoritative here.
@@ -328,6 +341,87 @@ public final class VolumeAgent implements AutoCloseable {
     } else {
       stopOwning(lv);
       setAna(lv, AnaLogPage.INACCESSIBLE);
+      // No I/O passes here: hosts may see the size at once.
+      showSize(lv, r, lv.replica.sizeBytes());
+    }
+  }
+
+  /**
+   * The volume grew: this node's replica grows (file, recent-writes map, the replica namespace the
+   * owner writes through). False if it could not (no space for the file's metadata, ...): the next
+   * round tries again, and until then an owner does not serve the new size.
+   */
+  private boolean growReplica(LocalVolume lv, VolumeRecord r) {
+    try {
+      lv.replica.grow(r.sizeBytes());
+      lv.recent.grow(r.sizeBytes());
+      target.namespaceGrown(r.replicaNqn(), 1);
+      log.info("volume {}: replica grown to {} bytes", r.name(), r.sizeBytes());
+      return true;
+    } catch (IOException | TargetException | RuntimeException e) {
+      log.error("volume {}: cannot grow the replica: {}", r.name(), e.toString());
+      return false;
+    }
+  }
+
+  /** Whether every in-sync remote replica has grown to the volume's size (asked over its link). */
+  private boolean replicasGrown(LocalVolume lv, VolumeRecord r) {
+    for (RemoteReplica remote : lv.replicated.inSyncReplicas()) {
+      try {
+        IdentifyNamespace id = remote.namespace().controller().identifyNamespace(1);
+        if (id.sizeBlocks() << id.blockSizeShift() < r.sizeBytes()) {
+          return false;
+        }
+      } catch (IOException | RuntimeException e) {
+        return false; // its link is failing: the write path deals with that
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Serves the grown volume: a hand-over from this owner to itself (stop taking I/O, let what is in
+   * flight complete, next generation), after which it serves anew with a replicated device of the
+   * new size. Hosts hold their I/O for the few milliseconds it takes, as in a planned move. True if
+   * the generation moved.
+   */
+  private boolean growByHandOver(VolumeService.Versioned v, LocalVolume lv) {
+    VolumeRecord r = v.volume();
+    ReplicatedDevice device = lv.replicated;
+    setAna(lv, AnaLogPage.CHANGE);
+    boolean drained;
+    try {
+      drained = device.drain(HANDOVER_DRAIN_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      drained = false;
+    }
+    if (drained && volumes.handOver(v, r.withOwner(me, r.inSync()))) {
+      log.info(
+          "volume {}: growing to {} bytes, serving it from generation {}",
+          r.name(),
+          r.sizeBytes(),
+          r.generation() + 1);
+      stopOwning(lv);
+      return true;
+    }
+    device.resume();
+    setAna(lv, AnaLogPage.OPTIMIZED);
+    return false;
+  }
+
+  /** Hosts see the volume up to {@code covered} (at most its recorded size), told by an event. */
+  private void showSize(LocalVolume lv, VolumeRecord r, long covered) {
+    long size = Math.min(covered, r.sizeBytes());
+    if (lv.device.sizeBytes() >= size) {
+      return;
+    }
+    try {
+      lv.device.grow(size);
+      target.namespaceGrown(r.nqn(), 1);
+      log.info("volume {}: hosts see {} bytes", r.name(), size);
+    } catch (TargetException e) {
+      log.error("volume {}: cannot show the new size: {}", r.name(), e.getMessage());
     }
   }
 
@@ -423,6 +517,12 @@ public final class VolumeAgent implements AutoCloseable {
               blocking);
       lv.replicated = replicated;
       lv.servedGeneration = r.generation();
+      // What every replica written through has room for: hosts see no more than that.
+      long covered = lv.replica.sizeBytes();
+      for (RemoteReplica remote : remotes) {
+        covered = Math.min(covered, remote.namespace().sizeBytes());
+      }
+      lv.servedSize = covered;
       lv.device.serveWith(replicated);
       setAna(lv, AnaLogPage.OPTIMIZED);
       log.info(

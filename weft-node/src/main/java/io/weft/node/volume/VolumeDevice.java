@@ -12,13 +12,26 @@ import io.weft.block.IoCallback;
  * then, and I/O that still arrives is refused as "retry another path").
  */
 final class VolumeDevice implements BlockDevice {
-  private final long sizeBytes;
+  /** What hosts see; grows (only) once the node serves the larger volume ({@link #grow}). */
+  private volatile long sizeBytes;
+
   private final boolean volatileCache;
   private volatile BlockDevice delegate;
 
   VolumeDevice(long sizeBytes, boolean volatileCache) {
     this.sizeBytes = sizeBytes;
     this.volatileCache = volatileCache;
+  }
+
+  /**
+   * Shows hosts the larger size. The caller makes sure whatever serves I/O (the owner's replicated
+   * device) covers it first.
+   */
+  @Override
+  public void grow(long newSizeBytes) {
+    if (newSizeBytes > sizeBytes) {
+      sizeBytes = newSizeBytes;
+    }
   }
 
   /** What I/O goes to from now on; null refuses it. */

@@ -253,6 +253,26 @@ public record VolumeRecord(
         qos);
   }
 
+  /** The same volume, larger (same generation): every node grows its replica to it. */
+  public VolumeRecord withSize(long newSizeBytes) {
+    return new VolumeRecord(
+        name,
+        nqn,
+        uuid,
+        newSizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        encrypted,
+        readOnlyHosts,
+        qos);
+  }
+
   /** The same volume under another QoS policy (null: none); same generation. */
   public VolumeRecord withQos(QosPolicy policy) {
     return new VolumeRecord(

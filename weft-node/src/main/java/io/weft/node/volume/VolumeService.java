@@ -234,6 +234,66 @@ public final class VolumeService {
   }
 
   /**
+   * Grows a volume to {@code newSizeBytes}, online. Every node holding a replica must have the room
+   * for the growth (space is promised as at create, and committed the same way, so two growths or a
+   * create at once never promise the same space twice). Every node then grows its replica; the
+   * owner, once every in-sync replica has, takes the volume over from itself (a hand-over of a few
+   * milliseconds in which hosts hold their I/O), and serves the new size; hosts are told with
+   * Namespace Attribute Changed. Asking for the present size changes nothing; a volume never
+   * shrinks.
+   */
+  public VolumeRecord resize(String name, long newSizeBytes) {
+    for (int attempt = 0; attempt < 20; attempt++) {
+      long seen = store.get(PLACEMENT).map(KeyValue::modRevision).orElse(0L);
+      Versioned v = require(name);
+      VolumeRecord r = v.volume();
+      if (newSizeBytes == r.sizeBytes()) {
+        return r;
+      }
+      if (newSizeBytes < r.sizeBytes()) {
+        throw new NodeException(
+            "volume '" + name + "' has " + r.sizeBytes() + " bytes; it can grow, never shrink");
+      }
+      if (newSizeBytes % r.blockSize() != 0) {
+        throw new NodeException("size must be a multiple of " + r.blockSize() + " bytes");
+      }
+      long more = newSizeBytes - r.sizeBytes();
+      Map<String, Long> committed = committedBytes();
+      Map<String, NodeStatus> byId = new HashMap<>();
+      nodes.nodes().forEach(n -> byId.put(n.info().id(), n));
+      for (String node : r.nodes()) {
+        NodeStatus n = byId.get(node);
+        long free = n == null ? 0 : Placement.free(n, committed);
+        if (free < more) {
+          throw new NoCapacityException(
+              "node "
+                  + node
+                  + " holds a replica of '"
+                  + name
+                  + "' and has "
+                  + Math.max(0, free)
+                  + " bytes free, not the "
+                  + more
+                  + " more the volume needs");
+        }
+      }
+      Compare placementUnchanged =
+          seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
+      if (store
+          .txn(
+              List.of(placementUnchanged, Compare.modRevision(PREFIX + name, v.modRevision())),
+              List.of(
+                  Op.put(PLACEMENT, name), Op.put(PREFIX + name, json(r.withSize(newSizeBytes)))),
+              List.of())
+          .succeeded()) {
+        return r.withSize(newSizeBytes);
+      }
+      // the volume or the promises changed meanwhile: look again
+    }
+    throw new NodeException("volume '" + name + "' keeps changing; try again");
+  }
+
+  /**
    * Sets a volume's QoS policy (null lifts it). The node serving the volume's hosts applies it at
    * once: the next I/O is paced by the new policy.
    */

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The cluster's volumes on every node's management API: {@code GET/POST /v1/volumes}, {@code
  * GET/DELETE /v1/volumes/{name}}, {@code POST /v1/volumes/{name}/move-owner} with {@code {"to":
- * "n2"}}, {@code PUT/DELETE /v1/volumes/{name}/qos} (body: a QoS policy). Refusals (placement
+ * "n2"}}, {@code PUT/DELETE /v1/volumes/{name}/qos} (body: a QoS policy), {@code POST
+ * /v1/volumes/{name}/resize} with {@code {"sizeBytes": N}} (grows it online). Refusals (placement
  * impossible, unknown volume, ...) are 409 or 404 with the reason.
  */
 public final class VolumesResource implements AdminResource {
@@ -25,6 +26,9 @@ public final class VolumesResource implements AdminResource {
 
   /** The body of a move-owner request. */
   record MoveOwner(String to) {}
+
+  /** The body of a resize request: the new size, at least the present one. */
+  record Resize(Long sizeBytes) {}
 
   /**
    * What {@code PUT /v1/volumes/{name}/hosts} takes: the hosts allowed (empty: every host), and
@@ -80,6 +84,18 @@ public final class VolumesResource implements AdminResource {
                           () ->
                               volumes.setHosts(
                                   request.param("name"), h.allowedHosts(), h.readOnlyHosts()))));
+            }));
+    router.post(
+        "/v1/volumes/{name}/resize",
+        guard(
+            request -> {
+              Resize r = request.body(Resize.class);
+              if (r.sizeBytes() == null) {
+                throw new HttpError(400, "body needs \"sizeBytes\": the volume's new size");
+              }
+              return AdminResponse.ok(
+                  VolumeView.of(
+                      refusing(() -> volumes.resize(request.param("name"), r.sizeBytes()))));
             }));
     router.put(
         "/v1/volumes/{name}/qos",

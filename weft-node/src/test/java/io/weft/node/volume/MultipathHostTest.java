@@ -184,6 +184,46 @@ class MultipathHostTest {
     }
   }
 
+  @Test
+  void writesRideThroughAGrowthAndNoneIsLostOrOld() throws Exception {
+    VolumeRecord v = create("mp3");
+    long grown = 32L << 20;
+    try (MultipathNamespace ns =
+        connect(v.nqn(), MultipathNamespace.Policy.FAILOVER, Duration.ofMinutes(10))) {
+      VolumeService volumes = new VolumeService(store, nodes.get("n1").registry());
+      long[] last = new long[BLOCKS];
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      long servedAt = -1;
+      // Writes go on from before the growth until well after the owner serves the new size.
+      for (int seq = 1; servedAt < 0 || seq < servedAt + 200; seq++) {
+        assertTrue(System.nanoTime() < deadline, "the owner never served the new size");
+        int block = seq % BLOCKS;
+        ByteBuf b = stamp(seq, block);
+        ns.writeBlocking(block, 1, b, 0);
+        b.release();
+        last[block] = seq;
+        if (seq == 100) {
+          volumes.resize("mp3", grown);
+        }
+        if (servedAt < 0 && seq > 100 && hostSize("n1", v.nqn()) == grown) {
+          servedAt = seq;
+        }
+      }
+      assertStamps(ns, last);
+      assertEquals(2, volumes.require("mp3").volume().generation(), "one hand-over to itself");
+      assertEquals("n1", volumes.require("mp3").volume().owner());
+    }
+  }
+
+  private long hostSize(String node, String nqn) {
+    return nodes.get(node).target().subsystems().stream()
+        .filter(s -> s.nqn().equals(nqn))
+        .flatMap(s -> s.namespaces().stream())
+        .mapToLong(n -> n.sizeBytes())
+        .findFirst()
+        .orElse(-1);
+  }
+
   /** "127.0.0.1:PORT=state" as "nodeId=state". */
   private String nodeOf(String pathState) {
     int port =

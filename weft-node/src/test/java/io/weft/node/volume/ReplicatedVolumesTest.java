@@ -225,6 +225,65 @@ class ReplicatedVolumesTest {
     }
   }
 
+  /** The size a node's host-facing namespace of {@code nqn} shows hosts (-1: not exported). */
+  private long hostSize(String node, String nqn) {
+    return nodes.get(node).target().subsystems().stream()
+        .filter(s -> s.nqn().equals(nqn))
+        .flatMap(s -> s.namespaces().stream())
+        .mapToLong(NamespaceInfo::sizeBytes)
+        .findFirst()
+        .orElse(-1);
+  }
+
+  @Test
+  void aVolumeGrowsOnlineWithTheHostConnectedAndEveryReplicaFollows() throws Exception {
+    VolumeRecord v = create("g1", 2, List.of("n1", "n2"));
+    await("n1 optimized", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+    byte[] before = pattern(64 << 10, 7);
+    try (HostController c = host("n1", v.nqn())) {
+      write(c.namespace(1), SIZE - before.length, before);
+      c.namespace(1).flushBlocking();
+
+      VolumeRecord grown = volumes().resize("g1", 2 * SIZE);
+      assertEquals(2 * SIZE, grown.sizeBytes());
+      assertEquals(v.generation(), grown.generation(), "recorded first, served after");
+      await(
+          "the owner serves the new size",
+          Duration.ofSeconds(20),
+          () -> hostSize("n1", v.nqn()) == 2 * SIZE);
+      await("n2 shows it too", Duration.ofSeconds(10), () -> hostSize("n2", v.nqn()) == 2 * SIZE);
+      assertEquals(v.generation() + 1, record("g1").generation(), "served through a hand-over");
+      assertEquals(List.of("n1", "n2"), record("g1").inSync(), "no replica left behind");
+      await(
+          "optimized again", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
+
+      // The same connection: the host identifies the namespace again and finds it larger.
+      assertEquals(2 * SIZE / 512, c.identifyNamespace(1).sizeBlocks());
+      NvmeNamespace ns = c.namespace(1);
+      byte[] after = pattern(64 << 10, 8);
+      write(ns, 2 * SIZE - after.length, after);
+      ns.flushBlocking();
+      assertArrayEquals(before, read(ns, SIZE - before.length, before.length), "nothing moved");
+      assertArrayEquals(after, read(ns, 2 * SIZE - after.length, after.length));
+    }
+    for (String n : List.of("n1", "n2")) {
+      byte[] file = replicaFile(n, "g1");
+      assertEquals(2 * SIZE, file.length, n);
+      assertArrayEquals(
+          pattern(64 << 10, 8),
+          java.util.Arrays.copyOfRange(file, (int) (2 * SIZE - (64 << 10)), (int) (2 * SIZE)),
+          "the write at the new end reached " + n);
+    }
+
+    assertEquals(2 * SIZE, volumes().resize("g1", 2 * SIZE).sizeBytes(), "idempotent");
+    NodeException shrink = assertThrows(NodeException.class, () -> volumes().resize("g1", SIZE));
+    assertTrue(shrink.getMessage().contains("never shrink"), shrink.getMessage());
+    NodeException full =
+        assertThrows(NoCapacityException.class, () -> volumes().resize("g1", 2L << 30));
+    assertTrue(full.getMessage().contains("bytes free"), full.getMessage());
+    assertEquals(2 * SIZE, record("g1").sizeBytes(), "a refusal changes nothing");
+  }
+
   /** The QoS a node's host-facing namespace of {@code nqn} carries ("none" without). */
   private String qosOn(String node, String nqn) {
     return nodes.get(node).target().subsystems().stream()
