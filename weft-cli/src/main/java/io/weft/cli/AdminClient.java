@@ -171,6 +171,14 @@ public final class AdminClient implements AutoCloseable {
         new TypeReference<>() {});
   }
 
+  /** Grows a volume online to {@code sizeBytes}. */
+  public VolumeView resizeVolume(String name, long sizeBytes) {
+    String path = "/v1/volumes/" + segment(name) + "/resize";
+    return read(
+        send("POST", path, body(java.util.Map.of("sizeBytes", sizeBytes)), 200),
+        new TypeReference<>() {});
+  }
+
   /** Sets a volume's QoS, or with null lifts it. */
   public VolumeView setVolumeQos(String name, io.weft.tgt.qos.QosPolicy policy) {
     String path = "/v1/volumes/" + segment(name) + "/qos";

@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       VolumeCommand.Delete.class,
       VolumeCommand.MoveOwner.class,
       VolumeCommand.SetHosts.class,
-      VolumeCommand.SetQos.class
+      VolumeCommand.SetQos.class,
+      VolumeCommand.Resize.class
     })
 final class VolumeCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -380,6 +381,48 @@ final class VolumeCommand implements Callable<Integer> {
       spec.commandLine()
           .getOut()
           .println("volume " + name + ": qos " + QosOptions.describe(v.qos()));
+      spec.commandLine().getOut().flush();
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "resize",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Grow a volume online. Every node holding a replica needs the room; each grows its",
+        "replica, then the owner serves the new size (hosts hold their I/O for a moment, as in",
+        "a planned move) and connected hosts are told. A volume never shrinks."
+      })
+  static final class Resize implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin AdminOptions admin;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "Volume name.")
+    String name;
+
+    @Option(
+        names = "--size",
+        required = true,
+        paramLabel = "SIZE",
+        converter = TargetCommand.SizeConverter.class,
+        description = "The new size: 512M, 20G, ... (binary units).")
+    long size;
+
+    @Override
+    public Integer call() {
+      VolumeView v;
+      try (AdminClient client = admin.client()) {
+        v = client.resizeVolume(name, size);
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "volume "
+                  + name
+                  + ": "
+                  + Sizes.format(v.sizeBytes())
+                  + " (hosts see it once every replica has grown)");
       spec.commandLine().getOut().flush();
       return ExitCodes.OK;
     }

@@ -206,6 +206,14 @@ class VolumeCommandsTest {
     CliRun neither = weft("volume", "set-qos", "models", "--admin", admin1);
     assertEquals(ExitCodes.USAGE, neither.code());
 
+    CliRun grown = weft("volume", "resize", "models", "--size", "64M", "--admin", admin2);
+    assertEquals(0, grown.code(), grown.err());
+    assertEquals(
+        "volume models: 64 MiB (hosts see it once every replica has grown)", grown.out().strip());
+    CliRun smaller = weft("volume", "resize", "models", "--size", "16M", "--admin", admin2);
+    assertEquals(ExitCodes.FAILED, smaller.code());
+    assertTrue(smaller.err().contains("never shrink"), smaller.err());
+
     CliRun lifted = weft("volume", "set-qos", "models", "--none", "--admin", admin1);
     assertEquals(0, lifted.code(), lifted.err());
     assertEquals("volume models: qos none", lifted.out().strip());

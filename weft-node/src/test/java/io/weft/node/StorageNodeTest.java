@@ -64,6 +64,7 @@ class StorageNodeTest {
               {"/v1/volumes/{name}/hosts", "put"},
               {"/v1/volumes/{name}/qos", "put"},
               {"/v1/volumes/{name}/qos", "delete"},
+              {"/v1/volumes/{name}/resize", "post"},
               {"/v1/volumes/{name}/move-owner", "post"},
               {"/v1/nodes", "get"},
               {"/v1/discovery/targets", "post"},
