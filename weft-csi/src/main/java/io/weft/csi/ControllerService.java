@@ -7,6 +7,8 @@ import static io.weft.csi.Calls.required;
 import com.google.protobuf.Int64Value;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.weft.csi.proto.ControllerExpandVolumeRequest;
+import io.weft.csi.proto.ControllerExpandVolumeResponse;
 import io.weft.csi.proto.ControllerGetCapabilitiesRequest;
 import io.weft.csi.proto.ControllerGetCapabilitiesResponse;
 import io.weft.csi.proto.ControllerGetVolumeRequest;
@@ -226,6 +228,60 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 return DeleteVolumeResponse.getDefaultInstance();
               });
         });
+  }
+
+  // ---- expand ----
+
+  /**
+   * Grows the volume to at least the required bytes, online ({@link VolumeService#resize}); a
+   * volume already that large is left as it is. A file system on it is grown by the node plugin
+   * afterwards (NodeExpandVolume), a raw block volume needs nothing more.
+   */
+  @Override
+  public void controllerExpandVolume(
+      ControllerExpandVolumeRequest request,
+      StreamObserver<ControllerExpandVolumeResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          if (!request.hasCapacityRange()) {
+            throw error(Status.INVALID_ARGUMENT, "capacity range is required");
+          }
+          long want = CsiVolumes.size(request.getCapacityRange());
+          return calls.exclusive(
+              id,
+              () -> {
+                VolumeRecord v =
+                    volumes
+                        .get(id)
+                        .orElseThrow(() -> error(Status.NOT_FOUND, "no volume '" + id + "'"))
+                        .volume();
+                long limit = request.getCapacityRange().getLimitBytes();
+                if (limit > 0 && v.sizeBytes() > limit) {
+                  throw error(
+                      Status.OUT_OF_RANGE,
+                      "volume '"
+                          + id
+                          + "' has "
+                          + v.sizeBytes()
+                          + " bytes, over the limit "
+                          + limit);
+                }
+                long size = Math.max(v.sizeBytes(), roundUp(want, v.blockSize()));
+                VolumeRecord grown = size == v.sizeBytes() ? v : volumes.resize(id, size);
+                boolean block =
+                    request.hasVolumeCapability() && request.getVolumeCapability().hasBlock();
+                return ControllerExpandVolumeResponse.newBuilder()
+                    .setCapacityBytes(grown.sizeBytes())
+                    .setNodeExpansionRequired(!block)
+                    .build();
+              });
+        });
+  }
+
+  private static long roundUp(long value, long unit) {
+    return (value + unit - 1) / unit * unit;
   }
 
   // ---- publish ----
@@ -489,7 +545,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.LIST_VOLUMES_PUBLISHED_NODES,
             Type.PUBLISH_READONLY,
             Type.GET_CAPACITY,
-            Type.GET_VOLUME)) {
+            Type.GET_VOLUME,
+            Type.EXPAND_VOLUME)) {
       b.addCapabilities(
           ControllerServiceCapability.newBuilder()
               .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(t)));

@@ -50,6 +50,12 @@ final class IdentityService extends IdentityGrpc.IdentityImplBase {
       b.addCapabilities(service(PluginCapability.Service.Type.CONTROLLER_SERVICE));
     }
     b.addCapabilities(service(PluginCapability.Service.Type.VOLUME_ACCESSIBILITY_CONSTRAINTS));
+    // Volumes grow while published and in use: hosts hold their I/O for a moment, no more.
+    b.addCapabilities(
+        PluginCapability.newBuilder()
+            .setVolumeExpansion(
+                PluginCapability.VolumeExpansion.newBuilder()
+                    .setType(PluginCapability.VolumeExpansion.Type.ONLINE)));
     response.onNext(b.build());
     response.onCompleted();
   }

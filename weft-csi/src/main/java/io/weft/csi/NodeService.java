@@ -6,6 +6,8 @@ import static io.weft.csi.Calls.required;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.weft.csi.proto.NodeExpandVolumeRequest;
+import io.weft.csi.proto.NodeExpandVolumeResponse;
 import io.weft.csi.proto.NodeGetCapabilitiesRequest;
 import io.weft.csi.proto.NodeGetCapabilitiesResponse;
 import io.weft.csi.proto.NodeGetInfoRequest;
@@ -49,6 +51,9 @@ final class NodeService extends NodeGrpc.NodeImplBase {
 
   private static final Duration DEVICE_PATIENCE = Duration.ofSeconds(30);
 
+  /** How long a grown device may lag before the node asks its controllers to rescan. */
+  private static final Duration RESCAN_AFTER = Duration.ofSeconds(2);
+
   private final CsiNodes.CsiNode self;
   private final Function<String, Optional<String>> nqnOf;
   private final Calls calls = new Calls();
@@ -87,7 +92,8 @@ final class NodeService extends NodeGrpc.NodeImplBase {
     for (NodeServiceCapability.RPC.Type t :
         List.of(
             NodeServiceCapability.RPC.Type.STAGE_UNSTAGE_VOLUME,
-            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS)) {
+            NodeServiceCapability.RPC.Type.GET_VOLUME_STATS,
+            NodeServiceCapability.RPC.Type.EXPAND_VOLUME)) {
       b.addCapabilities(
           NodeServiceCapability.newBuilder()
               .setRpc(NodeServiceCapability.RPC.newBuilder().setType(t)));
@@ -314,6 +320,93 @@ final class NodeService extends NodeGrpc.NodeImplBase {
           Files.deleteIfExists(target);
           return NodeUnpublishVolumeResponse.getDefaultInstance();
         });
+  }
+
+  // ---- expand ----
+
+  /**
+   * After the controller grew the volume: waits until this node's kernel sees the larger device
+   * (the target's event makes it identify the namespace again; a rescan nudges it), then grows the
+   * file system on it while mounted (resize2fs for ext2/3/4, xfs_growfs for xfs). A raw block
+   * volume needs only the wait.
+   */
+  @Override
+  public void nodeExpandVolume(
+      NodeExpandVolumeRequest request, StreamObserver<NodeExpandVolumeResponse> response) {
+    answer(
+        response,
+        () -> {
+          String id = required(request.getVolumeId(), "volume id");
+          Path path = Path.of(required(request.getVolumePath(), "volume path"));
+          String nqn =
+              nqnOf
+                  .apply(id)
+                  .orElseThrow(
+                      () -> error(Status.NOT_FOUND, "no volume '" + id + "' in the cluster"));
+          if (!Files.exists(path)) {
+            throw error(Status.NOT_FOUND, "volume '" + id + "' is not at " + path);
+          }
+          long want = request.getCapacityRange().getRequiredBytes();
+          return calls.exclusive(
+              id,
+              () -> {
+                if (NvmeConnections.subsystem(nqn).isEmpty()) {
+                  throw error(
+                      Status.FAILED_PRECONDITION, "volume '" + id + "' is not staged on this node");
+                }
+                Path device = NvmeConnections.device(nqn, DEVICE_PATIENCE);
+                long size = awaitSize(nqn, device, want);
+                boolean block =
+                    request.hasVolumeCapability()
+                        ? request.getVolumeCapability().hasBlock()
+                        : !Files.isDirectory(path);
+                if (!block) {
+                  growFileSystem(device, path);
+                }
+                return NodeExpandVolumeResponse.newBuilder().setCapacityBytes(size).build();
+              });
+        });
+  }
+
+  /** The device's size once it is at least {@code want} bytes (0: as it is). */
+  private static long awaitSize(String nqn, Path device, long want)
+      throws IOException, InterruptedException {
+    long start = System.nanoTime();
+    long deadline = start + DEVICE_PATIENCE.toNanos();
+    boolean nudged = false;
+    while (true) {
+      long size = NvmeConnections.sizeBytes(device);
+      if (size >= want) {
+        return size;
+      }
+      if (System.nanoTime() > deadline) {
+        throw error(
+            Status.UNAVAILABLE,
+            device + " is still " + size + " bytes, not the " + want + " the volume grew to");
+      }
+      if (!nudged && System.nanoTime() - start > RESCAN_AFTER.toNanos()) {
+        NvmeConnections.rescan(nqn);
+        nudged = true;
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static void growFileSystem(Path device, Path mounted) throws IOException {
+    String fs = fileSystemOn(device);
+    switch (fs) {
+      case "ext2", "ext3", "ext4" ->
+          Commands.check(List.of("resize2fs", device.toString()), Duration.ofMinutes(10));
+      case "xfs" ->
+          Commands.check(List.of("xfs_growfs", mounted.toString()), Duration.ofMinutes(10));
+      default ->
+          throw error(
+              Status.FAILED_PRECONDITION,
+              device
+                  + " holds "
+                  + (fs.isEmpty() ? "no file system" : fs)
+                  + ", which Weft cannot grow");
+    }
   }
 
   // ---- stats ----

@@ -132,6 +132,30 @@ final class NvmeConnections {
     }
   }
 
+  /** The size of a block device as the kernel has it now (sysfs, in 512-byte sectors). */
+  static long sizeBytes(Path device) throws IOException {
+    Path sectors = Path.of("/sys/class/block", device.getFileName().toString(), "size");
+    String text = read(sectors);
+    if (text.isEmpty()) {
+      throw new IOException("no size for " + device + " in " + sectors);
+    }
+    return Long.parseLong(text) * 512;
+  }
+
+  /**
+   * Asks every controller of {@code nqn} to identify its namespaces again (nvme ns-rescan): the
+   * target's Namespace Attribute Changed event does the same, this is for a host that missed it.
+   */
+  static void rescan(String nqn) throws IOException {
+    Optional<Path> s = subsystem(nqn);
+    if (s.isEmpty()) {
+      return;
+    }
+    for (Path c : children(s.get(), CONTROLLER)) {
+      Commands.run(List.of("nvme", "ns-rescan", "/dev/" + c.getFileName()), COMMAND_TIMEOUT);
+    }
+  }
+
   /** Disconnects every controller of {@code nqn}; nothing connected is success. */
   static void disconnect(String nqn) throws IOException {
     if (subsystem(nqn).isEmpty()) {

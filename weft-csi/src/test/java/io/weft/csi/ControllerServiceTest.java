@@ -13,6 +13,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.netty.buffer.Unpooled;
 import io.weft.csi.proto.CapacityRange;
+import io.weft.csi.proto.ControllerExpandVolumeRequest;
+import io.weft.csi.proto.ControllerExpandVolumeResponse;
 import io.weft.csi.proto.ControllerGrpc;
 import io.weft.csi.proto.ControllerPublishVolumeRequest;
 import io.weft.csi.proto.ControllerUnpublishVolumeRequest;
@@ -201,6 +203,82 @@ class ControllerServiceTest {
                       claim("pvc-bad", GIB, null).putParameters(bad[0], bad[1]).build())),
           bad[0] + ": " + bad[1]);
     }
+  }
+
+  @Test
+  void expandingGrowsTheVolumeOnlineAndAsksTheNodeToGrowAFileSystemOnly() throws Exception {
+    String id =
+        controller.createVolume(claim("pvc-grow", GIB, "a").build()).getVolume().getVolumeId();
+    ControllerExpandVolumeResponse grown =
+        controller.controllerExpandVolume(
+            ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(2 * GIB))
+                .setVolumeCapability(mount())
+                .build());
+    assertEquals(2 * GIB, grown.getCapacityBytes());
+    assertTrue(grown.getNodeExpansionRequired(), "a file system must grow on the node");
+    assertEquals(2 * GIB, cluster.record(id).sizeBytes());
+    VolumeRecord v = cluster.record(id);
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (hostFacingSize(v) != 2 * GIB) {
+      assertTrue(System.nanoTime() < deadline, "the owner never served the new size");
+      Thread.sleep(50);
+    }
+
+    ControllerExpandVolumeResponse again =
+        controller.controllerExpandVolume(
+            ControllerExpandVolumeRequest.newBuilder()
+                .setVolumeId(id)
+                .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(GIB))
+                .setVolumeCapability(
+                    VolumeCapability.newBuilder()
+                        .setBlock(VolumeCapability.BlockVolume.getDefaultInstance())
+                        .setAccessMode(
+                            VolumeCapability.AccessMode.newBuilder()
+                                .setMode(Mode.SINGLE_NODE_WRITER)))
+                .build());
+    assertEquals(2 * GIB, again.getCapacityBytes(), "never shrinks: asking for less is done");
+    assertFalse(again.getNodeExpansionRequired(), "a raw block volume needs nothing on the node");
+
+    assertEquals(
+        Status.Code.OUT_OF_RANGE,
+        codeOf(
+            () ->
+                controller.controllerExpandVolume(
+                    ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .setCapacityRange(
+                            CapacityRange.newBuilder().setRequiredBytes(GIB).setLimitBytes(GIB))
+                        .build())));
+    assertEquals(
+        Status.Code.RESOURCE_EXHAUSTED,
+        codeOf(
+            () ->
+                controller.controllerExpandVolume(
+                    ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId(id)
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(64 * GIB))
+                        .build())));
+    assertEquals(
+        Status.Code.NOT_FOUND,
+        codeOf(
+            () ->
+                controller.controllerExpandVolume(
+                    ControllerExpandVolumeRequest.newBuilder()
+                        .setVolumeId("pvc-none")
+                        .setCapacityRange(CapacityRange.newBuilder().setRequiredBytes(GIB))
+                        .build())));
+  }
+
+  /** The size the owner's target shows hosts for {@code v}. */
+  private long hostFacingSize(VolumeRecord v) {
+    return cluster.node(v.owner()).target().subsystems().stream()
+        .filter(s -> s.nqn().equals(v.nqn()))
+        .flatMap(s -> s.namespaces().stream())
+        .mapToLong(n -> n.sizeBytes())
+        .findFirst()
+        .orElse(-1);
   }
 
   @Test
