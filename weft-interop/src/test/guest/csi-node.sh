@@ -145,4 +145,39 @@ if [ -n "${ROX_NQN:-}" ]; then
 	fi
 	nvme disconnect -n "$ROX_NQN" >/dev/null 2>&1
 fi
+
+# Growth seen by the kernel host: a mounted ext4 on a volume that the cluster grows meanwhile. The
+# kernel must learn the new size from the target's event alone (no rescan here), then resize2fs
+# grows the file system while it stays mounted.
+if [ -n "${GROW_NQN:-}" ]; then
+	out=$(nvme connect -t tcp -a "$GROW_ADDR" -s 4420 -n "$GROW_NQN" --hostnqn="$HOSTNQN" 2>&1)
+	if dev=$(device_of "$GROW_NQN"); then
+		mkfs.ext4 -q "/dev/$dev" && mkdir -p /mnt/grow && mount "/dev/$dev" /mnt/grow
+		before=$(($(cat "/sys/block/$dev/size") * 512))
+		fs_before=$(df -B1 --output=size /mnt/grow | tail -1 | tr -d ' ')
+		if answer=$(ask_host grow-volume); then
+			n=0
+			while [ $(($(cat "/sys/block/$dev/size") * 512)) -eq "$before" ] && [ "$n" -lt 150 ]; do
+				n=$((n + 1))
+				sleep 0.2
+			done
+			after=$(($(cat "/sys/block/$dev/size") * 512))
+			if [ "$after" -gt "$before" ]; then
+				pass grow-kernel-sees "$dev went from $before to $after bytes $((n / 5)) s after the growth, with no rescan"
+				rout=$(resize2fs "/dev/$dev" 2>&1)
+				fs_after=$(df -B1 --output=size /mnt/grow | tail -1 | tr -d ' ')
+				[ "$fs_after" -gt "$fs_before" ] && pass grow-mounted-ext4 "ext4 $fs_before -> $fs_after bytes while mounted" ||
+					fail grow-mounted-ext4 "ext4 still $fs_after bytes: $(echo "$rout" | flat)"
+			else
+				fail grow-kernel-sees "$dev still $after bytes 30 s after the growth ($answer)"
+			fi
+		else
+			fail grow-kernel-sees "the host did not grow the volume: $answer"
+		fi
+		umount /mnt/grow 2>/dev/null
+	else
+		fail grow-kernel-sees "no device: $(echo "$out" | flat)"
+	fi
+	nvme disconnect -n "$GROW_NQN" >/dev/null 2>&1
+fi
 done_suite

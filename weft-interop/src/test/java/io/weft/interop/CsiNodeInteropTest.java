@@ -31,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * and the node plugin (its store reached through a forward), with kubernetes-csi's csi-sanity
  * against it, the Node Service specs included: staging connects the guest's kernel initiator with
  * nvme-cli, makes ext4 and mounts it, publishing bind-mounts it, and the reverse takes it all away.
- * csi-sanity comes from bin/lib/csi-sanity.sh ({@code WEFT_CSI_SANITY}, set by .ci/run). Logs:
+ * Then a replicated volume grows under the guest's mounted ext4: the kernel sees the new size from
+ * the target's event alone, and resize2fs grows the file system while mounted. csi-sanity comes
+ * from bin/lib/csi-sanity.sh ({@code WEFT_CSI_SANITY}, set by .ci/run). Logs:
  * weft-interop/target/interop-logs/csi-node-*.
  */
 @Tag("interop")
@@ -46,6 +48,8 @@ class CsiNodeInteropTest {
   static final String WRITER = "nqn.2014-08.io.weft:csi-interop-writer";
   static final String READER1 = "nqn.2014-08.io.weft:csi-interop-reader-1";
   static final String READER2 = "nqn.2014-08.io.weft:csi-interop-reader-2";
+  static final String GROW_VOLUME = "growing";
+  static final String GROW_NQN = "nqn.2026-11.io.weft:vol:" + GROW_VOLUME;
 
   private final LinuxPeer peer = LinuxPeer.locate();
   private ClusterProcesses cluster;
@@ -102,6 +106,7 @@ class CsiNodeInteropTest {
             "--admin",
             n1.admin());
     assertTrue(readers.ok(), readers.output());
+    cluster.createVolume("n1", GROW_VOLUME, "64M", 2, "--nodes", "n1,n2", "--allow-host", guestNqn);
     try (LinuxPeer.Guest guest =
         peer.boot(
             new LinuxPeer.GuestSpec(Interop.moduleDir().resolve("src/test/guest/csi-node.sh"))
@@ -121,6 +126,8 @@ class CsiNodeInteropTest {
                 .env("ZONE", "z1")
                 .env("ROX_NQN", ROX_NQN)
                 .env("ROX_ADDR", ADDR1)
+                .env("GROW_NQN", GROW_NQN)
+                .env("GROW_ADDR", ADDR1)
                 .env(
                     "ROX_SHA",
                     HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(model)))
@@ -129,7 +136,21 @@ class CsiNodeInteropTest {
                 .log(runDir.resolve("guest.log")))) {
       HostAgent agent =
           new HostAgent(share, runDir.resolve("host-agent.log"))
-              .on("java-readers", (payload, seen) -> javaReaders(n1.port(), model));
+              .on("java-readers", (payload, seen) -> javaReaders(n1.port(), model))
+              .on(
+                  "grow-volume",
+                  (payload, seen) -> {
+                    Interop.CommandResult r =
+                        cluster.cli(
+                            "volume",
+                            "resize",
+                            GROW_VOLUME,
+                            "--size",
+                            "128M",
+                            "--admin",
+                            n1.admin());
+                    return (r.ok() ? "OK " : "FAIL ") + r.output().strip();
+                  });
       assertTrue(agent.serve(guest, Duration.ofMinutes(21)), "the guest did not finish");
     }
     GuestReport report = GuestReport.read(share.resolve("steps.txt"));
@@ -144,7 +165,9 @@ class CsiNodeInteropTest {
         "rox-kernel-read",
         "rox-java-readers",
         "rox-kernel-write-refused",
-        "rox-unchanged");
+        "rox-unchanged",
+        "grow-kernel-sees",
+        "grow-mounted-ext4");
   }
 
   /** Two Java readers, while the guest's kernel host is connected: both read, neither writes. */
