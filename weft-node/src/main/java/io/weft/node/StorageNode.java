@@ -2,6 +2,7 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.tenant.TenantsResource;
 import io.weft.node.volume.ReplicaLinkKeys;
 import io.weft.node.volume.VolumeAccess;
 import io.weft.node.volume.VolumeAgent;
@@ -178,6 +179,7 @@ public final class StorageNode implements AutoCloseable {
               List.of(
                   new NodesResource(registry),
                   new VolumesResource(volumeService),
+                  new TenantsResource(volumeService),
                   new DiscoveryResource(
                       store,
                       registry,

@@ -12,7 +12,8 @@ import java.util.List;
  * keeps its replica encrypted at rest with a data key of its own, wrapped by its at-rest key.
  * {@code readOnlyHosts}: the allowed hosts that may only read (ROX: one volume read by many hosts);
  * the target refuses their writes. {@code qos}: the volume's QoS policy (workload class, ceilings,
- * floor), applied by the node serving hosts; null for none.
+ * floor), applied by the node serving hosts; null for none. {@code tenant}: the tenant the volume
+ * belongs to (its hosts are the tenant's, its size counts against the tenant's quota), or null.
  */
 public record VolumeRecord(
     String name,
@@ -29,7 +30,50 @@ public record VolumeRecord(
     long createdAtMillis,
     boolean encrypted,
     List<String> readOnlyHosts,
-    QosPolicy qos) {
+    QosPolicy qos,
+    String tenant) {
+
+  /**
+   * A host that never connects: a volume that should admit nobody for now names it, since no hosts
+   * at all would mean every host (an unpublished CSI volume).
+   */
+  public static final String NO_HOST = "nqn.2026-11.io.weft:csi:unpublished";
+
+  /** A volume of no tenant. */
+  public VolumeRecord(
+      String name,
+      String nqn,
+      String uuid,
+      long sizeBytes,
+      int blockSize,
+      int replicas,
+      List<String> nodes,
+      String owner,
+      long generation,
+      List<String> inSync,
+      List<String> allowedHosts,
+      long createdAtMillis,
+      boolean encrypted,
+      List<String> readOnlyHosts,
+      QosPolicy qos) {
+    this(
+        name,
+        nqn,
+        uuid,
+        sizeBytes,
+        blockSize,
+        replicas,
+        nodes,
+        owner,
+        generation,
+        inSync,
+        allowedHosts,
+        createdAtMillis,
+        encrypted,
+        readOnlyHosts,
+        qos,
+        null);
+  }
 
   /** A volume without QoS. */
   public VolumeRecord(
@@ -181,7 +225,8 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnlyHosts,
-        qos);
+        qos,
+        tenant);
   }
 
   /** The same volume without {@code node} in the in-sync set (same generation). */
@@ -203,7 +248,8 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnlyHosts,
-        qos);
+        qos,
+        tenant);
   }
 
   /** The same volume with {@code node} back in the in-sync set (same generation). */
@@ -227,7 +273,8 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnlyHosts,
-        qos);
+        qos,
+        tenant);
   }
 
   /**
@@ -250,7 +297,8 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnly,
-        qos);
+        qos,
+        tenant);
   }
 
   /** The same volume, larger (same generation): every node grows its replica to it. */
@@ -270,7 +318,8 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnlyHosts,
-        qos);
+        qos,
+        tenant);
   }
 
   /** The same volume under another QoS policy (null: none); same generation. */
@@ -290,6 +339,7 @@ public record VolumeRecord(
         createdAtMillis,
         encrypted,
         readOnlyHosts,
-        policy);
+        policy,
+        tenant);
   }
 }

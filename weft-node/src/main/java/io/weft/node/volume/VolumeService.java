@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.node.NodeException;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
+import io.weft.node.tenant.TenantRecord;
+import io.weft.node.tenant.TenantService;
 import io.weft.store.ClusterStore;
 import io.weft.store.Compare;
 import io.weft.store.KeyValue;
@@ -41,6 +43,7 @@ public final class VolumeService {
   private final ClusterStore store;
   private final NodeRegistry nodes;
   private final boolean hostsRequired;
+  private final TenantService tenants;
 
   public VolumeService(ClusterStore store, NodeRegistry nodes) {
     this(store, nodes, false);
@@ -54,6 +57,42 @@ public final class VolumeService {
     this.store = store;
     this.nodes = nodes;
     this.hostsRequired = hostsRequired;
+    this.tenants = new TenantService(store);
+  }
+
+  /** The cluster's tenants; their changes are checked against this service's volumes. */
+  public TenantService tenants() {
+    return tenants;
+  }
+
+  /** Every volume as the tenant rules see it: its tenant, size and hosts. */
+  public List<TenantService.VolumeHosts> tenantView() {
+    return list().stream()
+        .map(
+            v ->
+                new TenantService.VolumeHosts(
+                    v.volume().name(),
+                    v.volume().tenant(),
+                    v.volume().sizeBytes(),
+                    v.volume().allowedHosts()))
+        .toList();
+  }
+
+  /** Creates a tenant (its hosts checked against every volume's). */
+  public TenantRecord createTenant(String name, long quotaBytes, List<String> hosts) {
+    return tenants.create(name, quotaBytes, hosts, this::tenantView);
+  }
+
+  public TenantRecord setTenantHosts(String name, List<String> hosts) {
+    return tenants.setHosts(name, hosts, this::tenantView);
+  }
+
+  public TenantRecord setTenantQuota(String name, long quotaBytes) {
+    return tenants.setQuota(name, quotaBytes, this::tenantView);
+  }
+
+  public void deleteTenant(String name) {
+    tenants.delete(name, this::tenantView);
   }
 
   private void requireHosts(String name, List<String> hosts) {
@@ -77,6 +116,7 @@ public final class VolumeService {
    * @param zoneFallback when none of {@code ownerZones} has room, place the owner in another zone
    *     instead of refusing
    * @param qos the volume's QoS policy, or null for none
+   * @param tenant the tenant the volume belongs to, or null
    */
   public record CreateRequest(
       String name,
@@ -89,7 +129,36 @@ public final class VolumeService {
       Boolean encrypt,
       List<String> ownerZones,
       Boolean zoneFallback,
-      QosPolicy qos) {
+      QosPolicy qos,
+      String tenant) {
+
+    /** A request of no tenant. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize,
+        Boolean encrypt,
+        List<String> ownerZones,
+        Boolean zoneFallback,
+        QosPolicy qos) {
+      this(
+          name,
+          sizeBytes,
+          replicas,
+          nodes,
+          allowedHosts,
+          nqn,
+          blockSize,
+          encrypt,
+          ownerZones,
+          zoneFallback,
+          qos,
+          null);
+    }
 
     /** A request without QoS. */
     public CreateRequest(
@@ -164,6 +233,11 @@ public final class VolumeService {
     // therefore also moves PLACEMENT, and commits only if nobody moved it since it looked.
     for (int attempt = 0; attempt < 20; attempt++) {
       long seen = store.get(PLACEMENT).map(KeyValue::modRevision).orElse(0L);
+      long tenantsSeen = tenants.lastRevision();
+      List<TenantRecord> allTenants = tenants.list();
+      List<String> hosts = r.allowedHosts() == null ? List.of() : r.allowedHosts();
+      TenantService.checkVolumeHosts(r.name(), r.tenant(), hosts, allTenants, VolumeRecord.NO_HOST);
+      TenantService.checkQuota(r.tenant(), r.sizeBytes(), allTenants, tenantView());
       List<NodeStatus> all = nodes.nodes();
       List<String> placed =
           Placement.place(
@@ -190,13 +264,17 @@ public final class VolumeService {
               System.currentTimeMillis(),
               Boolean.TRUE.equals(r.encrypt()),
               List.of(),
-              r.qos());
+              r.qos(),
+              r.tenant());
       Compare unchanged =
           seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
       if (store
           .txn(
-              List.of(unchanged, Compare.absent(PREFIX + v.name())),
-              List.of(Op.put(PLACEMENT, v.name()), Op.put(PREFIX + v.name(), json(v))),
+              List.of(unchanged, tenants.unchanged(tenantsSeen), Compare.absent(PREFIX + v.name())),
+              List.of(
+                  Op.put(PLACEMENT, v.name()),
+                  Op.put(TenantService.LAST, v.name()),
+                  Op.put(PREFIX + v.name(), json(v))),
               List.of())
           .succeeded()) {
         return v;
@@ -258,6 +336,8 @@ public final class VolumeService {
         throw new NodeException("size must be a multiple of " + r.blockSize() + " bytes");
       }
       long more = newSizeBytes - r.sizeBytes();
+      long tenantsSeen = tenants.lastRevision();
+      TenantService.checkQuota(r.tenant(), more, tenants.list(), tenantView());
       Map<String, Long> committed = committedBytes();
       Map<String, NodeStatus> byId = new HashMap<>();
       nodes.nodes().forEach(n -> byId.put(n.info().id(), n));
@@ -281,9 +361,14 @@ public final class VolumeService {
           seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
       if (store
           .txn(
-              List.of(placementUnchanged, Compare.modRevision(PREFIX + name, v.modRevision())),
               List.of(
-                  Op.put(PLACEMENT, name), Op.put(PREFIX + name, json(r.withSize(newSizeBytes)))),
+                  placementUnchanged,
+                  tenants.unchanged(tenantsSeen),
+                  Compare.modRevision(PREFIX + name, v.modRevision())),
+              List.of(
+                  Op.put(PLACEMENT, name),
+                  Op.put(TenantService.LAST, name),
+                  Op.put(PREFIX + name, json(r.withSize(newSizeBytes)))),
               List.of())
           .succeeded()) {
         return r.withSize(newSizeBytes);
@@ -323,6 +408,7 @@ public final class VolumeService {
   public VolumeRecord changeHosts(
       String name, java.util.function.Function<VolumeRecord, Hosts> change) {
     for (int attempt = 0; attempt < 10; attempt++) {
+      long tenantsSeen = tenants.lastRevision();
       Versioned v = require(name);
       Hosts h = change.apply(v.volume());
       List<String> checked = List.copyOf(new LinkedHashSet<>(h.allowed()));
@@ -342,8 +428,19 @@ public final class VolumeService {
       if (checked.equals(v.volume().allowedHosts()) && readers.equals(v.volume().readOnlyHosts())) {
         return v.volume();
       }
+      TenantService.checkVolumeHosts(
+          name, v.volume().tenant(), checked, tenants.list(), VolumeRecord.NO_HOST);
       VolumeRecord next = v.volume().withHosts(checked, readers);
-      if (replace(v, next)) {
+      // Compared with the tenants as checked, and moving them: a tenant change meanwhile (a host
+      // given to a tenant) and this one never both pass their checks.
+      if (store
+          .txn(
+              List.of(
+                  tenants.unchanged(tenantsSeen),
+                  Compare.modRevision(PREFIX + name, v.modRevision())),
+              List.of(Op.put(PREFIX + name, json(next)), Op.put(TenantService.LAST, name)),
+              List.of())
+          .succeeded()) {
         return next;
       }
     }

@@ -18,7 +18,8 @@ public record VolumeView(
     List<String> allowedHosts,
     boolean encrypted,
     List<String> readOnlyHosts,
-    io.weft.tgt.qos.QosPolicy qos) {
+    io.weft.tgt.qos.QosPolicy qos,
+    String tenant) {
 
   /** One replica: its node, and whether it holds every acknowledged write. */
   public record Replica(String node, boolean owner, String state) {}
@@ -64,6 +65,7 @@ public record VolumeView(
         r.allowedHosts(),
         r.encrypted(),
         r.readOnlyHosts(),
-        r.qos());
+        r.qos(),
+        r.tenant());
   }
 }

@@ -174,6 +174,48 @@ class ClusterDiscoveryTest {
   }
 
   @Test
+  void aTenantsHostsDiscoverItsVolumesAndNothingElse() throws Exception {
+    VolumeService volumes = new VolumeService(store, nodes.get("n1").registry());
+    volumes.createTenant("acme", 0, List.of(HOST_A));
+    volumes.createTenant("bolt", 0, List.of(HOST_B));
+    for (String[] v : new String[][] {{"acme-1", "acme", HOST_A}, {"bolt-1", "bolt", HOST_B}}) {
+      volumes.create(
+          new VolumeService.CreateRequest(
+              v[0],
+              16L << 20,
+              2,
+              List.of("n1", "n2"),
+              List.of(v[2]),
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              v[1]));
+    }
+    String a = "nqn.2026-11.io.weft:vol:acme-1";
+    String b = "nqn.2026-11.io.weft:vol:bolt-1";
+    await(
+        "acme's host sees acme's volume",
+        Duration.ofSeconds(10),
+        () -> paths(HOST_A).equals(List.of(a + "@" + port("n1"), a + "@" + port("n2"))));
+    assertEquals(List.of(b + "@" + port("n1"), b + "@" + port("n2")), paths(HOST_B));
+    // and the target refuses a tenant's host on the other tenant's volume even if it knows the NQN
+    await(
+        "n1 exports bolt's volume",
+        Duration.ofSeconds(10),
+        () -> nodes.get("n1").target().hasSubsystem(b));
+    int refused =
+        refusal(
+            () ->
+                HostController.connect(
+                    ConnectOptions.defaults("127.0.0.1", Integer.parseInt(port("n1")), b)
+                        .withHost(HOST_A, UUID.nameUUIDFromBytes(HOST_A.getBytes()))));
+    assertEquals(io.weft.protocol.nvme.Status.CONNECT_INVALID_HOST, refused);
+  }
+
+  @Test
   void aChangeReachesThePersistentControllersOfTheHostsItConcernsOnly() throws Exception {
     createVolume("first", List.of(HOST_A, HOST_B));
     await("the first volume listed", Duration.ofSeconds(10), () -> paths(HOST_A).size() == 2);
