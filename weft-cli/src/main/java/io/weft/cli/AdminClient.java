@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weft.node.NodeView;
+import io.weft.node.tenant.TenantView;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumeView;
 import io.weft.tgt.AnaStateInfo;
@@ -169,6 +170,48 @@ public final class AdminClient implements AutoCloseable {
             body(java.util.Map.of("allowedHosts", hosts, "readOnlyHosts", readOnly)),
             200),
         new TypeReference<>() {});
+  }
+
+  public TenantView createTenant(String name, long quotaBytes, List<String> hosts) {
+    return read(
+        send(
+            "POST",
+            "/v1/tenants",
+            body(java.util.Map.of("name", name, "quotaBytes", quotaBytes, "hosts", hosts)),
+            201),
+        new TypeReference<>() {});
+  }
+
+  public List<TenantView> tenants() {
+    return read(send("GET", "/v1/tenants", null, 200), new TypeReference<>() {});
+  }
+
+  public TenantView tenant(String name) {
+    return read(send("GET", "/v1/tenants/" + segment(name), null, 200), new TypeReference<>() {});
+  }
+
+  public TenantView setTenantHosts(String name, List<String> hosts) {
+    return read(
+        send(
+            "PUT",
+            "/v1/tenants/" + segment(name) + "/hosts",
+            body(java.util.Map.of("hosts", hosts)),
+            200),
+        new TypeReference<>() {});
+  }
+
+  public TenantView setTenantQuota(String name, long quotaBytes) {
+    return read(
+        send(
+            "PUT",
+            "/v1/tenants/" + segment(name) + "/quota",
+            body(java.util.Map.of("quotaBytes", quotaBytes)),
+            200),
+        new TypeReference<>() {});
+  }
+
+  public void deleteTenant(String name) {
+    send("DELETE", "/v1/tenants/" + segment(name), null, 204);
   }
 
   /** Grows a volume online to {@code sizeBytes}. */

@@ -105,6 +105,12 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Mixin QosOptions qos;
 
+    @Option(
+        names = "--tenant",
+        paramLabel = "NAME",
+        description = "The tenant the volume belongs to: its hosts must be the tenant's.")
+    String tenant;
+
     @Mixin OutputOption output;
 
     @Override
@@ -124,7 +130,8 @@ final class VolumeCommand implements Callable<Integer> {
                     encrypt ? true : null,
                     null,
                     null,
-                    qos.policy()));
+                    qos.policy(),
+                    tenant));
         if (output.json()) {
           out.println(client.toJson(v));
         } else {
@@ -235,6 +242,9 @@ final class VolumeCommand implements Callable<Integer> {
             out.println("read-only   " + String.join(", ", v.readOnlyHosts()));
           }
           out.println("qos         " + QosOptions.describe(v.qos()));
+          if (v.tenant() != null) {
+            out.println("tenant      " + v.tenant());
+          }
           Table t = new Table("NODE", "ROLE", "STATE");
           for (VolumeView.Replica r : v.replicaStates()) {
             t.row(r.node(), r.owner() ? "owner" : "replica", r.state());

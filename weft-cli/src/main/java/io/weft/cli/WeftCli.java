@@ -39,6 +39,7 @@ import picocli.CommandLine.Spec;
       CsiCommand.class,
       NodesCommand.class,
       VolumeCommand.class,
+      TenantCommand.class,
       AnaCommand.class,
       HostsCommand.class,
       NsCommand.class,

@@ -219,4 +219,83 @@ class VolumeCommandsTest {
     assertEquals("volume models: qos none", lifted.out().strip());
     await(() -> targetQos(n1, nqn).equals("null") && targetQos(n2, nqn).equals("null"));
   }
+
+  @Test
+  void tenantsAreCreatedListedAndKeepTheirHostsAndQuota() throws Exception {
+    String host = "nqn.2014-08.org.nvmexpress:uuid:aaaaaaaa-1111-2222-3333-444444444444";
+    CliRun created =
+        weft(
+            "tenant", "create", "--name", "acme", "--quota", "48M", "--host", host, "--admin",
+            admin1);
+    assertEquals(0, created.code(), created.err());
+    assertEquals("created tenant acme (quota 48 MiB, 1 hosts)", created.out().strip());
+    CliRun vol =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "acme-db",
+            "--size",
+            "32M",
+            "--replicas",
+            "2",
+            "--tenant",
+            "acme",
+            "--allow-host",
+            host,
+            "--admin",
+            admin2);
+    assertEquals(0, vol.code(), vol.err());
+    CliRun over =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "acme-more",
+            "--size",
+            "32M",
+            "--replicas",
+            "2",
+            "--tenant",
+            "acme",
+            "--allow-host",
+            host,
+            "--admin",
+            admin2);
+    assertEquals(ExitCodes.FAILED, over.code());
+    assertTrue(over.err().contains("exceed its quota"), over.err());
+    CliRun stolen =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "other",
+            "--size",
+            "16M",
+            "--replicas",
+            "2",
+            "--allow-host",
+            host,
+            "--admin",
+            admin1);
+    assertEquals(ExitCodes.FAILED, stolen.code());
+    assertTrue(stolen.err().contains("belongs to tenant 'acme'"), stolen.err());
+
+    CliRun list = weft("tenant", "list", "--admin", admin1);
+    assertTrue(
+        list.out().lines().anyMatch(l -> l.matches("acme\\s+32 MiB\\s+48 MiB\\s+1\\s+1")),
+        list.out());
+    CliRun show = weft("tenant", "show", "acme", "--admin", admin2);
+    assertTrue(show.out().contains("volumes     acme-db"), show.out());
+    assertTrue(
+        weft("volume", "show", "acme-db", "--admin", admin1).out().contains("tenant      acme"));
+    CliRun raised = weft("tenant", "set-quota", "acme", "--quota", "0", "--admin", admin1);
+    assertEquals("tenant acme: quota none, 32 MiB used", raised.out().strip());
+    CliRun busy = weft("tenant", "delete", "acme", "--admin", admin1);
+    assertEquals(ExitCodes.FAILED, busy.code());
+    assertTrue(busy.err().contains("still has volumes [acme-db]"), busy.err());
+    assertEquals(0, weft("volume", "delete", "acme-db", "--admin", admin1).code());
+    assertEquals(
+        "deleted tenant acme", weft("tenant", "delete", "acme", "--admin", admin1).out().strip());
+  }
 }

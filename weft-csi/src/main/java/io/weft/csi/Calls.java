@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.weft.node.NodeException;
+import io.weft.node.tenant.QuotaExceededException;
 import io.weft.node.volume.NoCapacityException;
 import io.weft.store.StoreException;
 import java.io.IOException;
@@ -76,7 +77,7 @@ final class Calls {
   }
 
   private static Status status(Exception e) {
-    if (e instanceof NoCapacityException) {
+    if (e instanceof NoCapacityException || e instanceof QuotaExceededException) {
       return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
     }
     if (e instanceof StoreException s) {

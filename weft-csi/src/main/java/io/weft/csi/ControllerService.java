@@ -104,7 +104,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             null,
                             zones,
                             params.zoneFallback(),
-                            params.qos()));
+                            params.qos(),
+                            params.tenant()));
                   } catch (io.weft.node.NodeException e) {
                     if (volumes.get(name).isEmpty()) {
                       throw e;
@@ -119,7 +120,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                 VolumeRecord v = existing.get().volume();
                 if (v.replicas() != params.replicas()
                     || (params.blockSize() != null && v.blockSize() != params.blockSize())
-                    || !java.util.Objects.equals(v.qos(), params.qos())) {
+                    || !java.util.Objects.equals(v.qos(), params.qos())
+                    || !java.util.Objects.equals(v.tenant(), params.tenant())) {
                   throw error(
                       Status.ALREADY_EXISTS,
                       "volume '"
@@ -128,8 +130,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                           + v.replicas()
                           + " replicas, "
                           + v.blockSize()
-                          + "-byte blocks and QoS "
+                          + "-byte blocks, QoS "
                           + v.qos()
+                          + " and tenant "
+                          + v.tenant()
                           + ", not what is asked for");
                 }
                 if (!CsiVolumes.fits(v.sizeBytes(), request.getCapacityRange())) {

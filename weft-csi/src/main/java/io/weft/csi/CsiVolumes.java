@@ -29,7 +29,7 @@ final class CsiVolumes {
    * The one host NQN a volume published to no node admits. A Weft volume with no allowed hosts is
    * open to every host, so an unpublished CSI volume names a host that never connects instead.
    */
-  static final String NO_HOST = "nqn.2026-11.io.weft:csi:unpublished";
+  static final String NO_HOST = VolumeRecord.NO_HOST;
 
   /** The size a volume gets when the request names none. */
   static final long DEFAULT_SIZE = 1L << 30;

@@ -21,13 +21,16 @@ import java.util.Map;
  *     ceilings {@code readIops}, {@code writeIops}, {@code readBandwidth}, {@code writeBandwidth};
  *     floor while yielding {@code minIops}, {@code minBandwidth}; bandwidths as sizes per second,
  *     e.g. {@code 200Mi}), or null when the class names none
+ * @param tenant the tenant its volumes belong to ({@code tenant}): published only to the tenant's
+ *     hosts, counted against its quota; null for none
  */
 record StorageClassParameters(
     int replicas,
     Integer blockSize,
     boolean zoneFallback,
     Map<String, String> connect,
-    QosPolicy qos) {
+    QosPolicy qos,
+    String tenant) {
   static final String CTRL_LOSS_TMO = "ctrlLossTmo";
   static final String KEEP_ALIVE_TMO = "keepAliveTmo";
   static final String NR_IO_QUEUES = "nrIoQueues";
@@ -38,6 +41,7 @@ record StorageClassParameters(
     boolean fallback = false;
     Map<String, String> connect = new java.util.TreeMap<>();
     Map<String, String> qos = new java.util.HashMap<>();
+    String tenant = null;
     for (Map.Entry<String, String> e : params.entrySet()) {
       String value = e.getValue().trim();
       switch (e.getKey()) {
@@ -49,6 +53,7 @@ record StorageClassParameters(
           }
         }
         case "zoneFallback" -> fallback = bool(e.getKey(), value);
+        case "tenant" -> tenant = value.isEmpty() ? null : value;
         case CTRL_LOSS_TMO, KEEP_ALIVE_TMO ->
             connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, -1, 3600)));
         case NR_IO_QUEUES ->
@@ -68,12 +73,13 @@ record StorageClassParameters(
                     + e.getKey()
                     + "' (known: replicas, blockSize, zoneFallback, ctrlLossTmo, keepAliveTmo,"
                     + " nrIoQueues, qosClass, readIops, writeIops, readBandwidth, writeBandwidth,"
-                    + " minIops, minBandwidth)");
+                    + " minIops, minBandwidth, tenant)");
           }
         }
       }
     }
-    return new StorageClassParameters(replicas, blockSize, fallback, Map.copyOf(connect), qos(qos));
+    return new StorageClassParameters(
+        replicas, blockSize, fallback, Map.copyOf(connect), qos(qos), tenant);
   }
 
   /** The QoS the class asks for; a limit without a class is a throughput volume's. */

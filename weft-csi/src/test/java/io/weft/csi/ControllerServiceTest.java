@@ -282,6 +282,35 @@ class ControllerServiceTest {
   }
 
   @Test
+  void aTenantsVolumesArePublishedOnlyToItsNodesAndKeepToItsQuota() {
+    cluster.volumes().createTenant("acme", 3 * GIB, List.of(CONSUMER_A));
+    String id =
+        controller
+            .createVolume(claim("pvc-acme", 2 * GIB, "a").putParameters("tenant", "acme").build())
+            .getVolume()
+            .getVolumeId();
+    assertEquals("acme", cluster.record(id).tenant());
+    controller.controllerPublishVolume(publishing(id, CONSUMER_A, mount()));
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION,
+        codeOf(() -> controller.controllerPublishVolume(publishing(id, CONSUMER_B, mount()))),
+        "a node that is not the tenant's");
+    assertEquals(
+        Status.Code.RESOURCE_EXHAUSTED,
+        codeOf(
+            () ->
+                controller.createVolume(
+                    claim("pvc-acme-2", 2 * GIB, "a").putParameters("tenant", "acme").build())),
+        "over the tenant's quota");
+    String plain =
+        controller.createVolume(claim("pvc-plain", GIB, "b").build()).getVolume().getVolumeId();
+    assertEquals(
+        Status.Code.FAILED_PRECONDITION,
+        codeOf(() -> controller.controllerPublishVolume(publishing(plain, CONSUMER_A, mount()))),
+        "the tenant's node uses the tenant's volumes only");
+  }
+
+  @Test
   void aZoneWithoutRoomFailsClearlyUnlessTheStorageClassAllowsFallback() {
     StatusRuntimeException refused =
         assertThrows(
