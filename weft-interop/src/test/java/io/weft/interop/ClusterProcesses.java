@@ -204,6 +204,14 @@ final class ClusterProcesses implements AutoCloseable {
   }
 
   void start(String id) throws Exception {
+    start(id, null);
+  }
+
+  /**
+   * Starts {@code id} with a failpoint armed ({@code WEFT_FAILPOINT}): the node halts as kill -9
+   * would when its work reaches that point. Null arms none.
+   */
+  void start(String id, String failpoint) throws Exception {
     Node n = nodes.get(id);
     int count = starts.merge(id, 1, Integer::sum);
     List<String> cmd = new ArrayList<>();
@@ -233,15 +241,24 @@ final class ClusterProcesses implements AutoCloseable {
     if (discovery.containsKey(id)) {
       cmd.addAll(List.of("--discovery", "127.0.0.1:" + discovery.get(id)));
     }
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
             .redirectOutput(
-                ProcessBuilder.Redirect.appendTo(logs.resolve(id + "-" + count + ".log").toFile()))
-            .start();
+                ProcessBuilder.Redirect.appendTo(logs.resolve(id + "-" + count + ".log").toFile()));
+    if (failpoint != null) {
+      pb.environment().put("WEFT_FAILPOINT", failpoint);
+    }
+    Process p = pb.start();
     running.put(id, p);
     awaitPort(n.port(), Duration.ofSeconds(60), p, id);
     awaitPort(n.adminPort(), Duration.ofSeconds(60), p, id);
+  }
+
+  /** Waits for {@code id}'s process to end by itself; its exit code, or -1 if it did not. */
+  int awaitExit(String id, Duration limit) throws InterruptedException {
+    Process p = running.get(id);
+    return p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? p.exitValue() : -1;
   }
 
   /** SIGKILL: the node gets no chance to revoke its lease or close a connection. */

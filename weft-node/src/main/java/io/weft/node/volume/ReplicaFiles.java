@@ -1,6 +1,7 @@
 package io.weft.node.volume;
 
 import io.weft.block.atrest.VolumeKeyFile;
+import io.weft.node.Failpoints;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -69,6 +70,7 @@ final class ReplicaFiles {
     // file system leaves them.
     Files.deleteIfExists(VolumeKeyFile.pathFor(replica(name)));
     Files.deleteIfExists(replica(name));
+    Failpoints.reach("remove.replica-deleted");
     Files.deleteIfExists(marker(name));
   }
 
@@ -97,6 +99,20 @@ final class ReplicaFiles {
       }
     } catch (IOException e) {
       log.warn("volume agent: cannot look for orphan replicas in {}: {}", dir, e.toString());
+    }
+    // A marker or wrapped key whose replica file is gone (a delete or a create cut short by a
+    // crash) holds no data: it goes at once.
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.img.*")) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        String name = n.substring(0, n.indexOf(".img."));
+        if (!keep.contains(name) && !Files.exists(replica(name))) {
+          Files.deleteIfExists(f);
+          log.info("volume {}: {} left without its replica file, deleted", name, f.getFileName());
+        }
+      }
+    } catch (IOException e) {
+      log.warn("volume agent: cannot look for leftover markers in {}: {}", dir, e.toString());
     }
     Path orphans = dir.resolve(ORPHANS);
     if (!Files.isDirectory(orphans)) {

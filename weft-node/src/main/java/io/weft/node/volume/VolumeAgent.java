@@ -1,6 +1,7 @@
 package io.weft.node.volume;
 
 import io.weft.block.BlockDevice;
+import io.weft.node.Failpoints;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
 import io.weft.protocol.nvme.AnaLogPage;
@@ -354,6 +355,7 @@ public final class VolumeAgent implements AutoCloseable {
   private boolean growReplica(LocalVolume lv, VolumeRecord r) {
     try {
       lv.replica.grow(r.sizeBytes());
+      Failpoints.reach("grow.file-grown");
       lv.recent.grow(r.sizeBytes());
       target.namespaceGrown(r.replicaNqn(), 1);
       log.info("volume {}: replica grown to {} bytes", r.name(), r.sizeBytes());
@@ -397,6 +399,7 @@ public final class VolumeAgent implements AutoCloseable {
       drained = false;
     }
     if (drained && volumes.handOver(v, r.withOwner(me, r.inSync()))) {
+      Failpoints.reach("grow.handed-over");
       log.info(
           "volume {}: growing to {} bytes, serving it from generation {}",
           r.name(),
@@ -822,9 +825,11 @@ public final class VolumeAgent implements AutoCloseable {
     lv.record = r;
     try {
       files.claim(r.name(), r.uuid());
+      Failpoints.reach("export.claimed");
       lv.replica =
           target.openFileDevice(
               files.replica(r.name()), r.sizeBytes(), false, r.blockSize(), r.encrypted());
+      Failpoints.reach("export.replica-open");
       UUID uuid = UUID.fromString(r.uuid());
       DhchapKeys ownerKeys = linkKeys.keysFor(r);
       target.createSubsystem(
@@ -847,6 +852,7 @@ public final class VolumeAgent implements AutoCloseable {
           r.blockSize(),
           uuid,
           "replica");
+      Failpoints.reach("export.replica-exported");
       lv.device = new VolumeDevice(r.sizeBytes(), lv.replica.volatileWriteCache());
       target.createSubsystem(
           new SubsystemConfig(
@@ -861,6 +867,7 @@ public final class VolumeAgent implements AutoCloseable {
       target.setAnaState(r.nqn(), PORT, 1, AnaLogPage.name(AnaLogPage.INACCESSIBLE));
       lv.anaState = AnaLogPage.INACCESSIBLE;
       target.addNamespace(r.nqn(), 1, lv.device, r.blockSize(), uuid, "volume");
+      Failpoints.reach("export.done");
       log.info("volume {}: replica exported ({} bytes, {})", r.name(), r.sizeBytes(), r.nqn());
       return lv;
     } catch (IOException | TargetException | RuntimeException e) {
@@ -875,6 +882,7 @@ public final class VolumeAgent implements AutoCloseable {
     if (lv != null) {
       stopOwning(lv);
       unexport(lv, lv.record);
+      Failpoints.reach("remove.unexported");
       try {
         files.delete(name);
       } catch (IOException e) {
