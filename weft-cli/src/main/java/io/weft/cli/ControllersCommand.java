@@ -1,8 +1,6 @@
 package io.weft.cli;
 
-import io.weft.tgt.ControllerInfo;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,26 +22,21 @@ final class ControllersCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (AdminClient client = admin.client()) {
-      List<ControllerInfo> controllers = client.controllers();
-      if (output.json()) {
-        out.println(client.toJson(controllers));
-      } else if (controllers.isEmpty()) {
-        out.println("no controllers: no host is connected");
-      } else {
-        Table table =
-            new Table("SUBSYSTEM", "CNTLID", "HOST", "HOSTID", "REMOTE", "IO-QUEUES", "KATO");
-        for (ControllerInfo c : controllers) {
-          table.row(
-              c.subsystemNqn(),
-              c.cntlid(),
-              c.hostNqn(),
-              c.hostId(),
-              c.remoteAddress(),
-              c.ioQueues(),
-              c.keepAliveTimeoutMillis() == 0 ? "off" : c.keepAliveTimeoutMillis() + " ms");
-        }
-        table.print(out, "");
-      }
+      output.print(
+          out,
+          client,
+          client.controllers(),
+          "no controllers: no host is connected",
+          new Table("SUBSYSTEM", "CNTLID", "HOST", "HOSTID", "REMOTE", "IO-QUEUES", "KATO"),
+          (table, c) ->
+              table.row(
+                  c.subsystemNqn(),
+                  c.cntlid(),
+                  c.hostNqn(),
+                  c.hostId(),
+                  c.remoteAddress(),
+                  c.ioQueues(),
+                  c.keepAliveTimeoutMillis() == 0 ? "off" : c.keepAliveTimeoutMillis() + " ms"));
     }
     out.flush();
     return ExitCodes.OK;

@@ -1,8 +1,6 @@
 package io.weft.cli;
 
-import io.weft.node.NodeView;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,25 +22,21 @@ final class NodesCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     try (AdminClient client = admin.client()) {
-      List<NodeView> nodes = client.nodes();
-      if (output.json()) {
-        out.println(client.toJson(nodes));
-      } else if (nodes.isEmpty()) {
-        out.println("no nodes: none has joined this cluster");
-      } else {
-        Table table = new Table("ID", "ADDRESS", "ZONE", "RACK", "STATE", "CAPACITY", "LAST SEEN");
-        for (NodeView n : nodes) {
-          table.row(
-              n.id(),
-              n.address(),
-              n.zone().isEmpty() ? "-" : n.zone(),
-              n.rack().isEmpty() ? "-" : n.rack(),
-              n.state(),
-              Sizes.format(n.capacityBytes()),
-              n.state().equals("up") ? "now" : n.lastSeen());
-        }
-        table.print(out, "");
-      }
+      output.print(
+          out,
+          client,
+          client.nodes(),
+          "no nodes: none has joined this cluster",
+          new Table("ID", "ADDRESS", "ZONE", "RACK", "STATE", "CAPACITY", "LAST SEEN"),
+          (table, n) ->
+              table.row(
+                  n.id(),
+                  n.address(),
+                  n.zone().isEmpty() ? "-" : n.zone(),
+                  n.rack().isEmpty() ? "-" : n.rack(),
+                  n.state(),
+                  Sizes.format(n.capacityBytes()),
+                  n.state().equals("up") ? "now" : n.lastSeen()));
     }
     out.flush();
     return ExitCodes.OK;

@@ -100,23 +100,19 @@ final class TenantCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
-        List<TenantView> tenants = client.tenants();
-        if (output.json()) {
-          out.println(client.toJson(tenants));
-        } else if (tenants.isEmpty()) {
-          out.println("no tenants");
-        } else {
-          Table t = new Table("NAME", "USED", "QUOTA", "VOLUMES", "HOSTS");
-          for (TenantView v : tenants) {
-            t.row(
-                v.name(),
-                Sizes.format(v.usedBytes()),
-                quota(v.quotaBytes()),
-                v.volumes().size(),
-                v.hosts().size());
-          }
-          t.print(out, "");
-        }
+        output.print(
+            out,
+            client,
+            client.tenants(),
+            "no tenants",
+            new Table("NAME", "USED", "QUOTA", "VOLUMES", "HOSTS"),
+            (t, v) ->
+                t.row(
+                    v.name(),
+                    Sizes.format(v.usedBytes()),
+                    quota(v.quotaBytes()),
+                    v.volumes().size(),
+                    v.hosts().size()));
       }
       out.flush();
       return ExitCodes.OK;

@@ -167,25 +167,21 @@ final class VolumeCommand implements Callable<Integer> {
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
       try (AdminClient client = admin.client()) {
-        List<VolumeView> volumes = client.volumes();
-        if (output.json()) {
-          out.println(client.toJson(volumes));
-        } else if (volumes.isEmpty()) {
-          out.println("no volumes");
-        } else {
-          Table t = new Table("NAME", "SIZE", "REPLICAS", "OWNER", "GEN", "STATE", "NQN");
-          for (VolumeView v : volumes) {
-            t.row(
-                v.name(),
-                Sizes.format(v.sizeBytes()),
-                inSyncCount(v) + "/" + v.replicas(),
-                v.owner(),
-                v.generation(),
-                v.state(),
-                v.nqn());
-          }
-          t.print(out, "");
-        }
+        output.print(
+            out,
+            client,
+            client.volumes(),
+            "no volumes",
+            new Table("NAME", "SIZE", "REPLICAS", "OWNER", "GEN", "STATE", "NQN"),
+            (t, v) ->
+                t.row(
+                    v.name(),
+                    Sizes.format(v.sizeBytes()),
+                    inSyncCount(v) + "/" + v.replicas(),
+                    v.owner(),
+                    v.generation(),
+                    v.state(),
+                    v.nqn()));
       }
       out.flush();
       return ExitCodes.OK;

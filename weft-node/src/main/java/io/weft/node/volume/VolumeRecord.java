@@ -39,138 +39,6 @@ public record VolumeRecord(
    */
   public static final String NO_HOST = "nqn.2026-11.io.weft:csi:unpublished";
 
-  /** A volume of no tenant. */
-  public VolumeRecord(
-      String name,
-      String nqn,
-      String uuid,
-      long sizeBytes,
-      int blockSize,
-      int replicas,
-      List<String> nodes,
-      String owner,
-      long generation,
-      List<String> inSync,
-      List<String> allowedHosts,
-      long createdAtMillis,
-      boolean encrypted,
-      List<String> readOnlyHosts,
-      QosPolicy qos) {
-    this(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        qos,
-        null);
-  }
-
-  /** A volume without QoS. */
-  public VolumeRecord(
-      String name,
-      String nqn,
-      String uuid,
-      long sizeBytes,
-      int blockSize,
-      int replicas,
-      List<String> nodes,
-      String owner,
-      long generation,
-      List<String> inSync,
-      List<String> allowedHosts,
-      long createdAtMillis,
-      boolean encrypted,
-      List<String> readOnlyHosts) {
-    this(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        null);
-  }
-
-  /** A volume whose allowed hosts may all write. */
-  public VolumeRecord(
-      String name,
-      String nqn,
-      String uuid,
-      long sizeBytes,
-      int blockSize,
-      int replicas,
-      List<String> nodes,
-      String owner,
-      long generation,
-      List<String> inSync,
-      List<String> allowedHosts,
-      long createdAtMillis,
-      boolean encrypted) {
-    this(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        List.of());
-  }
-
-  /** A volume that is not encrypted at rest. */
-  public VolumeRecord(
-      String name,
-      String nqn,
-      String uuid,
-      long sizeBytes,
-      int blockSize,
-      int replicas,
-      List<String> nodes,
-      String owner,
-      long generation,
-      List<String> inSync,
-      List<String> allowedHosts,
-      long createdAtMillis) {
-    this(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        false);
-  }
-
   public VolumeRecord {
     nodes = List.copyOf(nodes);
     inSync = List.copyOf(inSync);
@@ -210,71 +78,29 @@ public record VolumeRecord(
 
   /** The same volume with a new owner, the next generation and the given in-sync set. */
   public VolumeRecord withOwner(String newOwner, List<String> newInSync) {
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        newOwner,
-        generation + 1,
-        newInSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        qos,
-        tenant);
+    Copy c = new Copy(this);
+    c.owner = newOwner;
+    c.generation = generation + 1;
+    c.inSync = newInSync;
+    return c.build();
   }
 
   /** The same volume without {@code node} in the in-sync set (same generation). */
   public VolumeRecord withoutInSync(String node) {
-    List<String> rest = new ArrayList<>(inSync);
-    rest.remove(node);
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        rest,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        qos,
-        tenant);
+    Copy c = new Copy(this);
+    c.inSync = new ArrayList<>(inSync);
+    c.inSync.remove(node);
+    return c.build();
   }
 
   /** The same volume with {@code node} back in the in-sync set (same generation). */
   public VolumeRecord withInSync(String node) {
-    List<String> more = new ArrayList<>(inSync);
-    if (!more.contains(node)) {
-      more.add(node);
+    Copy c = new Copy(this);
+    c.inSync = new ArrayList<>(inSync);
+    if (!c.inSync.contains(node)) {
+      c.inSync.add(node);
     }
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        more,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        qos,
-        tenant);
+    return c.build();
   }
 
   /**
@@ -282,64 +108,82 @@ public record VolumeRecord(
    * read; same generation.
    */
   public VolumeRecord withHosts(List<String> hosts, List<String> readOnly) {
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        hosts,
-        createdAtMillis,
-        encrypted,
-        readOnly,
-        qos,
-        tenant);
+    Copy c = new Copy(this);
+    c.allowedHosts = hosts;
+    c.readOnlyHosts = readOnly;
+    return c.build();
   }
 
   /** The same volume, larger (same generation): every node grows its replica to it. */
   public VolumeRecord withSize(long newSizeBytes) {
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        newSizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        qos,
-        tenant);
+    Copy c = new Copy(this);
+    c.sizeBytes = newSizeBytes;
+    return c.build();
   }
 
   /** The same volume under another QoS policy (null: none); same generation. */
   public VolumeRecord withQos(QosPolicy policy) {
-    return new VolumeRecord(
-        name,
-        nqn,
-        uuid,
-        sizeBytes,
-        blockSize,
-        replicas,
-        nodes,
-        owner,
-        generation,
-        inSync,
-        allowedHosts,
-        createdAtMillis,
-        encrypted,
-        readOnlyHosts,
-        policy,
-        tenant);
+    Copy c = new Copy(this);
+    c.qos = policy;
+    return c.build();
+  }
+
+  /** A record's fields to change one or two of: the with-methods above, each in a few lines. */
+  private static final class Copy {
+    private final String name;
+    private final String nqn;
+    private final String uuid;
+    private long sizeBytes;
+    private final int blockSize;
+    private final int replicas;
+    private final List<String> nodes;
+    private String owner;
+    private long generation;
+    private List<String> inSync;
+    private List<String> allowedHosts;
+    private final long createdAtMillis;
+    private final boolean encrypted;
+    private List<String> readOnlyHosts;
+    private QosPolicy qos;
+    private final String tenant;
+
+    Copy(VolumeRecord r) {
+      name = r.name;
+      nqn = r.nqn;
+      uuid = r.uuid;
+      sizeBytes = r.sizeBytes;
+      blockSize = r.blockSize;
+      replicas = r.replicas;
+      nodes = r.nodes;
+      owner = r.owner;
+      generation = r.generation;
+      inSync = r.inSync;
+      allowedHosts = r.allowedHosts;
+      createdAtMillis = r.createdAtMillis;
+      encrypted = r.encrypted;
+      readOnlyHosts = r.readOnlyHosts;
+      qos = r.qos;
+      tenant = r.tenant;
+    }
+
+    VolumeRecord build() {
+      return new VolumeRecord(
+          name,
+          nqn,
+          uuid,
+          sizeBytes,
+          blockSize,
+          replicas,
+          nodes,
+          owner,
+          generation,
+          inSync,
+          allowedHosts,
+          createdAtMillis,
+          encrypted,
+          readOnlyHosts,
+          qos,
+          tenant);
+    }
   }
 }
