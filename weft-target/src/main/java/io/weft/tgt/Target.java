@@ -567,12 +567,7 @@ public final class Target implements AutoCloseable {
    */
   public NamespaceInfo setQos(String subsystemNqn, int nsid, QosPolicy policy)
       throws TargetException {
-    Subsystem s = subsystem(subsystemNqn);
-    Namespace ns = s.namespace(nsid);
-    if (ns == null) {
-      throw new TargetException(
-          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
-    }
+    Namespace ns = namespace(subsystemNqn, nsid);
     ns.qos(policy == null ? null : new NamespaceQos(policy, core.qosArbiter()));
     log.info("namespace {} of {}: QoS {}", nsid, subsystemNqn, policy == null ? "none" : policy);
     return info(ns);
@@ -585,12 +580,7 @@ public final class Target implements AutoCloseable {
    */
   public NamespaceInfo resizeNamespace(String subsystemNqn, int nsid, long newSizeBytes)
       throws TargetException {
-    Subsystem s = subsystem(subsystemNqn);
-    Namespace ns = s.namespace(nsid);
-    if (ns == null) {
-      throw new TargetException(
-          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
-    }
+    Namespace ns = namespace(subsystemNqn, nsid);
     long size = ns.sizeBlocks() << ns.blockShift();
     if (newSizeBytes < size) {
       throw new TargetException(
@@ -622,14 +612,9 @@ public final class Target implements AutoCloseable {
    * takes up the new size and connected hosts are told. Nothing happens if it did not grow.
    */
   public void namespaceGrown(String subsystemNqn, int nsid) throws TargetException {
-    Subsystem s = subsystem(subsystemNqn);
-    Namespace ns = s.namespace(nsid);
-    if (ns == null) {
-      throw new TargetException(
-          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
-    }
+    Namespace ns = namespace(subsystemNqn, nsid);
     if (ns.refreshSize()) {
-      s.namespaceResized(nsid);
+      subsystem(subsystemNqn).namespaceResized(nsid);
     }
   }
 
@@ -735,6 +720,15 @@ public final class Target implements AutoCloseable {
       throw new TargetException(TargetException.Kind.NOT_FOUND, "no subsystem " + nqn);
     }
     return s;
+  }
+
+  private Namespace namespace(String subsystemNqn, int nsid) throws TargetException {
+    Namespace ns = subsystem(subsystemNqn).namespace(nsid);
+    if (ns == null) {
+      throw new TargetException(
+          TargetException.Kind.NOT_FOUND, "no namespace " + nsid + " in " + subsystemNqn);
+    }
+    return ns;
   }
 
   private Subsystem subsystem(String nqn) throws TargetException {

@@ -2,7 +2,7 @@ package io.weft.node.tenant;
 
 import static io.weft.node.StoreUnavailable.guard;
 
-import io.weft.node.NodeException;
+import io.weft.node.Refusals;
 import io.weft.node.volume.VolumeService;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminResponse;
@@ -96,15 +96,7 @@ public final class TenantsResource implements AdminResource {
             }));
   }
 
-  private interface Call<T> {
-    T run();
-  }
-
-  private static <T> T refusing(Call<T> call) {
-    try {
-      return call.run();
-    } catch (NodeException e) {
-      throw new HttpError(e.getMessage().startsWith("no tenant") ? 404 : 409, e.getMessage());
-    }
+  private static <T> T refusing(Refusals.Call<T> call) {
+    return Refusals.refusing("no tenant", call);
   }
 }

@@ -2,7 +2,7 @@ package io.weft.node.volume;
 
 import static io.weft.node.StoreUnavailable.guard;
 
-import io.weft.node.NodeException;
+import io.weft.node.Refusals;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminResponse;
 import io.weft.tgt.admin.HttpError;
@@ -130,16 +130,7 @@ public final class VolumesResource implements AdminResource {
         .toList();
   }
 
-  private interface Call<T> {
-    T run();
-  }
-
-  /** A node-level refusal becomes a 409 (or 404 for an unknown volume) with its message. */
-  private static <T> T refusing(Call<T> call) {
-    try {
-      return call.run();
-    } catch (NodeException e) {
-      throw new HttpError(e.getMessage().startsWith("no volume") ? 404 : 409, e.getMessage());
-    }
+  private static <T> T refusing(Refusals.Call<T> call) {
+    return Refusals.refusing("no volume", call);
   }
 }
