@@ -34,7 +34,7 @@ import io.weft.csi.proto.ValidateVolumeCapabilitiesResponse;
 import io.weft.csi.proto.Volume;
 import io.weft.node.NodeInfo;
 import io.weft.node.NodeStatus;
-import io.weft.node.volume.Placement;
+import io.weft.node.volume.Promises;
 import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
 import java.util.ArrayList;
@@ -105,7 +105,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             zones,
                             params.zoneFallback(),
                             params.qos(),
-                            params.tenant()));
+                            params.tenant(),
+                            params.pool()));
                   } catch (io.weft.node.NodeException e) {
                     if (volumes.get(name).isEmpty()) {
                       throw e;
@@ -514,14 +515,15 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
               request.hasAccessibleTopology()
                   ? request.getAccessibleTopology().getSegmentsMap().get(CsiVolumes.ZONE_KEY)
                   : null;
-          Map<String, Long> committed = volumes.committedBytes();
+          Promises promises = volumes.promises();
           List<Long> inZone = new ArrayList<>();
           List<Long> everywhere = new ArrayList<>();
           for (NodeStatus n : volumes.nodes()) {
-            if (n.state() != NodeStatus.State.UP) {
+            if (n.state() != NodeStatus.State.UP
+                || (params.pool() != null && !params.pool().equals(n.info().pool()))) {
               continue;
             }
-            long free = Math.max(0, Placement.free(n, committed));
+            long free = Math.max(0, promises.free(n));
             everywhere.add(free);
             if (zone == null || zone.equals(n.info().zone())) {
               inZone.add(free);

@@ -23,6 +23,8 @@ import java.util.Map;
  *     e.g. {@code 200Mi}), or null when the class names none
  * @param tenant the tenant its volumes belong to ({@code tenant}): published only to the tenant's
  *     hosts, counted against its quota; null for none
+ * @param pool the pool whose nodes hold its volumes ({@code pool}), and whose capacity GetCapacity
+ *     reports; null for any node
  */
 record StorageClassParameters(
     int replicas,
@@ -30,7 +32,8 @@ record StorageClassParameters(
     boolean zoneFallback,
     Map<String, String> connect,
     QosPolicy qos,
-    String tenant) {
+    String tenant,
+    String pool) {
   static final String CTRL_LOSS_TMO = "ctrlLossTmo";
   static final String KEEP_ALIVE_TMO = "keepAliveTmo";
   static final String NR_IO_QUEUES = "nrIoQueues";
@@ -42,6 +45,7 @@ record StorageClassParameters(
     Map<String, String> connect = new java.util.TreeMap<>();
     Map<String, String> qos = new java.util.HashMap<>();
     String tenant = null;
+    String pool = null;
     for (Map.Entry<String, String> e : params.entrySet()) {
       String value = e.getValue().trim();
       switch (e.getKey()) {
@@ -54,6 +58,7 @@ record StorageClassParameters(
         }
         case "zoneFallback" -> fallback = bool(e.getKey(), value);
         case "tenant" -> tenant = value.isEmpty() ? null : value;
+        case "pool" -> pool = value.isEmpty() ? null : value;
         case CTRL_LOSS_TMO, KEEP_ALIVE_TMO ->
             connect.put(e.getKey(), Integer.toString(number(e.getKey(), value, -1, 3600)));
         case NR_IO_QUEUES ->
@@ -73,13 +78,13 @@ record StorageClassParameters(
                     + e.getKey()
                     + "' (known: replicas, blockSize, zoneFallback, ctrlLossTmo, keepAliveTmo,"
                     + " nrIoQueues, qosClass, readIops, writeIops, readBandwidth, writeBandwidth,"
-                    + " minIops, minBandwidth, tenant)");
+                    + " minIops, minBandwidth, tenant, pool)");
           }
         }
       }
     }
     return new StorageClassParameters(
-        replicas, blockSize, fallback, Map.copyOf(connect), qos(qos), tenant);
+        replicas, blockSize, fallback, Map.copyOf(connect), qos(qos), tenant, pool);
   }
 
   /** The QoS the class asks for; a limit without a class is a throughput volume's. */

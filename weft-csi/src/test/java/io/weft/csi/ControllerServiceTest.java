@@ -567,5 +567,23 @@ class ControllerServiceTest {
                 .build());
     assertEquals(8 * GIB, twoCopies.getMaximumVolumeSize().getValue(), "a1 and b1 have 8 GiB each");
     assertEquals(4 * GIB, twoCopies.getAvailableCapacity());
+
+    // thin volumes: the default pool may promise three times what its disks hold
+    cluster.volumes().setPool("default", 3.0);
+    GetCapacityResponse overcommitted =
+        controller.getCapacity(
+            GetCapacityRequest.newBuilder().setAccessibleTopology(zone("c")).build());
+    assertEquals(3 * GIB - (256L << 20), overcommitted.getAvailableCapacity());
+    controller.createVolume(claim("pvc-c-big", 2 * GIB, "c").build());
+    assertEquals(
+        0,
+        controller
+            .getCapacity(
+                GetCapacityRequest.newBuilder()
+                    .setAccessibleTopology(zone("a"))
+                    .putAllParameters(Map.of("pool", "fast"))
+                    .build())
+            .getAvailableCapacity(),
+        "no node is in pool fast");
   }
 }

@@ -23,6 +23,9 @@ public record NodeInfo(
   public static final String ZONE = "zone";
   public static final String RACK = "rack";
 
+  /** The label naming the node's pool; a node without one is in the default pool. */
+  public static final String POOL = "pool";
+
   public NodeInfo {
     labels = Map.copyOf(labels);
   }
@@ -33,6 +36,10 @@ public record NodeInfo(
 
   public String rack() {
     return labels.getOrDefault(RACK, "");
+  }
+
+  public String pool() {
+    return labels.getOrDefault(POOL, io.weft.node.pool.PoolRecord.DEFAULT);
   }
 
   NodeInfo seenAt(long millis) {

@@ -2,6 +2,7 @@ package io.weft.node;
 
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
+import io.weft.node.pool.PoolsResource;
 import io.weft.node.tenant.TenantsResource;
 import io.weft.node.volume.ReplicaLinkKeys;
 import io.weft.node.volume.VolumeAccess;
@@ -180,6 +181,7 @@ public final class StorageNode implements AutoCloseable {
                   new NodesResource(registry),
                   new VolumesResource(volumeService),
                   new TenantsResource(volumeService),
+                  new PoolsResource(volumeService),
                   new DiscoveryResource(
                       store,
                       registry,

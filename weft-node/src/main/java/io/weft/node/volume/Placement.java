@@ -22,7 +22,7 @@ public final class Placement {
    * @param nodes every node the cluster knows
    * @param replicas how many replicas
    * @param sizeBytes the volume's size (each replica's)
-   * @param committed bytes already promised to volumes, per node
+   * @param promises what each node promised already, and may promise
    * @param explicit nodes the user named ({@code --nodes}), in order (the first becomes owner), or
    *     empty to choose
    */
@@ -30,9 +30,9 @@ public final class Placement {
       List<NodeStatus> nodes,
       int replicas,
       long sizeBytes,
-      Map<String, Long> committed,
+      Promises promises,
       List<String> explicit) {
-    return place(nodes, replicas, sizeBytes, committed, explicit, List.of(), false);
+    return place(nodes, replicas, sizeBytes, promises, explicit, List.of(), false);
   }
 
   /**
@@ -45,7 +45,7 @@ public final class Placement {
       List<NodeStatus> nodes,
       int replicas,
       long sizeBytes,
-      Map<String, Long> committed,
+      Promises promises,
       List<String> explicit,
       List<String> ownerZones,
       boolean zoneFallback) {
@@ -70,7 +70,7 @@ public final class Placement {
         if (n.state() != NodeStatus.State.UP) {
           throw new NodeException("node '" + id + "' is down");
         }
-        if (free(n, committed) < sizeBytes) {
+        if (promises.free(n) < sizeBytes) {
           throw new NodeException("node '" + id + "' has too little free capacity");
         }
       }
@@ -78,7 +78,7 @@ public final class Placement {
     }
     List<NodeStatus> candidates = new ArrayList<>();
     for (NodeStatus n : nodes) {
-      if (n.state() == NodeStatus.State.UP && free(n, committed) >= sizeBytes) {
+      if (n.state() == NodeStatus.State.UP && promises.free(n) >= sizeBytes) {
         candidates.add(n);
       }
     }
@@ -100,7 +100,7 @@ public final class Placement {
     List<String> chosen = new ArrayList<>();
     Map<String, Integer> perZone = new HashMap<>();
     Map<String, Integer> perRack = new HashMap<>();
-    NodeStatus owner = ownerIn(candidates, ownerZones, committed);
+    NodeStatus owner = ownerIn(candidates, ownerZones, promises);
     if (owner == null && !ownerZones.isEmpty() && !zoneFallback) {
       throw new NoCapacityException(
           "no node in zone "
@@ -123,7 +123,7 @@ public final class Placement {
                   Comparator.<NodeStatus>comparingInt(n -> perZone.getOrDefault(n.info().zone(), 0))
                       .thenComparingInt(
                           n -> perRack.getOrDefault(n.info().zone() + "/" + n.info().rack(), 0))
-                      .thenComparing(n -> -free(n, committed))
+                      .thenComparing(n -> -promises.free(n))
                       .thenComparing(n -> n.info().id()))
               .orElseThrow();
       chosen.add(best.info().id());
@@ -135,13 +135,13 @@ public final class Placement {
 
   /** The best owner in the first of {@code zones} that has a candidate; null if none has. */
   private static NodeStatus ownerIn(
-      List<NodeStatus> candidates, List<String> zones, Map<String, Long> committed) {
+      List<NodeStatus> candidates, List<String> zones, Promises promises) {
     for (String zone : zones) {
       NodeStatus best =
           candidates.stream()
               .filter(n -> n.info().zone().equals(zone))
               .min(
-                  Comparator.<NodeStatus>comparingLong(n -> -free(n, committed))
+                  Comparator.<NodeStatus>comparingLong(n -> -promises.free(n))
                       .thenComparing(n -> n.info().id()))
               .orElse(null);
       if (best != null) {
@@ -149,10 +149,5 @@ public final class Placement {
       }
     }
     return null;
-  }
-
-  /** What a node has left for new volumes. */
-  public static long free(NodeStatus n, Map<String, Long> committed) {
-    return n.info().capacityBytes() - committed.getOrDefault(n.info().id(), 0L);
   }
 }

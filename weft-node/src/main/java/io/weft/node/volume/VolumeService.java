@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weft.node.NodeException;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
+import io.weft.node.pool.PoolRecord;
+import io.weft.node.pool.PoolService;
+import io.weft.node.pool.PoolView;
 import io.weft.node.tenant.TenantRecord;
 import io.weft.node.tenant.TenantService;
 import io.weft.store.ClusterStore;
@@ -44,6 +47,7 @@ public final class VolumeService {
   private final NodeRegistry nodes;
   private final boolean hostsRequired;
   private final TenantService tenants;
+  private final PoolService pools;
 
   public VolumeService(ClusterStore store, NodeRegistry nodes) {
     this(store, nodes, false);
@@ -58,6 +62,55 @@ public final class VolumeService {
     this.nodes = nodes;
     this.hostsRequired = hostsRequired;
     this.tenants = new TenantService(store);
+    this.pools = new PoolService(store);
+  }
+
+  /** What every node has promised, and may promise under its pool's overcommit ratio. */
+  public Promises promises() {
+    Map<String, Double> ratios = new HashMap<>();
+    pools.configured().forEach((name, p) -> ratios.put(name, p.overcommitRatio()));
+    return new Promises(committedBytes(), ratios);
+  }
+
+  /**
+   * Sets a pool's overcommit ratio. It moves the key every placement compares, so no volume is
+   * placed by a ratio that changed meanwhile. A lower ratio than the pool's promises need takes
+   * nothing away: the pool only takes no new volume until its promises fit again.
+   */
+  public PoolRecord setPool(String name, double overcommitRatio) {
+    store.txn(
+        List.of(),
+        List.of(PoolService.put(name, overcommitRatio), Op.put(PLACEMENT, "pool:" + name)),
+        List.of());
+    return new PoolRecord(name, overcommitRatio);
+  }
+
+  /** Every pool a node names or someone configured, with its capacity and promises. */
+  public List<PoolView> pools() {
+    Map<String, PoolRecord> configured = pools.configured();
+    Promises promises = promises();
+    java.util.TreeSet<String> names = new java.util.TreeSet<>(configured.keySet());
+    List<NodeStatus> all = nodes.nodes();
+    all.forEach(n -> names.add(n.info().pool()));
+    List<PoolView> out = new ArrayList<>();
+    for (String name : names) {
+      List<NodeStatus> members = all.stream().filter(n -> n.info().pool().equals(name)).toList();
+      out.add(
+          new PoolView(
+              name,
+              configured.getOrDefault(name, PoolRecord.unconfigured(name)).overcommitRatio(),
+              members.stream().map(n -> n.info().id()).toList(),
+              members.stream().mapToLong(n -> n.info().capacityBytes()).sum(),
+              members.stream().mapToLong(promises::limit).sum(),
+              members.stream()
+                  .mapToLong(n -> promises.committed().getOrDefault(n.info().id(), 0L))
+                  .sum(),
+              members.stream()
+                  .filter(n -> n.state() == NodeStatus.State.UP)
+                  .mapToLong(n -> Math.max(0, promises.free(n)))
+                  .sum()));
+    }
+    return out;
   }
 
   /** The cluster's tenants; their changes are checked against this service's volumes. */
@@ -117,6 +170,7 @@ public final class VolumeService {
    *     instead of refusing
    * @param qos the volume's QoS policy, or null for none
    * @param tenant the tenant the volume belongs to, or null
+   * @param pool the pool whose nodes hold the volume, or null for any node
    */
   public record CreateRequest(
       String name,
@@ -130,7 +184,38 @@ public final class VolumeService {
       List<String> ownerZones,
       Boolean zoneFallback,
       QosPolicy qos,
-      String tenant) {
+      String tenant,
+      String pool) {
+
+    /** A request placed on any node. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize,
+        Boolean encrypt,
+        List<String> ownerZones,
+        Boolean zoneFallback,
+        QosPolicy qos,
+        String tenant) {
+      this(
+          name,
+          sizeBytes,
+          replicas,
+          nodes,
+          allowedHosts,
+          nqn,
+          blockSize,
+          encrypt,
+          ownerZones,
+          zoneFallback,
+          qos,
+          tenant,
+          null);
+    }
 
     /** A request of no tenant. */
     public CreateRequest(
@@ -239,12 +324,18 @@ public final class VolumeService {
       TenantService.checkVolumeHosts(r.name(), r.tenant(), hosts, allTenants, VolumeRecord.NO_HOST);
       TenantService.checkQuota(r.tenant(), r.sizeBytes(), allTenants, tenantView());
       List<NodeStatus> all = nodes.nodes();
+      if (r.pool() != null) {
+        all = all.stream().filter(n -> n.info().pool().equals(r.pool())).toList();
+        if (all.isEmpty()) {
+          throw new NoCapacityException("no node is in pool '" + r.pool() + "'");
+        }
+      }
       List<String> placed =
           Placement.place(
               all,
               r.replicas(),
               r.sizeBytes(),
-              committedBytes(),
+              promises(),
               r.nodes() == null ? List.of() : r.nodes(),
               r.ownerZones() == null ? List.of() : r.ownerZones(),
               Boolean.TRUE.equals(r.zoneFallback()));
@@ -338,12 +429,12 @@ public final class VolumeService {
       long more = newSizeBytes - r.sizeBytes();
       long tenantsSeen = tenants.lastRevision();
       TenantService.checkQuota(r.tenant(), more, tenants.list(), tenantView());
-      Map<String, Long> committed = committedBytes();
+      Promises promises = promises();
       Map<String, NodeStatus> byId = new HashMap<>();
       nodes.nodes().forEach(n -> byId.put(n.info().id(), n));
       for (String node : r.nodes()) {
         NodeStatus n = byId.get(node);
-        long free = n == null ? 0 : Placement.free(n, committed);
+        long free = n == null ? 0 : promises.free(n);
         if (free < more) {
           throw new NoCapacityException(
               "node "
