@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weft.node.NodeView;
+import io.weft.node.pool.PoolView;
 import io.weft.node.tenant.TenantView;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumeView;
@@ -212,6 +213,20 @@ public final class AdminClient implements AutoCloseable {
 
   public void deleteTenant(String name) {
     send("DELETE", "/v1/tenants/" + segment(name), null, 204);
+  }
+
+  public List<PoolView> pools() {
+    return read(send("GET", "/v1/pools", null, 200), new TypeReference<>() {});
+  }
+
+  public PoolView setPool(String name, double overcommitRatio) {
+    return read(
+        send(
+            "PUT",
+            "/v1/pools/" + segment(name),
+            body(java.util.Map.of("overcommitRatio", overcommitRatio)),
+            200),
+        new TypeReference<>() {});
   }
 
   /** Grows a volume online to {@code sizeBytes}. */

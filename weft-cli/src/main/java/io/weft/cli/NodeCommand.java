@@ -2,6 +2,7 @@ package io.weft.cli;
 
 import io.weft.csi.CsiDriver;
 import io.weft.csi.CsiEndpoint;
+import io.weft.node.NodeInfo;
 import io.weft.node.StorageNode;
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.volume.ReplicaLinkKeys;
@@ -55,6 +56,12 @@ final class NodeCommand extends TargetCommand {
 
   @Option(names = "--rack", paramLabel = "RACK", description = "Rack label.")
   String rack;
+
+  @Option(
+      names = "--pool",
+      paramLabel = "POOL",
+      description = "The pool this node's capacity belongs to (weft pool). Default: default.")
+  String pool;
 
   @Option(
       names = "--label",
@@ -176,6 +183,9 @@ final class NodeCommand extends TargetCommand {
     }
     if (rack != null) {
       all.put("rack", rack);
+    }
+    if (pool != null) {
+      all.put(NodeInfo.POOL, pool);
     }
     StorageNode node =
         StorageNode.start(

@@ -106,6 +106,12 @@ final class VolumeCommand implements Callable<Integer> {
     @Mixin QosOptions qos;
 
     @Option(
+        names = "--pool",
+        paramLabel = "POOL",
+        description = "Place the replicas on the nodes of this pool only.")
+    String pool;
+
+    @Option(
         names = "--tenant",
         paramLabel = "NAME",
         description = "The tenant the volume belongs to: its hosts must be the tenant's.")
@@ -131,7 +137,8 @@ final class VolumeCommand implements Callable<Integer> {
                     null,
                     null,
                     qos.policy(),
-                    tenant));
+                    tenant,
+                    pool));
         if (output.json()) {
           out.println(client.toJson(v));
         } else {

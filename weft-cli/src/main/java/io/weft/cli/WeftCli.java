@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
       NodesCommand.class,
       VolumeCommand.class,
       TenantCommand.class,
+      PoolCommand.class,
       AnaCommand.class,
       HostsCommand.class,
       NsCommand.class,

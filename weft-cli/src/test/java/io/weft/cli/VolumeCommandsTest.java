@@ -298,4 +298,51 @@ class VolumeCommandsTest {
     assertEquals(
         "deleted tenant acme", weft("tenant", "delete", "acme", "--admin", admin1).out().strip());
   }
+
+  @Test
+  void poolsAreListedTheirRatioSetAndVolumesPlacedWithinOne() throws Exception {
+    CliRun set = weft("pool", "set", "default", "--overcommit", "2", "--admin", admin1);
+    assertEquals(0, set.code(), set.err());
+    assertEquals("pool default: overcommit 2.0x, 4 GiB promisable, 4 GiB free", set.out().strip());
+    CliRun vol =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "thin",
+            "--size",
+            "1536M",
+            "--replicas",
+            "2",
+            "--pool",
+            "default",
+            "--admin",
+            admin2);
+    assertEquals(0, vol.code(), vol.err());
+    CliRun list = weft("pool", "list", "--admin", admin2);
+    assertTrue(
+        list.out()
+            .lines()
+            .anyMatch(l -> l.matches("default\\s+2\\s+2 GiB\\s+2.0x\\s+4 GiB\\s+3 GiB\\s+1 GiB")),
+        list.out());
+    CliRun nowhere =
+        weft(
+            "volume",
+            "create",
+            "--name",
+            "x",
+            "--size",
+            "16M",
+            "--replicas",
+            "1",
+            "--pool",
+            "fast",
+            "--admin",
+            admin1);
+    assertEquals(ExitCodes.FAILED, nowhere.code());
+    assertTrue(nowhere.err().contains("no node is in pool 'fast'"), nowhere.err());
+    CliRun bad = weft("pool", "set", "default", "--overcommit", "0.5", "--admin", admin1);
+    assertEquals(ExitCodes.FAILED, bad.code());
+    assertTrue(bad.err().contains("from 1"), bad.err());
+  }
 }

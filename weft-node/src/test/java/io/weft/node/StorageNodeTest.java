@@ -66,6 +66,8 @@ class StorageNodeTest {
               {"/v1/volumes/{name}/qos", "delete"},
               {"/v1/volumes/{name}/resize", "post"},
               {"/v1/tenants", "post"},
+              {"/v1/pools", "get"},
+              {"/v1/pools/{name}", "put"},
               {"/v1/tenants/{name}/hosts", "put"},
               {"/v1/tenants/{name}/quota", "put"},
               {"/v1/volumes/{name}/move-owner", "post"},
