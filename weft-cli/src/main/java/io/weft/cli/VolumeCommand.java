@@ -228,7 +228,10 @@ final class VolumeCommand implements Callable<Integer> {
                   + Sizes.format(v.sizeBytes())
                   + ", block size "
                   + v.blockSize()
-                  + (v.encrypted() ? ", encrypted at rest" : ""));
+                  + (v.encrypted() ? ", encrypted at rest" : "")
+                  + (v.servedBytes() < v.sizeBytes()
+                      ? " (growing: hosts see " + Sizes.format(v.servedBytes()) + ")"
+                      : ""));
           out.println(
               "state       "
                   + v.state()

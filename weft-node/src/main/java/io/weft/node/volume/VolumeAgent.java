@@ -335,6 +335,12 @@ public final class VolumeAgent implements AutoCloseable {
       }
       if (lv.replicated != null) {
         showSize(lv, r, lv.servedSize);
+        if (r.growing()
+            && lv.servedSize >= r.sizeBytes()
+            && volumes.replace(v, r.withServedBytes(r.sizeBytes()))) {
+          log.info("volume {}: growth to {} bytes done", r.name(), r.sizeBytes());
+          return; // the store changed; the watch brings the next round
+        }
       }
       // The in-sync set changes only through this owner (drops, rejoins) or with a new
       // generation, so the device's own targets are authoritative here.

@@ -14,6 +14,8 @@ import java.util.List;
  * the target refuses their writes. {@code qos}: the volume's QoS policy (workload class, ceilings,
  * floor), applied by the node serving hosts; null for none. {@code tenant}: the tenant the volume
  * belongs to (its hosts are the tenant's, its size counts against the tenant's quota), or null.
+ * {@code servedBytes}: the size the owner shows hosts; less than {@code sizeBytes} while a growth
+ * is under way (0 in records from before it was kept: as {@code sizeBytes}).
  */
 public record VolumeRecord(
     String name,
@@ -31,7 +33,8 @@ public record VolumeRecord(
     boolean encrypted,
     List<String> readOnlyHosts,
     QosPolicy qos,
-    String tenant) {
+    String tenant,
+    long servedBytes) {
 
   /**
    * A host that never connects: a volume that should admit nobody for now names it, since no hosts
@@ -40,6 +43,7 @@ public record VolumeRecord(
   public static final String NO_HOST = "nqn.2026-11.io.weft:csi:unpublished";
 
   public VolumeRecord {
+    servedBytes = servedBytes == 0 ? sizeBytes : servedBytes;
     nodes = List.copyOf(nodes);
     inSync = List.copyOf(inSync);
     allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
@@ -121,6 +125,18 @@ public record VolumeRecord(
     return c.build();
   }
 
+  /** The same volume, served to hosts at {@code bytes} now (a growth done). */
+  public VolumeRecord withServedBytes(long bytes) {
+    Copy c = new Copy(this);
+    c.servedBytes = bytes;
+    return c.build();
+  }
+
+  /** Whether the owner serves hosts less than the recorded size (a growth under way). */
+  public boolean growing() {
+    return servedBytes < sizeBytes;
+  }
+
   /** The same volume under another QoS policy (null: none); same generation. */
   public VolumeRecord withQos(QosPolicy policy) {
     Copy c = new Copy(this);
@@ -146,6 +162,7 @@ public record VolumeRecord(
     private List<String> readOnlyHosts;
     private QosPolicy qos;
     private final String tenant;
+    private long servedBytes;
 
     Copy(VolumeRecord r) {
       name = r.name;
@@ -164,6 +181,7 @@ public record VolumeRecord(
       readOnlyHosts = r.readOnlyHosts;
       qos = r.qos;
       tenant = r.tenant;
+      servedBytes = r.servedBytes;
     }
 
     VolumeRecord build() {
@@ -183,7 +201,8 @@ public record VolumeRecord(
           encrypted,
           readOnlyHosts,
           qos,
-          tenant);
+          tenant,
+          servedBytes);
     }
   }
 }

@@ -356,7 +356,8 @@ public final class VolumeService {
               Boolean.TRUE.equals(r.encrypt()),
               List.of(),
               r.qos(),
-              r.tenant());
+              r.tenant(),
+              r.sizeBytes());
       Compare unchanged =
           seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
       if (store

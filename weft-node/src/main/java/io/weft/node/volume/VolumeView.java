@@ -19,7 +19,8 @@ public record VolumeView(
     boolean encrypted,
     List<String> readOnlyHosts,
     io.weft.tgt.qos.QosPolicy qos,
-    String tenant) {
+    String tenant,
+    long servedBytes) {
 
   /** One replica: its node, and whether it holds every acknowledged write. */
   public record Replica(String node, boolean owner, String state) {}
@@ -66,6 +67,7 @@ public record VolumeView(
         r.encrypted(),
         r.readOnlyHosts(),
         r.qos(),
-        r.tenant());
+        r.tenant(),
+        r.servedBytes());
   }
 }

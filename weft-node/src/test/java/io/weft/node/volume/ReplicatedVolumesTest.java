@@ -247,12 +247,17 @@ class ReplicatedVolumesTest {
       VolumeRecord grown = volumes().resize("g1", 2 * SIZE);
       assertEquals(2 * SIZE, grown.sizeBytes());
       assertEquals(v.generation(), grown.generation(), "recorded first, served after");
+      assertTrue(grown.growing(), "hosts still see " + grown.servedBytes());
       await(
           "the owner serves the new size",
           Duration.ofSeconds(20),
           () -> hostSize("n1", v.nqn()) == 2 * SIZE);
       await("n2 shows it too", Duration.ofSeconds(10), () -> hostSize("n2", v.nqn()) == 2 * SIZE);
       assertEquals(v.generation() + 1, record("g1").generation(), "served through a hand-over");
+      await(
+          "the growth recorded as done",
+          Duration.ofSeconds(10),
+          () -> record("g1").servedBytes() == 2 * SIZE);
       assertEquals(List.of("n1", "n2"), record("g1").inSync(), "no replica left behind");
       await(
           "optimized again", Duration.ofSeconds(10), () -> ana("n1", v.nqn()).equals("optimized"));
