@@ -27,7 +27,16 @@ final class NodesCommand implements Callable<Integer> {
           client,
           client.nodes(),
           "no nodes: none has joined this cluster",
-          new Table("ID", "ADDRESS", "ZONE", "RACK", "STATE", "CAPACITY", "LAST SEEN"),
+          new Table(
+              "ID",
+              "ADDRESS",
+              "ZONE",
+              "RACK",
+              "STATE",
+              "CAPACITY",
+              "WRITTEN",
+              "DISK FREE",
+              "LAST SEEN"),
           (table, n) ->
               table.row(
                   n.id(),
@@ -36,6 +45,8 @@ final class NodesCommand implements Callable<Integer> {
                   n.rack().isEmpty() ? "-" : n.rack(),
                   n.state(),
                   Sizes.format(n.capacityBytes()),
+                  Sizes.format(n.usedBytes()),
+                  n.diskFreeBytes() == null ? "-" : Sizes.format(n.diskFreeBytes()),
                   n.state().equals("up") ? "now" : n.lastSeen()));
     }
     out.flush();

@@ -32,8 +32,8 @@ final class PoolCommand implements Callable<Integer> {
       name = "list",
       mixinStandardHelpOptions = true,
       description = {
-        "List pools: their nodes, capacity, what the ratio lets them promise, what is promised",
-        "and what is left on the nodes that are up."
+        "List pools: their nodes, capacity, what the ratio lets them promise, what is promised,",
+        "what is left on the nodes that are up, and what their replicas occupy on disk."
       })
   static final class ListPools implements Callable<Integer> {
     @Spec CommandSpec spec;
@@ -49,7 +49,8 @@ final class PoolCommand implements Callable<Integer> {
             client,
             client.pools(),
             "no pools: no node has joined",
-            new Table("POOL", "NODES", "CAPACITY", "RATIO", "PROMISABLE", "PROMISED", "FREE"),
+            new Table(
+                "POOL", "NODES", "CAPACITY", "RATIO", "PROMISABLE", "PROMISED", "FREE", "WRITTEN"),
             (t, p) ->
                 t.row(
                     p.name(),
@@ -58,7 +59,8 @@ final class PoolCommand implements Callable<Integer> {
                     ratio(p),
                     Sizes.format(p.promisableBytes()),
                     Sizes.format(p.committedBytes()),
-                    Sizes.format(p.freeBytes())));
+                    Sizes.format(p.freeBytes()),
+                    Sizes.format(p.usedBytes())));
       }
       out.flush();
       return ExitCodes.OK;

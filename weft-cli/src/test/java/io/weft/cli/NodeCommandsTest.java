@@ -64,7 +64,8 @@ class NodeCommandsTest {
       CliRun table = weft("nodes", "--admin", admin);
       assertEquals(0, table.code(), table.err());
       Matcher row =
-          Pattern.compile("(?m)^n1\\s+127\\.0\\.0\\.1:\\d+\\s+z1\\s+r7\\s+up\\s+2 GiB\\s+now$")
+          Pattern.compile(
+                  "(?m)^n1\\s+127\\.0\\.0\\.1:\\d+\\s+z1\\s+r7\\s+up\\s+2 GiB\\s+0 B\\s+\\d[^ ]* [KMGT]?i?B\\s+now$")
               .matcher(table.out());
       assertTrue(row.find(), table.out());
 

@@ -323,7 +323,10 @@ class VolumeCommandsTest {
     assertTrue(
         list.out()
             .lines()
-            .anyMatch(l -> l.matches("default\\s+2\\s+2 GiB\\s+2.0x\\s+4 GiB\\s+3 GiB\\s+1 GiB")),
+            .anyMatch(
+                l ->
+                    l.matches(
+                        "default\\s+2\\s+2 GiB\\s+2.0x\\s+4 GiB\\s+3 GiB\\s+1 GiB\\s+\\S+.*")),
         list.out());
     CliRun nowhere =
         weft(

@@ -6,7 +6,9 @@ import java.util.Map;
  * What a node publishes about itself in the cluster store ({@code nodes/info/<id>}): where hosts
  * reach it ({@code nvmeAddress}, the advertised one behind NAT) and where other nodes do ({@code
  * peerAddress}, the bound one), where it stands (labels such as zone and rack, which placement
- * spreads replicas across), its capacity, and when it started and was last seen alive.
+ * spreads replicas across), its capacity, and when it started and was last seen alive; and, as of
+ * then, what its replica files occupy on disk ({@code usedBytes}) and what its data directory's
+ * file system has free ({@code diskFreeBytes}, null while unknown).
  */
 public record NodeInfo(
     String id,
@@ -18,7 +20,12 @@ public record NodeInfo(
     long capacityBytes,
     String version,
     long startedAtMillis,
-    long lastSeenMillis) {
+    long lastSeenMillis,
+    long usedBytes,
+    Long diskFreeBytes) {
+
+  /** What a node measures of its disk at each heartbeat. */
+  public record Usage(long usedBytes, long diskFreeBytes) {}
 
   public static final String ZONE = "zone";
   public static final String RACK = "rack";
@@ -42,7 +49,8 @@ public record NodeInfo(
     return labels.getOrDefault(POOL, io.weft.node.pool.PoolRecord.DEFAULT);
   }
 
-  NodeInfo seenAt(long millis) {
+  /** Seen alive at {@code millis}, with its disk as {@code usage} says (null: as it was). */
+  NodeInfo seenAt(long millis, Usage usage) {
     return new NodeInfo(
         id,
         uuid,
@@ -53,7 +61,9 @@ public record NodeInfo(
         capacityBytes,
         version,
         startedAtMillis,
-        millis);
+        millis,
+        usage == null ? usedBytes : usage.usedBytes(),
+        usage == null ? diskFreeBytes : Long.valueOf(usage.diskFreeBytes()));
   }
 
   /** A host and port as the addresses above write them ({@code HOST:PORT}, IPv6 in brackets). */

@@ -84,7 +84,7 @@ public final class NodeRegistry implements AutoCloseable {
     try {
       claim(info, k.lease());
       long now = System.currentTimeMillis();
-      self = info.seenAt(now);
+      self = info.seenAt(now, measure());
       store.put(INFO + info.id(), json(self));
     } catch (RuntimeException e) {
       k.close();
@@ -184,6 +184,22 @@ public final class NodeRegistry implements AutoCloseable {
     throw new NodeException("node id '" + info.id() + "' keeps changing hands; try again");
   }
 
+  private volatile java.util.function.Supplier<NodeInfo.Usage> usage = () -> null;
+
+  /** What the node measures of its disk; recorded with "last seen" at every heartbeat. */
+  public void reportUsage(java.util.function.Supplier<NodeInfo.Usage> measure) {
+    this.usage = measure;
+  }
+
+  private NodeInfo.Usage measure() {
+    try {
+      return usage.get();
+    } catch (RuntimeException e) {
+      log.warn("cannot measure this node's disk: {}", e.toString());
+      return null;
+    }
+  }
+
   /** Refreshes "last seen", only while the liveness key is still ours. */
   private void recordSeen() {
     NodeInfo info;
@@ -191,7 +207,7 @@ public final class NodeRegistry implements AutoCloseable {
       if (self == null) {
         return;
       }
-      self = self.seenAt(System.currentTimeMillis());
+      self = self.seenAt(System.currentTimeMillis(), measure());
       info = self;
     }
     try {
@@ -252,7 +268,7 @@ public final class NodeRegistry implements AutoCloseable {
 
   private void recordSeenNow() {
     try {
-      self = self.seenAt(System.currentTimeMillis());
+      self = self.seenAt(System.currentTimeMillis(), measure());
       store.txn(
           List.of(Compare.value(LIVE + self.id(), self.uuid())),
           List.of(Op.put(INFO + self.id(), json(self))),

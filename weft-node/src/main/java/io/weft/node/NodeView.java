@@ -16,7 +16,9 @@ public record NodeView(
     long capacityBytes,
     String lastSeen,
     String startedAt,
-    String version) {
+    String version,
+    long usedBytes,
+    Long diskFreeBytes) {
   static NodeView of(NodeStatus s) {
     NodeInfo i = s.info();
     return new NodeView(
@@ -30,6 +32,8 @@ public record NodeView(
         i.capacityBytes(),
         Instant.ofEpochMilli(i.lastSeenMillis()).toString(),
         Instant.ofEpochMilli(i.startedAtMillis()).toString(),
-        i.version());
+        i.version(),
+        i.usedBytes(),
+        i.diskFreeBytes());
   }
 }

@@ -204,9 +204,21 @@ public final class StorageNode implements AutoCloseable {
               capacity,
               io.weft.tgt.core.Version.FIRMWARE,
               System.currentTimeMillis(),
-              0);
+              0,
+              0,
+              null);
       String id = identity.id();
       VolumeAgent[] agent = new VolumeAgent[1];
+      java.nio.file.FileStore disk = Files.getFileStore(tc.dataDir());
+      registry.reportUsage(
+          () -> {
+            try {
+              VolumeAgent a = agent[0];
+              return new NodeInfo.Usage(a == null ? 0 : a.usedBytes(), disk.getUsableSpace());
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          });
       registry.join(
           info,
           () -> {
@@ -227,6 +239,7 @@ public final class StorageNode implements AutoCloseable {
           new VolumeAgent(
               id, tc.dataDir(), target, store, registry, config.replicaLinks(), linkTls);
       target.metrics().register(new NodeMetrics(volumeService, agent[0]));
+
       return new StorageNode(identity, store, sharedStore == null, registry, target, agent[0], cdc);
     } catch (IOException | RuntimeException e) {
       if (registry != null) {

@@ -42,7 +42,9 @@ class NodeRegistryTest {
         1L << 40,
         "test",
         System.currentTimeMillis(),
-        0);
+        0,
+        0,
+        null);
   }
 
   private NodeStatus status(NodeRegistry r, String id) {

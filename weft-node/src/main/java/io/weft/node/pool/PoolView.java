@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * A pool as the management API shows it: its nodes, their capacity, what the overcommit ratio lets
- * them promise, what is promised, and what is left on the nodes that are up.
+ * them promise, what is promised, what is left on the nodes that are up, and what their replica
+ * files occupy on disk (as last reported).
  */
 public record PoolView(
     String name,
@@ -13,4 +14,5 @@ public record PoolView(
     long capacityBytes,
     long promisableBytes,
     long committedBytes,
-    long freeBytes) {}
+    long freeBytes,
+    long usedBytes) {}

@@ -13,9 +13,23 @@ import java.util.Map;
  */
 public record Promises(Map<String, Long> committed, Map<String, Double> overcommit) {
 
-  /** What a node has left for new volumes and growth. */
+  /**
+   * Below this share of its capacity free on disk, a node takes no new promise whatever its ratio
+   * allows: thin volumes already promised there need that room to grow into.
+   */
+  public static final double FULL_DISK_SHARE = 0.05;
+
+  /**
+   * What a node has left for new volumes and growth: what its ratio lets it promise less what it
+   * promised, and nothing while its disk (as last reported) is nearly full.
+   */
   public long free(NodeStatus n) {
-    return limit(n) - committed.getOrDefault(n.info().id(), 0L);
+    long left = limit(n) - committed.getOrDefault(n.info().id(), 0L);
+    Long disk = n.info().diskFreeBytes();
+    if (disk != null && disk < FULL_DISK_SHARE * n.info().capacityBytes()) {
+      return Math.min(left, 0);
+    }
+    return left;
   }
 
   /** The most a node may promise in all. */

@@ -158,6 +158,17 @@ public final class VolumeAgent implements AutoCloseable {
     return volumes;
   }
 
+  /** What this node's replica files occupy on disk now. */
+  public long usedBytes() {
+    long used = 0;
+    for (LocalVolume lv : local.values()) {
+      if (lv.replica != null) {
+        used += lv.replica.usedBytes();
+      }
+    }
+    return used;
+  }
+
   private void kick() {
     agent.execute(this::reconcile);
   }

@@ -108,7 +108,8 @@ public final class VolumeService {
               members.stream()
                   .filter(n -> n.state() == NodeStatus.State.UP)
                   .mapToLong(n -> Math.max(0, promises.free(n)))
-                  .sum()));
+                  .sum(),
+              members.stream().mapToLong(n -> n.info().usedBytes()).sum()));
     }
     return out;
   }

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.Unpooled;
+import io.weft.host.ConnectOptions;
+import io.weft.host.HostController;
 import io.weft.node.NodeException;
+import io.weft.node.NodeStatus;
 import io.weft.node.StorageNode;
 import io.weft.node.volume.NoCapacityException;
 import io.weft.node.volume.VolumeRecord;
@@ -13,6 +17,8 @@ import io.weft.store.embedded.EmbeddedStore;
 import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.config.TargetConfig;
 import io.weft.tgt.config.TuningConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +108,49 @@ class PoolsTest {
     volumes.setPool("fast", 1.0);
     assertThrows(NoCapacityException.class, () -> volumes.resize("f2", 1000 * MIB));
     assertEquals(900 * MIB, volumes.require("f2").volume().sizeBytes());
+  }
+
+  @Test
+  void nodesReportWhatTheirReplicasOccupyAndTheirDisksHaveFree() throws Exception {
+    VolumeRecord v = create("used", 64 * MIB, "fast");
+    StorageNode owner =
+        nodes.stream().filter(n -> n.id().equals(v.owner())).findFirst().orElseThrow();
+    InetSocketAddress at = owner.target().listenAddresses().get(0);
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    HostController c = null;
+    while (c == null) {
+      try {
+        c =
+            HostController.connect(
+                ConnectOptions.defaults("127.0.0.1", at.getPort(), v.nqn())
+                    .withTimeouts(5, 2, 1, 1)
+                    .withIoTimeout(10));
+        c.namespace(1)
+            .writeBlocking(
+                0, (16 << 20) / 512, Unpooled.wrappedBuffer(new byte[16 << 20]).setByte(0, 1), 0);
+      } catch (IOException e) {
+        if (c != null) {
+          c.close();
+          c = null;
+        }
+        assertTrue(System.nanoTime() < deadline, "the owner never served: " + e);
+        Thread.sleep(100);
+      }
+    }
+    c.namespace(1).flushBlocking();
+    c.close();
+    while (true) {
+      PoolView fast =
+          volumes.pools().stream().filter(p -> p.name().equals("fast")).findFirst().orElseThrow();
+      if (fast.usedBytes() >= 2 * (16 << 20)) {
+        break;
+      }
+      assertTrue(System.nanoTime() < deadline, "usage never reported: " + fast);
+      Thread.sleep(200);
+    }
+    for (NodeStatus n : nodes.get(0).registry().nodes()) {
+      assertTrue(n.info().diskFreeBytes() != null && n.info().diskFreeBytes() > 0, n.toString());
+    }
   }
 
   @Test
