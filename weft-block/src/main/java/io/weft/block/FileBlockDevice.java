@@ -247,6 +247,27 @@ public final class FileBlockDevice implements BlockDevice {
   }
 
   /**
+   * Makes {@code target} an instant, thin copy of this device's file as it is now ({@link
+   * Reflinks}): writes already completed are in it, so the caller stops writes first when the copy
+   * must be a point in time (a snapshot).
+   */
+  public void copyTo(Path target) throws IOException {
+    lock.readLock().lock();
+    try {
+      if (closed) {
+        throw new IOException("device closed: " + path);
+      }
+      if (linux == null) {
+        throw new IOException("reflinks need native access: " + LinuxFile.unavailableReason());
+      }
+      channel.force(false); // what the page cache holds goes with the copy
+      Reflinks.copyFrom(linux.fd(), target);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
    * Grows the file with a hole (ftruncate on the device's own descriptor: opening and closing
    * another one would drop the device's lock on the file). Without native access it writes one zero
    * byte at the new end instead, which allocates that last block.

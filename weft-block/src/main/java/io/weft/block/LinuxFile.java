@@ -69,6 +69,10 @@ final class LinuxFile implements AutoCloseable {
   private static final MethodHandle FALLOCATE;
   private static final MethodHandle FSTAT;
   private static final MethodHandle FTRUNCATE;
+  private static final MethodHandle IOCTL;
+
+  /** FICLONE, _IOW(0x94, 9, int): share all of another file's extents (reflink). */
+  private static final long FICLONE = 0x40049409L;
 
   /** The errno capture of downcalls, shared with {@link IoUring}. */
   static final StructLayout CAPTURE_LAYOUT;
@@ -82,6 +86,7 @@ final class LinuxFile implements AutoCloseable {
     MethodHandle fallocate = null;
     MethodHandle fstat = null;
     MethodHandle ftruncate = null;
+    MethodHandle ioctl = null;
     StructLayout captureLayout = null;
     VarHandle errno = null;
     String reason = null;
@@ -116,6 +121,13 @@ final class LinuxFile implements AutoCloseable {
               symbol(libc, "ftruncate"),
               FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
               captureErrno);
+      // ioctl(2) is variadic: its third argument is passed the way varargs are.
+      ioctl =
+          linker.downcallHandle(
+              symbol(libc, "ioctl"),
+              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT),
+              captureErrno,
+              Linker.Option.firstVariadicArg(2));
       // Older glibc exports only __fxstat; then usedBytes() falls back to the file size.
       fstat =
           libc.find("fstat")
@@ -128,6 +140,7 @@ final class LinuxFile implements AutoCloseable {
       fallocate = null;
       fstat = null;
       ftruncate = null;
+      ioctl = null;
       reason = e.toString();
     }
     OPEN = open;
@@ -135,6 +148,7 @@ final class LinuxFile implements AutoCloseable {
     FALLOCATE = fallocate;
     FSTAT = fstat;
     FTRUNCATE = ftruncate;
+    IOCTL = ioctl;
     CAPTURE_LAYOUT = captureLayout;
     ERRNO = errno;
     UNAVAILABLE_REASON = reason;
@@ -225,6 +239,30 @@ final class LinuxFile implements AutoCloseable {
       MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
       while (true) {
         int rc = (int) FTRUNCATE.invokeExact(capture, fd, sizeBytes);
+        if (rc == 0) {
+          return 0;
+        }
+        int errno = (int) ERRNO.get(capture, 0L);
+        if (errno != EINTR) {
+          return errno;
+        }
+      }
+    } catch (Throwable t) {
+      throw rethrow(t);
+    }
+  }
+
+  /**
+   * Makes this (empty) file share every extent of {@code source} (FICLONE, a reflink): at once,
+   * taking no space, whatever the size; later writes to either copy only what they change.
+   *
+   * @return 0 on success, otherwise the errno (EOPNOTSUPP, EXDEV, EINVAL: the file system cannot)
+   */
+  int cloneFrom(int sourceFd) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+      while (true) {
+        int rc = (int) IOCTL.invokeExact(capture, fd, FICLONE, sourceFd);
         if (rc == 0) {
           return 0;
         }
