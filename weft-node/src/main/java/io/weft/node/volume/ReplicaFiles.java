@@ -31,6 +31,8 @@ final class ReplicaFiles {
   /** Where replica files no volume wants wait before they are deleted. */
   static final String ORPHANS = "orphans";
 
+  static final String SNAPSHOTS = "snapshots";
+
   static final Duration ORPHAN_GRACE = Duration.ofDays(7);
 
   private final Path dir;
@@ -153,6 +155,35 @@ final class ReplicaFiles {
       }
     }
     return orphans.resolve(stamp + replica.getFileName());
+  }
+
+  /** A snapshot's copy of this node's replica. */
+  Path snapshot(String uuid) {
+    return dir.resolve(SNAPSHOTS).resolve(uuid + ".img");
+  }
+
+  Path snapshotsDir() throws IOException {
+    return Files.createDirectories(dir.resolve(SNAPSHOTS));
+  }
+
+  /** Deletes snapshot copies (and copies cut short) no live snapshot of this node names. */
+  void sweepSnapshots(Set<String> keepUuids) {
+    Path snaps = dir.resolve(SNAPSHOTS);
+    if (!Files.isDirectory(snaps)) {
+      return;
+    }
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(snaps)) {
+      for (Path f : files) {
+        String n = f.getFileName().toString();
+        String uuid = n.substring(0, n.indexOf('.') < 0 ? n.length() : n.indexOf('.'));
+        if (!keepUuids.contains(uuid) || n.endsWith(".tmp")) {
+          Files.deleteIfExists(f);
+          log.info("snapshot copy {} deleted: no live snapshot names it", n);
+        }
+      }
+    } catch (IOException e) {
+      log.warn("volume agent: cannot sweep snapshots in {}: {}", snaps, e.toString());
+    }
   }
 
   /** Which volume a replica file belongs to (its UUID). */

@@ -1,9 +1,11 @@
 package io.weft.node.volume;
 
 import io.weft.block.BlockDevice;
+import io.weft.block.Reflinks;
 import io.weft.node.Failpoints;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
+import io.weft.node.snapshot.SnapshotService;
 import io.weft.protocol.nvme.AnaLogPage;
 import io.weft.protocol.nvme.IdentifyNamespace;
 import io.weft.protocol.tls.ClientTls;
@@ -15,6 +17,7 @@ import io.weft.tgt.config.DhchapKeys;
 import io.weft.tgt.config.SubsystemConfig;
 import io.weft.tgt.qos.QosPolicy;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -138,6 +141,7 @@ public final class VolumeAgent implements AutoCloseable {
     this.target = target;
     this.registry = registry;
     this.volumes = new VolumeService(store, registry);
+    this.snapshots = new VolumeSnapshots(me, volumes.snapshots(), files, new SnapshotReplicas());
     this.agent =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("volume-agent").unstarted(r));
@@ -148,11 +152,54 @@ public final class VolumeAgent implements AutoCloseable {
     watches.add(store.watch(VolumeService.PREFIX, from, events -> kick()));
     watches.add(store.watch("nodes/live/", from, events -> kick()));
     watches.add(store.watch(VolumeService.MOVES, from, events -> kick()));
+    watches.add(store.watch(SnapshotService.PREFIX, from, events -> kick()));
+    watches.add(store.watch(SnapshotService.ACKS, from, events -> kick()));
     agent.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
   }
 
   private final ReplicaLinkKeys linkKeys;
   private final ClientTls linkTls;
+  private final VolumeSnapshots snapshots;
+
+  /** What snapshots need of this node's volumes (see {@link VolumeSnapshots}). */
+  private final class SnapshotReplicas implements VolumeSnapshots.Replicas {
+    @Override
+    public boolean owns(String volume, long generation) {
+      LocalVolume lv = local.get(volume);
+      return !leaseLost && lv != null && lv.replicated != null && lv.servedGeneration == generation;
+    }
+
+    @Override
+    public boolean pause(String volume) {
+      LocalVolume lv = local.get(volume);
+      setAna(lv, AnaLogPage.CHANGE);
+      try {
+        return lv.replicated.drain(HANDOVER_DRAIN_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+
+    @Override
+    public void resume(String volume) {
+      LocalVolume lv = local.get(volume);
+      if (lv != null && lv.replicated != null) {
+        lv.replicated.resume();
+        setAna(lv, AnaLogPage.OPTIMIZED);
+      }
+    }
+
+    @Override
+    public boolean copy(String volume, java.nio.file.Path target) throws IOException {
+      LocalVolume lv = local.get(volume);
+      if (lv == null || !(lv.replica instanceof io.weft.block.FileBlockDevice f)) {
+        return false;
+      }
+      f.copyTo(target);
+      return true;
+    }
+  }
 
   public VolumeService volumes() {
     return volumes;
@@ -237,6 +284,9 @@ public final class VolumeAgent implements AutoCloseable {
           remove(name);
         }
       }
+      Map<String, VolumeRecord> byName = new HashMap<>();
+      all.forEach(v -> byName.put(v.volume().name(), v.volume()));
+      snapshots.reconcile(byName);
     } catch (StoreException e) {
       log.warn(
           "volume agent: the cluster store is unavailable ({}); serving as before", e.getMessage());
@@ -843,6 +893,11 @@ public final class VolumeAgent implements AutoCloseable {
     try {
       files.claim(r.name(), r.uuid());
       Failpoints.reach("export.claimed");
+      if (r.sourceSnapshot() != null && !Files.exists(files.replica(r.name()))) {
+        // a clone: this replica starts as an instant copy of the snapshot's copy on this node
+        Reflinks.copy(files.snapshot(r.sourceSnapshot()), files.replica(r.name()));
+        Failpoints.reach("clone.copied");
+      }
       lv.replica =
           target.openFileDevice(
               files.replica(r.name()), r.sizeBytes(), false, r.blockSize(), r.encrypted());

@@ -15,7 +15,9 @@ import java.util.List;
  * floor), applied by the node serving hosts; null for none. {@code tenant}: the tenant the volume
  * belongs to (its hosts are the tenant's, its size counts against the tenant's quota), or null.
  * {@code servedBytes}: the size the owner shows hosts; less than {@code sizeBytes} while a growth
- * is under way (0 in records from before it was kept: as {@code sizeBytes}).
+ * is under way (0 in records from before it was kept: as {@code sizeBytes}). {@code
+ * sourceSnapshot}: for a clone, the UUID of the snapshot each replica starts as a copy of (the
+ * snapshot's copy on the replica's node), or null.
  */
 public record VolumeRecord(
     String name,
@@ -34,7 +36,8 @@ public record VolumeRecord(
     List<String> readOnlyHosts,
     QosPolicy qos,
     String tenant,
-    long servedBytes) {
+    long servedBytes,
+    String sourceSnapshot) {
 
   /**
    * A host that never connects: a volume that should admit nobody for now names it, since no hosts
@@ -163,6 +166,7 @@ public record VolumeRecord(
     private QosPolicy qos;
     private final String tenant;
     private long servedBytes;
+    private final String sourceSnapshot;
 
     Copy(VolumeRecord r) {
       name = r.name;
@@ -182,6 +186,7 @@ public record VolumeRecord(
       qos = r.qos;
       tenant = r.tenant;
       servedBytes = r.servedBytes;
+      sourceSnapshot = r.sourceSnapshot;
     }
 
     VolumeRecord build() {
@@ -202,7 +207,8 @@ public record VolumeRecord(
           readOnlyHosts,
           qos,
           tenant,
-          servedBytes);
+          servedBytes,
+          sourceSnapshot);
     }
   }
 }

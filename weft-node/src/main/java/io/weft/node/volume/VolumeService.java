@@ -7,6 +7,8 @@ import io.weft.node.NodeStatus;
 import io.weft.node.pool.PoolRecord;
 import io.weft.node.pool.PoolService;
 import io.weft.node.pool.PoolView;
+import io.weft.node.snapshot.SnapshotRecord;
+import io.weft.node.snapshot.SnapshotService;
 import io.weft.node.tenant.TenantRecord;
 import io.weft.node.tenant.TenantService;
 import io.weft.store.ClusterStore;
@@ -48,6 +50,7 @@ public final class VolumeService {
   private final boolean hostsRequired;
   private final TenantService tenants;
   private final PoolService pools;
+  private final SnapshotService snapshots;
 
   public VolumeService(ClusterStore store, NodeRegistry nodes) {
     this(store, nodes, false);
@@ -63,6 +66,71 @@ public final class VolumeService {
     this.hostsRequired = hostsRequired;
     this.tenants = new TenantService(store);
     this.pools = new PoolService(store);
+    this.snapshots = new SnapshotService(store);
+  }
+
+  public SnapshotService snapshots() {
+    return snapshots;
+  }
+
+  /**
+   * Asks for a snapshot of a volume: its owner stops writes for a moment, every in-sync replica's
+   * node makes an instant copy of its replica, and the owner marks it ready ({@link
+   * SnapshotRecord}). Returns at once; {@link #awaitSnapshot} waits for the outcome.
+   */
+  public SnapshotRecord createSnapshot(String volume, String name) {
+    VolumeRecord v = require(volume).volume();
+    if (v.encrypted()) {
+      throw new NodeException("snapshots of volumes encrypted at rest are not served yet");
+    }
+    return snapshots.create(name, volume, v.sizeBytes(), v.blockSize(), v.inSync(), v.generation());
+  }
+
+  /** Waits until a snapshot is ready or failed, for at most {@code limit}; the record then. */
+  public SnapshotRecord awaitSnapshot(String name, java.time.Duration limit)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      SnapshotRecord s =
+          snapshots
+              .get(name)
+              .orElseThrow(() -> new NodeException("no snapshot '" + name + "'"))
+              .snapshot();
+      if (s.state() == SnapshotRecord.State.READY
+          || s.state() == SnapshotRecord.State.FAILED
+          || System.nanoTime() > deadline) {
+        return s;
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /**
+   * Deletes a snapshot: every node removes its copy. Clones made from it are copies of their own
+   * (extents the file system shares are its to count), so they live on.
+   */
+  public void deleteSnapshot(String name) {
+    if (snapshots.get(name).isEmpty()) {
+      throw new NodeException("no snapshot '" + name + "'");
+    }
+    snapshots.delete(name);
+  }
+
+  private SnapshotRecord readySnapshot(String name) {
+    SnapshotRecord s =
+        snapshots
+            .get(name)
+            .orElseThrow(() -> new NodeException("no snapshot '" + name + "'"))
+            .snapshot();
+    if (s.state() != SnapshotRecord.State.READY) {
+      throw new NodeException(
+          "snapshot '"
+              + name
+              + "' is "
+              + s.state().name().toLowerCase(java.util.Locale.ROOT)
+              + ", not ready");
+    }
+    return s;
   }
 
   /** What every node has promised, and may promise under its pool's overcommit ratio. */
@@ -172,6 +240,8 @@ public final class VolumeService {
    * @param qos the volume's QoS policy, or null for none
    * @param tenant the tenant the volume belongs to, or null
    * @param pool the pool whose nodes hold the volume, or null for any node
+   * @param fromSnapshot the snapshot the volume is a clone of (placed on the snapshot's nodes, each
+   *     replica an instant copy of the snapshot's), or null for an empty volume
    */
   public record CreateRequest(
       String name,
@@ -186,7 +256,40 @@ public final class VolumeService {
       Boolean zoneFallback,
       QosPolicy qos,
       String tenant,
-      String pool) {
+      String pool,
+      String fromSnapshot) {
+
+    /** A request for an empty volume. */
+    public CreateRequest(
+        String name,
+        long sizeBytes,
+        int replicas,
+        List<String> nodes,
+        List<String> allowedHosts,
+        String nqn,
+        Integer blockSize,
+        Boolean encrypt,
+        List<String> ownerZones,
+        Boolean zoneFallback,
+        QosPolicy qos,
+        String tenant,
+        String pool) {
+      this(
+          name,
+          sizeBytes,
+          replicas,
+          nodes,
+          allowedHosts,
+          nqn,
+          blockSize,
+          encrypt,
+          ownerZones,
+          zoneFallback,
+          qos,
+          tenant,
+          pool,
+          null);
+    }
 
     /** A request placed on any node. */
     public CreateRequest(
@@ -304,15 +407,34 @@ public final class VolumeService {
           "invalid volume name '" + r.name() + "': lower-case letters, digits, . _ -");
     }
     requireHosts(r.name(), r.allowedHosts());
-    int blockSize = r.blockSize() == null ? 512 : r.blockSize();
+    SnapshotRecord source = r.fromSnapshot() == null ? null : readySnapshot(r.fromSnapshot());
+    int blockSize =
+        source != null ? source.blockSize() : r.blockSize() == null ? 512 : r.blockSize();
     if (blockSize != 512 && blockSize != 4096) {
       throw new NodeException("block size must be 512 or 4096");
+    }
+    if (source != null && r.blockSize() != null && r.blockSize() != blockSize) {
+      throw new NodeException(
+          "snapshot '" + source.name() + "' has " + blockSize + "-byte blocks; a clone keeps them");
+    }
+    if (source != null && Boolean.TRUE.equals(r.encrypt())) {
+      throw new NodeException("clones are not encrypted at rest yet");
     }
     if (r.replicas() > MAX_REPLICAS) {
       throw new NodeException("at most " + MAX_REPLICAS + " replicas, not " + r.replicas());
     }
-    if (r.sizeBytes() <= 0 || r.sizeBytes() % blockSize != 0) {
+    // a clone is its snapshot's size unless asked larger
+    long size = source != null && r.sizeBytes() == 0 ? source.sizeBytes() : r.sizeBytes();
+    if (size <= 0 || size % blockSize != 0) {
       throw new NodeException("size must be a positive multiple of " + blockSize + " bytes");
+    }
+    if (source != null && size < source.sizeBytes()) {
+      throw new NodeException(
+          "snapshot '"
+              + source.name()
+              + "' holds "
+              + source.sizeBytes()
+              + " bytes; a clone is at least that large");
     }
     // Placement reads what every node has promised, then writes one more promise: two creates at
     // once (two controllers, two callers) could both count the same free space. Each create
@@ -323,8 +445,12 @@ public final class VolumeService {
       List<TenantRecord> allTenants = tenants.list();
       List<String> hosts = r.allowedHosts() == null ? List.of() : r.allowedHosts();
       TenantService.checkVolumeHosts(r.name(), r.tenant(), hosts, allTenants, VolumeRecord.NO_HOST);
-      TenantService.checkQuota(r.tenant(), r.sizeBytes(), allTenants, tenantView());
+      TenantService.checkQuota(r.tenant(), size, allTenants, tenantView());
       List<NodeStatus> all = nodes.nodes();
+      if (source != null) {
+        // each replica starts as a copy of the snapshot's copy on its node
+        all = all.stream().filter(n -> source.nodes().contains(n.info().id())).toList();
+      }
       if (r.pool() != null) {
         all = all.stream().filter(n -> n.info().pool().equals(r.pool())).toList();
         if (all.isEmpty()) {
@@ -335,7 +461,7 @@ public final class VolumeService {
           Placement.place(
               all,
               r.replicas(),
-              r.sizeBytes(),
+              size,
               promises(),
               r.nodes() == null ? List.of() : r.nodes(),
               r.ownerZones() == null ? List.of() : r.ownerZones(),
@@ -345,7 +471,7 @@ public final class VolumeService {
               r.name(),
               r.nqn() != null && !r.nqn().isBlank() ? r.nqn() : VolumeRecord.defaultNqn(r.name()),
               UUID.randomUUID().toString(),
-              r.sizeBytes(),
+              size,
               blockSize,
               r.replicas(),
               placed,
@@ -358,7 +484,8 @@ public final class VolumeService {
               List.of(),
               r.qos(),
               r.tenant(),
-              r.sizeBytes());
+              size,
+              source == null ? null : source.uuid());
       Compare unchanged =
           seen == 0 ? Compare.absent(PLACEMENT) : Compare.modRevision(PLACEMENT, seen);
       if (store

@@ -1,0 +1,164 @@
+package io.weft.node.volume;
+
+import io.weft.node.Failpoints;
+import io.weft.node.snapshot.SnapshotRecord;
+import io.weft.node.snapshot.SnapshotService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's part in snapshots ({@link SnapshotRecord} says how one is taken): as a volume's owner
+ * it stops writes, freezes the snapshot, waits for every replica's copy and marks it ready; as a
+ * replica's node it copies its replica when the snapshot is frozen; and it removes the copies no
+ * live snapshot names. Runs on the volume agent's thread, each round.
+ */
+final class VolumeSnapshots {
+  private static final Logger log = LoggerFactory.getLogger(VolumeSnapshots.class);
+
+  /** How long the owner holds writes while it waits for the replicas' copies. */
+  static final long COPY_WAIT_MS = 10_000;
+
+  /** A snapshot still being taken this long after it was asked for failed (its owner died). */
+  static final long STALE_MS = 60_000;
+
+  /** What the snapshots need of the node's volumes. */
+  interface Replicas {
+    /** Whether this node serves {@code volume} as owner of {@code generation} now. */
+    boolean owns(String volume, long generation);
+
+    /** Stops taking writes and lets those in flight complete; false if they did not in time. */
+    boolean pause(String volume);
+
+    void resume(String volume);
+
+    /** Copies this node's replica of {@code volume} to {@code target}; false if it has none. */
+    boolean copy(String volume, Path target) throws IOException;
+  }
+
+  private final String me;
+  private final SnapshotService snapshots;
+  private final ReplicaFiles files;
+  private final Replicas replicas;
+
+  VolumeSnapshots(String me, SnapshotService snapshots, ReplicaFiles files, Replicas replicas) {
+    this.me = me;
+    this.snapshots = snapshots;
+    this.files = files;
+    this.replicas = replicas;
+  }
+
+  void reconcile(Map<String, VolumeRecord> volumes) {
+    Set<String> keep = new HashSet<>();
+    for (SnapshotService.Versioned sv : snapshots.list()) {
+      SnapshotRecord s = sv.snapshot();
+      if (!s.nodes().contains(me)) {
+        continue;
+      }
+      if (s.live()) {
+        keep.add(s.uuid());
+      }
+      boolean stale = System.currentTimeMillis() - s.createdAtMillis() > STALE_MS;
+      switch (s.state()) {
+        case TAKING -> {
+          VolumeRecord v = volumes.get(s.volume());
+          if (v == null || v.generation() != s.generation() || stale) {
+            // its owner changed or died before freezing it: nobody will take it
+            fail(sv, v == null ? "the volume is gone" : "its owner changed");
+          } else if (replicas.owns(s.volume(), s.generation())) {
+            take(sv);
+          }
+        }
+        case FROZEN -> {
+          if (stale) {
+            fail(sv, "its owner never finished it");
+          } else {
+            copyAndAck(s);
+          }
+        }
+        default -> {}
+      }
+    }
+    files.sweepSnapshots(keep);
+  }
+
+  /** As the volume's owner: writes stop, the snapshot freezes, every copy is made, writes go on. */
+  private void take(SnapshotService.Versioned sv) {
+    SnapshotRecord s = sv.snapshot();
+    long start = System.nanoTime();
+    boolean paused = replicas.pause(s.volume());
+    try {
+      if (!paused) {
+        fail(sv, "writes in flight did not complete in time");
+        return;
+      }
+      if (!snapshots.advance(sv, SnapshotRecord.State.FROZEN)) {
+        return; // changed meanwhile (deleted): nothing to take
+      }
+      Failpoints.reach("snapshot.frozen");
+      copyAndAck(s);
+      long deadline = System.nanoTime() + COPY_WAIT_MS * 1_000_000L;
+      Set<String> acks = snapshots.acks(s.name());
+      while (!acks.containsAll(s.nodes()) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+        acks = snapshots.acks(s.name());
+      }
+      SnapshotService.Versioned frozen = snapshots.get(s.name()).orElse(null);
+      if (frozen == null || frozen.snapshot().state() != SnapshotRecord.State.FROZEN) {
+        return;
+      }
+      if (acks.containsAll(s.nodes())) {
+        snapshots.advance(frozen, SnapshotRecord.State.READY);
+        log.info(
+            "snapshot {} of volume {}: ready on {}, writes held for {} µs",
+            s.name(),
+            s.volume(),
+            s.nodes(),
+            (System.nanoTime() - start) / 1000);
+      } else {
+        Set<String> missing = new HashSet<>(s.nodes());
+        missing.removeAll(acks);
+        fail(frozen, "no copy from " + missing + " in " + COPY_WAIT_MS + " ms");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      replicas.resume(s.volume()); // the ANA change was made even if the drain timed out
+    }
+  }
+
+  /** As a replica's node: copies the replica while the owner holds writes, and says so. */
+  private void copyAndAck(SnapshotRecord s) {
+    Path copy = files.snapshot(s.uuid());
+    try {
+      if (!Files.exists(copy)) {
+        files.snapshotsDir();
+        if (!replicas.copy(s.volume(), copy)) {
+          return; // no replica open here: the owner will time out
+        }
+        Failpoints.reach("snapshot.copied");
+      }
+      if (!snapshots.acks(s.name()).contains(me)) {
+        snapshots.ack(s.name(), me);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.error(
+          "snapshot {} of volume {}: cannot copy the replica: {}",
+          s.name(),
+          s.volume(),
+          e.toString());
+    }
+  }
+
+  private void fail(SnapshotService.Versioned sv, String why) {
+    if (snapshots.advance(sv, SnapshotRecord.State.FAILED)) {
+      log.warn(
+          "snapshot {} of volume {} failed: {}", sv.snapshot().name(), sv.snapshot().volume(), why);
+    }
+  }
+}
