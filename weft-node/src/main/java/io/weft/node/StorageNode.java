@@ -3,6 +3,7 @@ package io.weft.node;
 import io.weft.node.discovery.ClusterDiscovery;
 import io.weft.node.discovery.DiscoveryResource;
 import io.weft.node.pool.PoolsResource;
+import io.weft.node.snapshot.SnapshotsResource;
 import io.weft.node.tenant.TenantsResource;
 import io.weft.node.volume.ReplicaLinkKeys;
 import io.weft.node.volume.VolumeAccess;
@@ -182,6 +183,7 @@ public final class StorageNode implements AutoCloseable {
                   new VolumesResource(volumeService),
                   new TenantsResource(volumeService),
                   new PoolsResource(volumeService),
+                  new SnapshotsResource(volumeService),
                   new DiscoveryResource(
                       store,
                       registry,

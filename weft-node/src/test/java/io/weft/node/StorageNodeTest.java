@@ -67,6 +67,8 @@ class StorageNodeTest {
               {"/v1/volumes/{name}/resize", "post"},
               {"/v1/tenants", "post"},
               {"/v1/pools", "get"},
+              {"/v1/snapshots", "post"},
+              {"/v1/snapshots/{name}", "delete"},
               {"/v1/pools/{name}", "put"},
               {"/v1/tenants/{name}/hosts", "put"},
               {"/v1/tenants/{name}/quota", "put"},
