@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.weft.node.NodeView;
 import io.weft.node.pool.PoolView;
+import io.weft.node.snapshot.SnapshotRecord;
 import io.weft.node.tenant.TenantView;
 import io.weft.node.volume.VolumeService;
 import io.weft.node.volume.VolumeView;
@@ -213,6 +214,21 @@ public final class AdminClient implements AutoCloseable {
 
   public void deleteTenant(String name) {
     send("DELETE", "/v1/tenants/" + segment(name), null, 204);
+  }
+
+  /** Takes a snapshot; answers once it is ready. */
+  public SnapshotRecord createSnapshot(String name, String volume) {
+    return read(
+        send("POST", "/v1/snapshots", body(java.util.Map.of("name", name, "volume", volume)), 201),
+        new TypeReference<>() {});
+  }
+
+  public List<SnapshotRecord> snapshots() {
+    return read(send("GET", "/v1/snapshots", null, 200), new TypeReference<>() {});
+  }
+
+  public void deleteSnapshot(String name) {
+    send("DELETE", "/v1/snapshots/" + segment(name), null, 204);
   }
 
   public List<PoolView> pools() {

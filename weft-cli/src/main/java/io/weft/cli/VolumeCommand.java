@@ -57,11 +57,19 @@ final class VolumeCommand implements Callable<Integer> {
 
     @Option(
         names = "--size",
-        required = true,
         paramLabel = "SIZE",
         converter = TargetCommand.SizeConverter.class,
-        description = "Size: 512M, 1G, ... (binary units).")
+        description = "Size: 512M, 1G, ... (binary units). A clone's default: its snapshot's.")
     long size;
+
+    @Option(
+        names = "--from-snapshot",
+        paramLabel = "SNAPSHOT",
+        description = {
+          "Make the volume a clone of a snapshot: at once, on the snapshot's nodes, each",
+          "replica sharing the snapshot's blocks until either side writes them."
+        })
+    String fromSnapshot;
 
     @Option(
         names = "--replicas",
@@ -122,6 +130,9 @@ final class VolumeCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
+      if (size == 0 && fromSnapshot == null) {
+        throw new CliException(ExitCodes.USAGE, "--size is needed (or --from-snapshot)");
+      }
       try (AdminClient client = admin.client()) {
         VolumeView v =
             client.createVolume(
@@ -138,7 +149,8 @@ final class VolumeCommand implements Callable<Integer> {
                     null,
                     qos.policy(),
                     tenant,
-                    pool));
+                    pool,
+                    fromSnapshot));
         if (output.json()) {
           out.println(client.toJson(v));
         } else {

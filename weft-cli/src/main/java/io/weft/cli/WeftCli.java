@@ -41,6 +41,7 @@ import picocli.CommandLine.Spec;
       VolumeCommand.class,
       TenantCommand.class,
       PoolCommand.class,
+      SnapshotCommand.class,
       AnaCommand.class,
       HostsCommand.class,
       NsCommand.class,

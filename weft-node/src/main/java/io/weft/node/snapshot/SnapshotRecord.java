@@ -16,6 +16,7 @@ import java.util.List;
  *
  * @param generation the volume's ownership generation it was asked for under: only that owner takes
  *     it
+ * @param failure why it failed, or null
  */
 public record SnapshotRecord(
     String name,
@@ -26,7 +27,8 @@ public record SnapshotRecord(
     List<String> nodes,
     State state,
     long generation,
-    long createdAtMillis) {
+    long createdAtMillis,
+    String failure) {
 
   /** Where a snapshot is in its taking. */
   public enum State {
@@ -42,7 +44,30 @@ public record SnapshotRecord(
 
   public SnapshotRecord withState(State next) {
     return new SnapshotRecord(
-        name, volume, uuid, sizeBytes, blockSize, nodes, next, generation, createdAtMillis);
+        name,
+        volume,
+        uuid,
+        sizeBytes,
+        blockSize,
+        nodes,
+        next,
+        generation,
+        createdAtMillis,
+        failure);
+  }
+
+  public SnapshotRecord failed(String why) {
+    return new SnapshotRecord(
+        name,
+        volume,
+        uuid,
+        sizeBytes,
+        blockSize,
+        nodes,
+        State.FAILED,
+        generation,
+        createdAtMillis,
+        why);
   }
 
   /** Taken, or being taken: its copies are to be kept. */

@@ -55,7 +55,8 @@ public final class SnapshotService {
             nodes,
             SnapshotRecord.State.TAKING,
             generation,
-            System.currentTimeMillis());
+            System.currentTimeMillis(),
+            null);
     if (!store
         .txn(
             List.of(Compare.absent(PREFIX + name)),
@@ -81,11 +82,20 @@ public final class SnapshotService {
 
   /** Moves a snapshot to {@code next} if it is still as read; false if it changed meanwhile. */
   public boolean advance(Versioned s, SnapshotRecord.State next) {
+    return replace(s, s.snapshot().withState(next));
+  }
+
+  /** Marks a snapshot failed, saying why, if it is still as read. */
+  public boolean fail(Versioned s, String why) {
+    return replace(s, s.snapshot().failed(why));
+  }
+
+  private boolean replace(Versioned s, SnapshotRecord next) {
     String key = PREFIX + s.snapshot().name();
     return store
         .txn(
             List.of(Compare.modRevision(key, s.modRevision())),
-            List.of(Op.put(key, json(s.snapshot().withState(next)))),
+            List.of(Op.put(key, json(next))),
             List.of())
         .succeeded();
   }

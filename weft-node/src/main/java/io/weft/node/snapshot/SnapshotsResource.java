@@ -49,8 +49,7 @@ public final class SnapshotsResource implements AdminResource {
               Refusals.refusing("no volume", () -> volumes.createSnapshot(c.volume(), c.name()));
               SnapshotRecord s = volumes.awaitSnapshot(c.name(), TAKING);
               if (s.state() == SnapshotRecord.State.FAILED) {
-                throw new HttpError(
-                    409, "snapshot '" + c.name() + "' failed (see the owner's log)");
+                throw new HttpError(409, "snapshot '" + c.name() + "' failed: " + s.failure());
               }
               return AdminResponse.created(s);
             }));

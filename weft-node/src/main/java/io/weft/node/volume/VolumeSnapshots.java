@@ -101,7 +101,11 @@ final class VolumeSnapshots {
         return; // changed meanwhile (deleted): nothing to take
       }
       Failpoints.reach("snapshot.frozen");
-      copyAndAck(s);
+      String own = copyAndAck(s);
+      if (own != null) {
+        fail(snapshots.get(s.name()).orElse(sv), "the owner's own copy failed: " + own);
+        return;
+      }
       long deadline = System.nanoTime() + COPY_WAIT_MS * 1_000_000L;
       Set<String> acks = snapshots.acks(s.name());
       while (!acks.containsAll(s.nodes()) && System.nanoTime() < deadline) {
@@ -132,31 +136,36 @@ final class VolumeSnapshots {
     }
   }
 
-  /** As a replica's node: copies the replica while the owner holds writes, and says so. */
-  private void copyAndAck(SnapshotRecord s) {
+  /**
+   * As a replica's node: copies the replica while the owner holds writes, and says so. Returns why
+   * it could not, or null.
+   */
+  private String copyAndAck(SnapshotRecord s) {
     Path copy = files.snapshot(s.uuid());
     try {
       if (!Files.exists(copy)) {
         files.snapshotsDir();
         if (!replicas.copy(s.volume(), copy)) {
-          return; // no replica open here: the owner will time out
+          return "no replica of " + s.volume() + " is open on " + me;
         }
         Failpoints.reach("snapshot.copied");
       }
       if (!snapshots.acks(s.name()).contains(me)) {
         snapshots.ack(s.name(), me);
       }
+      return null;
     } catch (IOException | RuntimeException e) {
       log.error(
           "snapshot {} of volume {}: cannot copy the replica: {}",
           s.name(),
           s.volume(),
-          e.toString());
+          e.getMessage());
+      return e.getMessage();
     }
   }
 
   private void fail(SnapshotService.Versioned sv, String why) {
-    if (snapshots.advance(sv, SnapshotRecord.State.FAILED)) {
+    if (snapshots.fail(sv, why)) {
       log.warn(
           "snapshot {} of volume {} failed: {}", sv.snapshot().name(), sv.snapshot().volume(), why);
     }
