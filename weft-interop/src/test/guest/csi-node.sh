@@ -92,7 +92,7 @@ until [ -S "$SOCK" ]; do
 done
 pass driver-up "socket after $((n / 5)) s"
 
-# csi-sanity, every spec it has (snapshot specs skip themselves). NodeExpandVolume's grows a
+# csi-sanity, every spec it has, snapshots and clones included. NodeExpandVolume's grows a
 # published volume: this kernel must see the larger namespace (the target's event) and the driver
 # grows the mounted ext4.
 start=$(date +%s)

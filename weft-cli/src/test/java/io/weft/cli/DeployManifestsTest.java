@@ -73,6 +73,13 @@ class DeployManifestsTest {
   }
 
   @Test
+  void theSnapshotClassIsTheDrivers() throws IOException {
+    JsonNode c = documents("snapshotclass.yaml").get(0);
+    assertEquals("VolumeSnapshotClass", c.path("kind").asText());
+    assertEquals(CsiDriver.name(), c.path("driver").asText());
+  }
+
+  @Test
   void theControllerAndNodePluginsRunValidCommandsOnTheSocketTheirSidecarsUse() throws IOException {
     checkPod(first("controller.yaml", "Deployment"), "--controller");
     checkPod(first("node.yaml", "DaemonSet"), "--node");

@@ -20,12 +20,18 @@ import io.weft.csi.proto.ControllerServiceCapability;
 import io.weft.csi.proto.ControllerServiceCapability.RPC.Type;
 import io.weft.csi.proto.ControllerUnpublishVolumeRequest;
 import io.weft.csi.proto.ControllerUnpublishVolumeResponse;
+import io.weft.csi.proto.CreateSnapshotRequest;
+import io.weft.csi.proto.CreateSnapshotResponse;
 import io.weft.csi.proto.CreateVolumeRequest;
 import io.weft.csi.proto.CreateVolumeResponse;
+import io.weft.csi.proto.DeleteSnapshotRequest;
+import io.weft.csi.proto.DeleteSnapshotResponse;
 import io.weft.csi.proto.DeleteVolumeRequest;
 import io.weft.csi.proto.DeleteVolumeResponse;
 import io.weft.csi.proto.GetCapacityRequest;
 import io.weft.csi.proto.GetCapacityResponse;
+import io.weft.csi.proto.ListSnapshotsRequest;
+import io.weft.csi.proto.ListSnapshotsResponse;
 import io.weft.csi.proto.ListVolumesRequest;
 import io.weft.csi.proto.ListVolumesResponse;
 import io.weft.csi.proto.Topology;
@@ -34,6 +40,7 @@ import io.weft.csi.proto.ValidateVolumeCapabilitiesResponse;
 import io.weft.csi.proto.Volume;
 import io.weft.node.NodeInfo;
 import io.weft.node.NodeStatus;
+import io.weft.node.snapshot.SnapshotRecord;
 import io.weft.node.volume.Promises;
 import io.weft.node.volume.VolumeRecord;
 import io.weft.node.volume.VolumeService;
@@ -53,10 +60,45 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
   private final VolumeService volumes;
   private final CsiNodes csiNodes;
   private final Calls calls = new Calls();
+  private final CsiSnapshots snapshots;
 
   ControllerService(VolumeService volumes, CsiNodes csiNodes) {
     this.volumes = volumes;
     this.csiNodes = csiNodes;
+    this.snapshots = new CsiSnapshots(volumes);
+  }
+
+  // ---- snapshots ----
+
+  @Override
+  public void createSnapshot(
+      CreateSnapshotRequest request, StreamObserver<CreateSnapshotResponse> response) {
+    answer(
+        response,
+        () ->
+            calls.exclusive(
+                "snapshot:" + request.getName(),
+                () ->
+                    CreateSnapshotResponse.newBuilder()
+                        .setSnapshot(snapshots.create(request))
+                        .build()));
+  }
+
+  @Override
+  public void deleteSnapshot(
+      DeleteSnapshotRequest request, StreamObserver<DeleteSnapshotResponse> response) {
+    answer(
+        response,
+        () -> {
+          snapshots.delete(request.getSnapshotId());
+          return DeleteSnapshotResponse.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void listSnapshots(
+      ListSnapshotsRequest request, StreamObserver<ListSnapshotsResponse> response) {
+    answer(response, () -> snapshots.list(request));
   }
 
   // ---- create and delete ----
@@ -77,18 +119,24 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           if (why != null) {
             throw error(Status.INVALID_ARGUMENT, why);
           }
-          if (request.hasVolumeContentSource()) {
-            throw error(
-                Status.INVALID_ARGUMENT,
-                "volumes from snapshots or clones of volumes are not served yet");
-          }
           StorageClassParameters params = StorageClassParameters.parse(request.getParametersMap());
-          long size = CsiVolumes.size(request.getCapacityRange());
           String name = CsiVolumes.volumeName(request.getName());
           return calls.exclusive(
               name,
               () -> {
                 Optional<VolumeService.Versioned> existing = volumes.get(name);
+                long size = CsiVolumes.size(request.getCapacityRange());
+                SnapshotRecord source = null;
+                if (existing.isEmpty() && request.hasVolumeContentSource()) {
+                  source = snapshots.sourceOf(request.getVolumeContentSource(), name);
+                  if (!request.hasCapacityRange()) {
+                    size = source.sizeBytes();
+                  } else if (size < source.sizeBytes()) {
+                    throw error(
+                        Status.OUT_OF_RANGE,
+                        "the source holds " + source.sizeBytes() + " bytes, more than asked for");
+                  }
+                }
                 if (existing.isEmpty()) {
                   List<String> zones = ownerZones(request);
                   try {
@@ -106,7 +154,8 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                             params.zoneFallback(),
                             params.qos(),
                             params.tenant(),
-                            params.pool()));
+                            params.pool(),
+                            source == null ? null : source.name()));
                   } catch (io.weft.node.NodeException e) {
                     if (volumes.get(name).isEmpty()) {
                       throw e;
@@ -116,6 +165,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   existing = volumes.get(name);
                   if (existing.isEmpty()) {
                     throw error(Status.ABORTED, "volume '" + name + "' vanished while created");
+                  }
+                  if (source != null && request.getVolumeContentSource().hasVolume()) {
+                    // the snapshot taken to clone a volume: the clone shares the blocks, not it
+                    snapshots.delete(source.name());
                   }
                 }
                 VolumeRecord v = existing.get().volume();
@@ -146,12 +199,14 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                           + v.sizeBytes()
                           + " bytes, outside the capacity asked for");
                 }
-                return CreateVolumeResponse.newBuilder()
-                    .setVolume(
-                        toCsi(v)
-                            .putAllVolumeContext(params.connect())
-                            .addAllAccessibleTopology(topologyOf(v, request)))
-                    .build();
+                Volume.Builder answer =
+                    toCsi(v)
+                        .putAllVolumeContext(params.connect())
+                        .addAllAccessibleTopology(topologyOf(v, request));
+                if (request.hasVolumeContentSource()) {
+                  answer.setContentSource(request.getVolumeContentSource());
+                }
+                return CreateVolumeResponse.newBuilder().setVolume(answer).build();
               });
         });
   }
@@ -216,8 +271,13 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
           return calls.exclusive(
               id,
               () -> {
-                Optional<VolumeService.Versioned> v = volumes.get(id);
-                if (v.isPresent()) {
+                // The record may change under the delete without a publish (a growth's owner
+                // recording it served): decided again on the fresh record, a few times.
+                for (int attempt = 0; ; attempt++) {
+                  Optional<VolumeService.Versioned> v = volumes.get(id);
+                  if (v.isEmpty()) {
+                    return DeleteVolumeResponse.getDefaultInstance();
+                  }
                   List<String> published = CsiVolumes.publishedTo(v.get().volume());
                   if (!published.isEmpty()) {
                     throw error(
@@ -226,11 +286,14 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
                   }
                   try {
                     volumes.delete(v.get()); // as checked: a publish meanwhile stops it
+                    return DeleteVolumeResponse.getDefaultInstance();
                   } catch (io.weft.node.NodeException changed) {
-                    throw error(Status.ABORTED, changed.getMessage());
+                    if (attempt >= 10) {
+                      throw error(Status.ABORTED, changed.getMessage());
+                    }
+                    Thread.sleep(50);
                   }
                 }
-                return DeleteVolumeResponse.getDefaultInstance();
               });
         });
   }
@@ -552,7 +615,10 @@ final class ControllerService extends ControllerGrpc.ControllerImplBase {
             Type.PUBLISH_READONLY,
             Type.GET_CAPACITY,
             Type.GET_VOLUME,
-            Type.EXPAND_VOLUME)) {
+            Type.EXPAND_VOLUME,
+            Type.CREATE_DELETE_SNAPSHOT,
+            Type.LIST_SNAPSHOTS,
+            Type.CLONE_VOLUME)) {
       b.addCapabilities(
           ControllerServiceCapability.newBuilder()
               .setRpc(ControllerServiceCapability.RPC.newBuilder().setType(t)));

@@ -73,7 +73,8 @@ class CsiNodeInteropTest {
     }
     Path runDir = Interop.newRunLogDir("csi-node");
     Path share = Interop.createDirectories(runDir.resolve("share"));
-    Path work = Interop.newWorkDir("csi-node");
+    // csi-sanity's snapshot and clone specs: the nodes' data shares extents
+    Path work = Interop.newReflinkWorkDir("csi-node");
     Path jar = Files.copy(Interop.weftJar(), work.resolve("weft.jar"));
     cluster = new ClusterProcesses(jar, work, runDir, 5);
     cluster.startEtcd();

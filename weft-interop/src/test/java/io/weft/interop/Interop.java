@@ -44,6 +44,22 @@ final class Interop {
   }
 
   /** Scratch space for namespace files and data dirs (large, not kept as logs). */
+  /**
+   * A work directory on the file system that shares extents (WEFT_REFLINK_DIR, made by
+   * bin/lib/reflink-fs.sh), for nodes whose volumes are snapshotted and cloned.
+   */
+  static Path newReflinkWorkDir(String name) {
+    String dir = System.getenv("WEFT_REFLINK_DIR");
+    if (dir == null || !Files.isDirectory(Path.of(dir))) {
+      cannotRun("no reflink file system (bin/lib/reflink-fs.sh makes one as root)");
+    }
+    try {
+      return Files.createTempDirectory(Path.of(dir), name + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static Path newWorkDir(String name) {
     Path root =
         Path.of(

@@ -705,7 +705,17 @@ public final class VolumeService {
 
   /** Deletes the record; every node then stops exporting it and removes its replica. */
   public void delete(String name) {
-    delete(require(name));
+    for (int attempt = 0; ; attempt++) {
+      try {
+        delete(require(name));
+        return;
+      } catch (NodeException changed) {
+        // a change meanwhile (an owner recording a growth served): delete what is there now
+        if (attempt >= 10 || get(name).isEmpty()) {
+          throw changed;
+        }
+      }
+    }
   }
 
   /**

@@ -53,8 +53,20 @@ final class VolumeSnapshots {
     this.replicas = replicas;
   }
 
+  /**
+   * One round. {@code volumes}: the cluster's, by name. A snapshot's copy stays while a clone of it
+   * on this node has no replica file yet, even once the snapshot is deleted (a volume cloned from a
+   * volume goes through a snapshot deleted as soon as the clone is recorded).
+   */
   void reconcile(Map<String, VolumeRecord> volumes) {
     Set<String> keep = new HashSet<>();
+    for (VolumeRecord v : volumes.values()) {
+      if (v.sourceSnapshot() != null
+          && v.nodes().contains(me)
+          && !Files.exists(files.replica(v.name()))) {
+        keep.add(v.sourceSnapshot());
+      }
+    }
     for (SnapshotService.Versioned sv : snapshots.list()) {
       SnapshotRecord s = sv.snapshot();
       if (!s.nodes().contains(me)) {
