@@ -20,10 +20,12 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Storage nodes killed (as kill -9: the process halts at a named failpoint, no hook runs) at each
- * step of creating, deleting and growing a volume, then restarted: every time, the work completed
- * or was undone, no replica file is left that no volume owns (a replica of a deleted volume may
- * wait in {@code orphans/}, never in service), and the volume is healthy and served. Two nodes on
- * one etcd member; logs: weft-interop/target/interop-logs/crash-*.
+ * step of creating, deleting and growing a volume, and of taking a snapshot and making a clone,
+ * then restarted: every time, the work completed or was undone, no replica file is left that no
+ * volume owns (a replica of a deleted volume may wait in {@code orphans/}, never in service), no
+ * copy is left that no ready snapshot owns, and the volume is healthy and served. Two nodes on one
+ * etcd member, their data on the reflink file system; logs:
+ * weft-interop/target/interop-logs/crash-*.
  */
 @Tag("interop")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,7 +38,8 @@ class ControlPlaneCrashInteropTest {
   @BeforeAll
   void start() throws Exception {
     Path runDir = Interop.newRunLogDir("crash");
-    Path work = Interop.newWorkDir("crash");
+    // snapshots and clones: the nodes' data shares extents
+    Path work = Interop.newReflinkWorkDir("crash");
     cluster =
         new ClusterProcesses(
             Files.copy(Interop.weftJar(), work.resolve("weft.jar")), work, runDir, 3);
@@ -228,5 +231,144 @@ class ControlPlaneCrashInteropTest {
     all = volumeNames();
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n1"));
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n2"));
+  }
+
+  /** Snapshot copies on a node (volumes/snapshots/). */
+  private TreeSet<String> copies(String node) throws IOException {
+    Path dir = cluster.dataDir(node).resolve("volumes/snapshots");
+    TreeSet<String> out = new TreeSet<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> s = Files.list(dir)) {
+        s.forEach(p -> out.add(p.getFileName().toString()));
+      }
+    }
+    return out;
+  }
+
+  /** The copies every node of a ready snapshot holds: its UUID's. */
+  private TreeSet<String> readyCopies() throws Exception {
+    TreeSet<String> out = new TreeSet<>();
+    for (JsonNode s : cluster.get("n1", "/v1/snapshots")) {
+      if (s.path("state").asText().equals("READY")) {
+        out.add(s.path("uuid").asText() + ".img");
+      }
+    }
+    return out;
+  }
+
+  private String snapshotState(String name) throws Exception {
+    return cluster.get("n1", "/v1/snapshots/" + name).path("state").asText();
+  }
+
+  private void awaitCopiesSwept() throws Exception {
+    Interop.waitFor(
+        "only ready snapshots' copies left",
+        Duration.ofSeconds(30),
+        () -> {
+          try {
+            TreeSet<String> ready = readyCopies();
+            return copies("n1").equals(ready) && copies("n2").equals(ready);
+          } catch (Exception e) {
+            return false;
+          }
+        });
+  }
+
+  @Test
+  void aNodeKilledAtEachStepOfASnapshotAndACloneLeavesNothingBehind() throws Exception {
+    createVolume("snap-src", 16);
+    awaitHealthy("snap-src", 16L << 20);
+    String owner = volume("snap-src").path("owner").asText();
+    String other = owner.equals("n1") ? "n2" : "n1";
+    ClusterProcesses.Node otherNode = owner.equals("n1") ? n2 : n1;
+
+    // the owner dies while it holds writes for the snapshot
+    arm(owner, "snapshot.frozen");
+    awaitHealthy("snap-src", 16L << 20);
+    java.util.concurrent.CompletableFuture<Interop.CommandResult> taking =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                cluster.cli(
+                    "snapshot",
+                    "create",
+                    "--volume",
+                    "snap-src",
+                    "--name",
+                    "crash-a",
+                    "--admin",
+                    otherNode.admin()));
+    crashAndRestart(owner, "snapshot.frozen");
+    Interop.CommandResult a = taking.get();
+    assertTrue(!a.ok(), "a snapshot whose owner died is not ready: " + a.output());
+    Interop.waitFor(
+        "crash-a failed",
+        Duration.ofSeconds(90),
+        () -> {
+          try {
+            return snapshotState("crash-a").equals("FAILED");
+          } catch (Exception e) {
+            return false;
+          }
+        });
+    awaitHealthy("snap-src", 16L << 20);
+    awaitCopiesSwept();
+    report.add("snapshot, the owner killed while holding writes: failed, its copies swept");
+
+    // a replica's node dies after its copy, before saying so
+    owner = volume("snap-src").path("owner").asText();
+    other = owner.equals("n1") ? "n2" : "n1";
+    ClusterProcesses.Node ownerNode = owner.equals("n1") ? n1 : n2;
+    arm(other, "snapshot.copied");
+    awaitHealthy("snap-src", 16L << 20);
+    Interop.CommandResult b =
+        cluster.cli(
+            "snapshot",
+            "create",
+            "--volume",
+            "snap-src",
+            "--name",
+            "crash-b",
+            "--admin",
+            ownerNode.admin());
+    assertTrue(!b.ok() && b.output().contains("no copy from"), b.output());
+    crashAndRestart(other, "snapshot.copied");
+    awaitHealthy("snap-src", 16L << 20);
+    awaitCopiesSwept();
+    report.add("snapshot, a replica's node killed after its copy: failed, its copies swept");
+
+    // taken cleanly, then a clone whose replica's node dies right after copying it
+    Interop.CommandResult c =
+        cluster.cli(
+            "snapshot",
+            "create",
+            "--volume",
+            "snap-src",
+            "--name",
+            "crash-c",
+            "--admin",
+            ownerNode.admin());
+    assertTrue(c.ok(), c.output());
+    arm(other, "clone.copied");
+    awaitHealthy("snap-src", 16L << 20);
+    Interop.CommandResult clone =
+        cluster.cli(
+            "volume",
+            "create",
+            "--name",
+            "snap-clone",
+            "--from-snapshot",
+            "crash-c",
+            "--replicas",
+            "2",
+            "--admin",
+            ownerNode.admin());
+    assertTrue(clone.ok(), clone.output());
+    crashAndRestart(other, "clone.copied");
+    awaitHealthy("snap-clone", 16L << 20);
+    awaitCopiesSwept();
+    List<String> all = volumeNames();
+    assertEquals(expectedFiles(all.toArray(String[]::new)), files("n1"));
+    assertEquals(expectedFiles(all.toArray(String[]::new)), files("n2"));
+    report.add("clone, a replica's node killed after copying the snapshot: completed, healthy");
   }
 }

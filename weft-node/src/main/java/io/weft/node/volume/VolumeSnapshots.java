@@ -87,8 +87,13 @@ final class VolumeSnapshots {
           }
         }
         case FROZEN -> {
-          if (stale) {
-            fail(sv, "its owner never finished it");
+          VolumeRecord v = volumes.get(s.volume());
+          if (v == null || v.generation() != s.generation() || stale) {
+            fail(sv, v == null ? "the volume is gone" : "its owner changed before finishing it");
+          } else if (replicas.owns(s.volume(), s.generation())) {
+            // an owner takes a snapshot from start to end within one round: finding it frozen
+            // here means that owner died (or restarted) while it held writes
+            fail(sv, "its owner restarted while taking it");
           } else {
             copyAndAck(s);
           }
