@@ -231,6 +231,20 @@ class ControlPlaneCrashInteropTest {
     all = volumeNames();
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n1"));
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n2"));
+    assertPromisesAreTheVolumes();
+  }
+
+  /** No leaked capacity: what the nodes have promised is exactly their volumes' sizes. */
+  private void assertPromisesAreTheVolumes() throws Exception {
+    long expected = 0;
+    for (JsonNode v : cluster.get("n1", "/v1/volumes")) {
+      expected += v.path("sizeBytes").asLong() * v.path("replicas").asLong();
+    }
+    long promised = 0;
+    for (JsonNode p : cluster.get("n2", "/v1/pools")) {
+      promised += p.path("committedBytes").asLong();
+    }
+    assertEquals(expected, promised, "promised capacity is the volumes' and nothing else");
   }
 
   /** Snapshot copies on a node (volumes/snapshots/). */
@@ -369,6 +383,7 @@ class ControlPlaneCrashInteropTest {
     List<String> all = volumeNames();
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n1"));
     assertEquals(expectedFiles(all.toArray(String[]::new)), files("n2"));
+    assertPromisesAreTheVolumes();
     report.add("clone, a replica's node killed after copying the snapshot: completed, healthy");
   }
 }
