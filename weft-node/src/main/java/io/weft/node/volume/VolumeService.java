@@ -259,136 +259,10 @@ public final class VolumeService {
       String pool,
       String fromSnapshot) {
 
-    /** A request for an empty volume. */
-    public CreateRequest(
-        String name,
-        long sizeBytes,
-        int replicas,
-        List<String> nodes,
-        List<String> allowedHosts,
-        String nqn,
-        Integer blockSize,
-        Boolean encrypt,
-        List<String> ownerZones,
-        Boolean zoneFallback,
-        QosPolicy qos,
-        String tenant,
-        String pool) {
-      this(
-          name,
-          sizeBytes,
-          replicas,
-          nodes,
-          allowedHosts,
-          nqn,
-          blockSize,
-          encrypt,
-          ownerZones,
-          zoneFallback,
-          qos,
-          tenant,
-          pool,
-          null);
-    }
-
-    /** A request placed on any node. */
-    public CreateRequest(
-        String name,
-        long sizeBytes,
-        int replicas,
-        List<String> nodes,
-        List<String> allowedHosts,
-        String nqn,
-        Integer blockSize,
-        Boolean encrypt,
-        List<String> ownerZones,
-        Boolean zoneFallback,
-        QosPolicy qos,
-        String tenant) {
-      this(
-          name,
-          sizeBytes,
-          replicas,
-          nodes,
-          allowedHosts,
-          nqn,
-          blockSize,
-          encrypt,
-          ownerZones,
-          zoneFallback,
-          qos,
-          tenant,
-          null);
-    }
-
-    /** A request of no tenant. */
-    public CreateRequest(
-        String name,
-        long sizeBytes,
-        int replicas,
-        List<String> nodes,
-        List<String> allowedHosts,
-        String nqn,
-        Integer blockSize,
-        Boolean encrypt,
-        List<String> ownerZones,
-        Boolean zoneFallback,
-        QosPolicy qos) {
-      this(
-          name,
-          sizeBytes,
-          replicas,
-          nodes,
-          allowedHosts,
-          nqn,
-          blockSize,
-          encrypt,
-          ownerZones,
-          zoneFallback,
-          qos,
-          null);
-    }
-
-    /** A request without QoS. */
-    public CreateRequest(
-        String name,
-        long sizeBytes,
-        int replicas,
-        List<String> nodes,
-        List<String> allowedHosts,
-        String nqn,
-        Integer blockSize,
-        Boolean encrypt,
-        List<String> ownerZones,
-        Boolean zoneFallback) {
-      this(
-          name,
-          sizeBytes,
-          replicas,
-          nodes,
-          allowedHosts,
-          nqn,
-          blockSize,
-          encrypt,
-          ownerZones,
-          zoneFallback,
-          null);
-    }
-
-    /** A request that lets placement pick the owner's zone. */
-    public CreateRequest(
-        String name,
-        long sizeBytes,
-        int replicas,
-        List<String> nodes,
-        List<String> allowedHosts,
-        String nqn,
-        Integer blockSize,
-        Boolean encrypt) {
-      this(name, sizeBytes, replicas, nodes, allowedHosts, nqn, blockSize, encrypt, null, null);
-    }
-
-    /** A request for a volume that is not encrypted at rest. */
+    /**
+     * An empty volume placed by placement alone: not encrypted, no QoS, tenant or pool (the
+     * canonical constructor names the rest).
+     */
     public CreateRequest(
         String name,
         long sizeBytes,
@@ -397,7 +271,21 @@ public final class VolumeService {
         List<String> allowedHosts,
         String nqn,
         Integer blockSize) {
-      this(name, sizeBytes, replicas, nodes, allowedHosts, nqn, blockSize, null);
+      this(
+          name,
+          sizeBytes,
+          replicas,
+          nodes,
+          allowedHosts,
+          nqn,
+          blockSize,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null);
     }
   }
 

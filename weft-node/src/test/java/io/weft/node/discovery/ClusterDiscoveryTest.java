@@ -192,7 +192,9 @@ class ClusterDiscoveryTest {
               null,
               null,
               null,
-              v[1]));
+              v[1],
+              null,
+              null));
     }
     String a = "nqn.2026-11.io.weft:vol:acme-1";
     String b = "nqn.2026-11.io.weft:vol:bolt-1";

@@ -73,7 +73,7 @@ class PoolsTest {
   private VolumeRecord create(String name, long size, String pool) {
     return volumes.create(
         new VolumeService.CreateRequest(
-            name, size, 2, null, List.of(), null, null, null, null, null, null, null, pool));
+            name, size, 2, null, List.of(), null, null, null, null, null, null, null, pool, null));
   }
 
   @Test

@@ -80,7 +80,9 @@ class TenantsTest {
             null,
             null,
             null,
-            tenant));
+            tenant,
+            null,
+            null));
   }
 
   @Test

@@ -138,7 +138,20 @@ class EncryptedVolumeTest {
         volumes()
             .create(
                 new VolumeService.CreateRequest(
-                    "sealed", SIZE, 2, List.of("n1", "n2"), List.of(), null, null, true));
+                    "sealed",
+                    SIZE,
+                    2,
+                    List.of("n1", "n2"),
+                    List.of(),
+                    null,
+                    null,
+                    true,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    null));
     assertTrue(v.encrypted());
     assertTrue(VolumeView.of(v).encrypted());
     await("n1 owner", () -> ana("n1", v.nqn()).equals("optimized"));

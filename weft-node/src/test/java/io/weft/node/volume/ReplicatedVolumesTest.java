@@ -316,7 +316,10 @@ class ReplicatedVolumesTest {
                     null,
                     null,
                     null,
-                    gold));
+                    gold,
+                    null,
+                    null,
+                    null));
     assertEquals(gold, record("q1").qos(), "kept in the store");
     for (String n : List.of("n1", "n2")) {
       await(n + " applies it", Duration.ofSeconds(10), () -> qosOn(n, v.nqn()).equals("" + gold));
