@@ -284,9 +284,12 @@ public final class VolumeAgent implements AutoCloseable {
           remove(name);
         }
       }
-      Map<String, VolumeRecord> byName = new HashMap<>();
-      all.forEach(v -> byName.put(v.volume().name(), v.volume()));
-      snapshots.reconcile(byName);
+      snapshots.reconcile(
+          () -> {
+            Map<String, VolumeRecord> now = new HashMap<>();
+            volumes.list().forEach(v -> now.put(v.volume().name(), v.volume()));
+            return now;
+          });
     } catch (StoreException e) {
       log.warn(
           "volume agent: the cluster store is unavailable ({}); serving as before", e.getMessage());

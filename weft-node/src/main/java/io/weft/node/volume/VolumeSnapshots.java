@@ -54,11 +54,17 @@ final class VolumeSnapshots {
   }
 
   /**
-   * One round. {@code volumes}: the cluster's, by name. A snapshot's copy stays while a clone of it
-   * on this node has no replica file yet, even once the snapshot is deleted (a volume cloned from a
-   * volume goes through a snapshot deleted as soon as the clone is recorded).
+   * One round. {@code volumesNow}: the cluster's volumes by name, read when called. They are read
+   * after the snapshots, so every snapshot's volume is there unless it was deleted (a snapshot is
+   * only ever asked for of a volume that exists): a list read before could miss a volume created
+   * just before its snapshot, and fail the snapshot for a volume that is there. A snapshot's copy
+   * stays while a clone of it on this node has no replica file yet, even once the snapshot is
+   * deleted (a volume cloned from a volume goes through a snapshot deleted as soon as the clone is
+   * recorded).
    */
-  void reconcile(Map<String, VolumeRecord> volumes) {
+  void reconcile(java.util.function.Supplier<Map<String, VolumeRecord>> volumesNow) {
+    java.util.List<SnapshotService.Versioned> all = snapshots.list();
+    Map<String, VolumeRecord> volumes = volumesNow.get();
     Set<String> keep = new HashSet<>();
     for (VolumeRecord v : volumes.values()) {
       if (v.sourceSnapshot() != null
@@ -67,7 +73,7 @@ final class VolumeSnapshots {
         keep.add(v.sourceSnapshot());
       }
     }
-    for (SnapshotService.Versioned sv : snapshots.list()) {
+    for (SnapshotService.Versioned sv : all) {
       SnapshotRecord s = sv.snapshot();
       if (!s.nodes().contains(me)) {
         continue;
