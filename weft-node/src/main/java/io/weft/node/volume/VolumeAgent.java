@@ -171,22 +171,14 @@ public final class VolumeAgent implements AutoCloseable {
 
     @Override
     public boolean pause(String volume) {
-      LocalVolume lv = local.get(volume);
-      setAna(lv, AnaLogPage.CHANGE);
-      try {
-        return lv.replicated.drain(HANDOVER_DRAIN_MS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
-      }
+      return pauseWrites(local.get(volume));
     }
 
     @Override
     public void resume(String volume) {
       LocalVolume lv = local.get(volume);
       if (lv != null && lv.replicated != null) {
-        lv.replicated.resume();
-        setAna(lv, AnaLogPage.OPTIMIZED);
+        resumeWrites(lv);
       }
     }
 
@@ -459,16 +451,7 @@ public final class VolumeAgent implements AutoCloseable {
    */
   private boolean growByHandOver(VolumeService.Versioned v, LocalVolume lv) {
     VolumeRecord r = v.volume();
-    ReplicatedDevice device = lv.replicated;
-    setAna(lv, AnaLogPage.CHANGE);
-    boolean drained;
-    try {
-      drained = device.drain(HANDOVER_DRAIN_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      drained = false;
-    }
-    if (drained && volumes.handOver(v, r.withOwner(me, r.inSync()))) {
+    if (pauseWrites(lv) && volumes.handOver(v, r.withOwner(me, r.inSync()))) {
       Failpoints.reach("grow.handed-over");
       log.info(
           "volume {}: growing to {} bytes, serving it from generation {}",
@@ -478,9 +461,28 @@ public final class VolumeAgent implements AutoCloseable {
       stopOwning(lv);
       return true;
     }
-    device.resume();
-    setAna(lv, AnaLogPage.OPTIMIZED);
+    resumeWrites(lv);
     return false;
+  }
+
+  /**
+   * The owner stops taking writes (ANA change: hosts hold their I/O or retry) and lets those in
+   * flight complete; false if they did not within {@link #HANDOVER_DRAIN_MS}. A hand-over, a growth
+   * and a snapshot all start so, and end with {@link #resumeWrites} unless ownership moved.
+   */
+  private boolean pauseWrites(LocalVolume lv) {
+    setAna(lv, AnaLogPage.CHANGE);
+    try {
+      return lv.replicated.drain(HANDOVER_DRAIN_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void resumeWrites(LocalVolume lv) {
+    lv.replicated.resume();
+    setAna(lv, AnaLogPage.OPTIMIZED);
   }
 
   /** Hosts see the volume up to {@code covered} (at most its recorded size), told by an event. */
@@ -515,16 +517,8 @@ public final class VolumeAgent implements AutoCloseable {
         || lv.replicated == null) {
       return false;
     }
-    ReplicatedDevice device = lv.replicated;
-    setAna(lv, AnaLogPage.CHANGE);
     long start = System.nanoTime();
-    boolean drained;
-    try {
-      drained = device.drain(HANDOVER_DRAIN_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      drained = false;
-    }
+    boolean drained = pauseWrites(lv);
     if (!drained) {
       log.warn(
           "volume {}: writes still in flight after {} ms; not handing over",
@@ -542,8 +536,7 @@ public final class VolumeAgent implements AutoCloseable {
       setAna(lv, AnaLogPage.INACCESSIBLE);
       return true;
     }
-    device.resume();
-    setAna(lv, AnaLogPage.OPTIMIZED);
+    resumeWrites(lv);
     return false;
   }
 
