@@ -24,7 +24,7 @@ final class PoolCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCodes.USAGE;
   }
 

@@ -32,7 +32,7 @@ final class SnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCodes.USAGE;
   }
 

@@ -34,7 +34,7 @@ final class TenantCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getOut());
+    spec.commandLine().usage(spec.commandLine().getErr());
     return ExitCodes.USAGE;
   }
 
