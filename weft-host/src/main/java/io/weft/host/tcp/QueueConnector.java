@@ -58,6 +58,7 @@ public final class QueueConnector {
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
             .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .option(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.receiveBuffers())
             .handler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override

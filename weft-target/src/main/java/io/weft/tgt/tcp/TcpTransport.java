@@ -87,6 +87,7 @@ public final class TcpTransport implements AutoCloseable {
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(WRITE_LOW_WATER, WRITE_HIGH_WATER))
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+            .childOption(ChannelOption.RCVBUF_ALLOCATOR, EventLoops.receiveBuffers())
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
