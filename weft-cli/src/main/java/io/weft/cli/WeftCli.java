@@ -1,6 +1,6 @@
 package io.weft.cli;
 
-import io.weft.protocol.tcp.DirectMemory;
+import io.weft.protocol.tcp.NettyDefaults;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -80,7 +80,7 @@ public final class WeftCli implements Callable<Integer> {
   OutputStream stdout = System.out;
 
   public static void main(String[] args) {
-    DirectMemory.preferUninitializedChunks(); // before any Netty class loads
+    NettyDefaults.apply(); // before any Netty class loads
     System.exit(run(args, null, null));
   }
 

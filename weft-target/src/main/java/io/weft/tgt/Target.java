@@ -5,7 +5,7 @@ import io.weft.block.MemoryBlockDevice;
 import io.weft.block.atrest.EncryptedBlockDevice;
 import io.weft.protocol.discovery.DiscoveryLogPage;
 import io.weft.protocol.nvme.AnaLogPage;
-import io.weft.protocol.tcp.DirectMemory;
+import io.weft.protocol.tcp.NettyDefaults;
 import io.weft.tgt.admin.AdminAccess;
 import io.weft.tgt.admin.AdminResource;
 import io.weft.tgt.admin.AdminServer;
@@ -115,7 +115,7 @@ public final class Target implements AutoCloseable {
       t.close();
       throw new IOException(e.getMessage(), e);
     }
-    log.info(DirectMemory.describe());
+    log.info(NettyDefaults.describe());
     for (int i = 0; i < config.listeners().size(); i++) {
       ListenerConfig lc = config.listeners().get(i);
       log.info(

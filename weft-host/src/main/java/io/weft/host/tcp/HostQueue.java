@@ -17,6 +17,7 @@ import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
 import io.weft.protocol.tcp.PduWriter;
+import io.weft.protocol.tcp.SlotBuffers;
 import io.weft.protocol.tcp.TermReqPdu;
 import io.weft.protocol.tcp.TransportException;
 import java.io.IOException;
@@ -65,8 +66,8 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private int freeCount;
   private final ArrayDeque<Command> backlog = new ArrayDeque<>();
 
-  /** Per slot, the buffer its commands' CapsuleCmd headers are written into (see send). */
-  private ByteBuf[] capsules;
+  /** Per slot, the buffer its commands' CapsuleCmd headers are written into. */
+  private SlotBuffers capsules;
 
   private long ioTimeoutNanos = TimeUnit.SECONDS.toNanos(30);
 
@@ -97,7 +98,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       throw new IllegalArgumentException("queue depth must be 1..4096: " + depth);
     }
     inflight = new Command[depth];
-    capsules = new ByteBuf[depth];
+    capsules = new SlotBuffers(depth);
     generations = new int[depth];
     free = new int[depth];
     for (int i = 0; i < depth; i++) {
@@ -176,12 +177,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     lose(new IOException("connection closed by the target"));
     // Nothing is sent after the loss, so the slots' capsule buffers can go back to the pool.
-    for (int i = 0; i < capsules.length; i++) {
-      if (capsules[i] != null) {
-        capsules[i].release();
-        capsules[i] = null;
-      }
-    }
+    capsules.releaseAll();
   }
 
   @Override
@@ -432,7 +428,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
     int dataBytes = inCapsule ? c.dataLength : 0;
     int dd = inCapsule && dataDigest ? Pdu.DIGEST_SIZE : 0;
     int plen = hlen + hd + dataBytes + dd;
-    ByteBuf hdr = capsuleBuffer(slot, hlen + hd);
+    ByteBuf hdr = capsules.take(ctx.alloc(), slot, hlen + hd);
     Pdu.writeCommonHeader(
         hdr,
         PduType.CAPSULE_CMD,
@@ -465,26 +461,6 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
       writeData(c.data, c.dataIndex, c.dataLength);
     }
     writer.scheduleFlush();
-  }
-
-  /**
-   * The slot's CapsuleCmd header buffer, emptied and retained for one more write: each slot keeps
-   * one and writes every command's header into it, so a command allocates no buffer. A slot is free
-   * again only once the target answered its previous command, which it could do only after the
-   * whole capsule left the socket, so the buffer is ours alone by then (a reference count of one).
-   * Should it still be queued (any other count), the slot lets it go and takes a fresh one.
-   */
-  private ByteBuf capsuleBuffer(int slot, int size) {
-    ByteBuf b = capsules[slot];
-    if (b == null || b.refCnt() != 1) {
-      if (b != null) {
-        b.release();
-      }
-      b = ctx.alloc().directBuffer(size, size);
-      capsules[slot] = b;
-    }
-    b.clear();
-    return b.retain();
   }
 
   /** Writes data without copying, followed by its digest if negotiated. */

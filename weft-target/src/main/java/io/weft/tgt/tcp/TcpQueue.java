@@ -23,6 +23,7 @@ import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduFrameDecoder;
 import io.weft.protocol.tcp.PduType;
 import io.weft.protocol.tcp.PduWriter;
+import io.weft.protocol.tcp.SlotBuffers;
 import io.weft.protocol.tcp.TermReqPdu;
 import io.weft.protocol.tcp.TransportException;
 import io.weft.tgt.core.CommandDispatcher;
@@ -84,6 +85,15 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private int sqSize = 1;
   private int sqHead;
   private Request[] slots;
+
+  /**
+   * Per slot, the buffers its answers' PDU headers are written into: R2Ts, CapsuleResps and the
+   * C2HData headers of lent reads (heads), and what follows lent data (tails: the data digest and
+   * the CapsuleResp).
+   */
+  private SlotBuffers heads = new SlotBuffers(0);
+
+  private SlotBuffers tails = new SlotBuffers(0);
   private int[] freeSlots;
   private int freeCount;
   private boolean[] digestFailed;
@@ -132,6 +142,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   private void allocateSlots(int n) {
     slots = new Request[n];
+    // Buffers of the old table still queued are freed by the channel once sent.
+    heads.releaseAll();
+    tails.releaseAll();
+    heads = new SlotBuffers(n);
+    tails = new SlotBuffers(n);
     freeSlots = new int[n];
     digestFailed = new boolean[n];
     awaitingData = new boolean[n];
@@ -182,6 +197,8 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     state = State.CLOSED;
+    heads.releaseAll();
+    tails.releaseAll();
     for (Request r : slots) {
       if (r != null
           && r.inUse
@@ -380,7 +397,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private void sendR2t(Request r) {
     int hlen = PduType.R2T.headerLength;
     int plen = hlen + (headerDigest ? Pdu.DIGEST_SIZE : 0);
-    ByteBuf out = ctx.alloc().directBuffer(plen);
+    ByteBuf out = heads.take(ctx.alloc(), r.slot, plen);
     Pdu.writeCommonHeader(out, PduType.R2T, headerDigest ? Pdu.FLAG_HDGSTF : 0, 0, plen);
     out.writeShortLE(r.cid);
     out.writeShortLE(r.slot);
@@ -521,7 +538,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         writer.write(pdus);
       }
     } else {
-      ByteBuf out = ctx.alloc().directBuffer(capsuleRespSize());
+      ByteBuf out = heads.take(ctx.alloc(), r.slot, capsuleRespSize());
       appendCapsuleResp(out, r, status);
       writer.write(out);
     }
@@ -585,10 +602,10 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
    * then its digest and the CapsuleResp, in three buffers that go out in one gathering write.
    */
   private void writeLentC2hData(Request r, ByteBuf data, int status) {
-    ByteBuf head = ctx.alloc().directBuffer(c2hDataOffset());
+    ByteBuf head = heads.take(ctx.alloc(), r.slot, c2hDataOffset());
     writeC2hHeader(head, r);
     int tailSize = (dataDigest ? Pdu.DIGEST_SIZE : 0) + (sqFlowDisabled ? 0 : capsuleRespSize());
-    ByteBuf tail = tailSize == 0 ? null : ctx.alloc().directBuffer(tailSize);
+    ByteBuf tail = tailSize == 0 ? null : tails.take(ctx.alloc(), r.slot, tailSize);
     if (dataDigest) {
       tail.writeIntLE(digest.compute(data, data.readerIndex(), r.transferLength));
     }
