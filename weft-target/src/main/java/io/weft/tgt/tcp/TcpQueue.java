@@ -94,7 +94,15 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private SlotBuffers heads = new SlotBuffers(0);
 
   private SlotBuffers tails = new SlotBuffers(0);
+
+  /**
+   * Free slots, taken in the order they were freed (a ring from {@code freeHead}): a slot freed by
+   * an answer still waiting for the batch's flush is the last one taken again, so its header
+   * buffers are usually back (see {@link SlotBuffers}) by the time it is reused.
+   */
   private int[] freeSlots;
+
+  private int freeHead;
   private int freeCount;
   private boolean[] digestFailed;
 
@@ -151,8 +159,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     digestFailed = new boolean[n];
     awaitingData = new boolean[n];
     for (int i = 0; i < n; i++) {
-      freeSlots[i] = n - 1 - i;
+      freeSlots[i] = i;
     }
+    freeHead = 0;
     freeCount = n;
   }
 
@@ -315,7 +324,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
       throw new TransportException(
           FatalErrorStatus.PDU_SEQUENCE_ERROR, 0, header(frame), "submission queue overrun");
     }
-    int slot = freeSlots[--freeCount];
+    int slot = freeSlots[freeHead];
+    freeHead = freeHead + 1 == freeSlots.length ? 0 : freeHead + 1;
+    freeCount--;
     Request r = slots[slot];
     if (r == null) {
       r = slots[slot] = new Request(slot, this);
@@ -685,7 +696,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     if (r.inUse) {
       r.inUse = false;
       if (r.slot < slots.length && slots[r.slot] == r) {
-        freeSlots[freeCount++] = r.slot;
+        int tail = freeHead + freeCount;
+        freeSlots[tail < freeSlots.length ? tail : tail - freeSlots.length] = r.slot;
+        freeCount++;
       }
     }
   }

@@ -86,13 +86,25 @@ class DataDigestTest extends LiveTargetTest {
       assertTransient(responses.next());
       assertArrayEquals(before, s.read(1, LBA, BLOCKS), "a write with a bad digest landed");
 
-      // The retry reuses the same command slot (transfer tag): its earlier failure is forgotten.
-      s.io.sendRaw(r2tWrite(s.io, 9, 1, LBA, BLOCKS));
-      int[] again = expectR2t(s.io, 9);
-      assertEquals(r2t[0], again[0], "slot reuse expected");
-      s.io.sendRaw(Pdus.h2cData(9, again[0], 0, slice(after, 0, half), false, true, true));
-      s.io.sendRaw(Pdus.h2cData(9, again[0], half, slice(after, half, half), true, true, true));
-      assertEquals(9, check(responses.next()).cid());
+      // When the failed command's slot (transfer tag) comes round again, its earlier failure is
+      // forgotten. Slots are taken in the order they were freed: good writes go through the
+      // others until it does.
+      int cid = 9;
+      int[] again;
+      while (true) {
+        s.io.sendRaw(r2tWrite(s.io, cid, 1, LBA, BLOCKS));
+        again = expectR2t(s.io, cid);
+        if (again[0] == r2t[0]) {
+          break;
+        }
+        assertTrue(cid < 9 + 64, "slot " + r2t[0] + " never came round again");
+        s.io.sendRaw(Pdus.h2cData(cid, again[0], 0, before, true, true, true));
+        assertEquals(cid, check(responses.next()).cid());
+        cid++;
+      }
+      s.io.sendRaw(Pdus.h2cData(cid, again[0], 0, slice(after, 0, half), false, true, true));
+      s.io.sendRaw(Pdus.h2cData(cid, again[0], half, slice(after, half, half), true, true, true));
+      assertEquals(cid, check(responses.next()).cid());
       assertArrayEquals(after, s.read(1, LBA, BLOCKS));
     }
   }
