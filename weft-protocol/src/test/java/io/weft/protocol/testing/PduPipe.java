@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.DecoderException;
 import io.weft.protocol.tcp.IcReq;
 import io.weft.protocol.tcp.Pdu;
@@ -74,8 +75,11 @@ public final class PduPipe {
             : new EmbeddedChannel(decoder);
   }
 
+  /** A host's decoder, which cumulates partial PDUs in a composite buffer, as QueueConnector's. */
   public static PduPipe host() {
-    return new PduPipe(KERNEL_LIKE_LIMITS, HOST_RECEIVES);
+    PduPipe pipe = new PduPipe(KERNEL_LIKE_LIMITS, HOST_RECEIVES);
+    pipe.decoder.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+    return pipe;
   }
 
   public static PduPipe target() {
