@@ -2,7 +2,6 @@ package io.weft.block;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.lang.foreign.Arena;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -24,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class MemoryBlockDevice implements BlockDevice {
 
   /** Default chunk size: big enough to keep the chunk table small, small enough to stay thin. */
-  public static final int DEFAULT_CHUNK_SIZE = 1 << 20;
+  public static final int DEFAULT_CHUNK_SIZE = 2 << 20;
 
   private final long size;
   private final int chunkShift;
@@ -229,8 +228,7 @@ public final class MemoryBlockDevice implements BlockDevice {
         // Zeroed by the allocator. The Netty view (never released: it does not own the memory)
         // gives absolute-index copies, so an I/O allocates nothing.
         fresh =
-            Unpooled.wrappedBuffer(
-                Arena.ofAuto().allocate(chunkLength(chunkIndex), 4096).asByteBuffer());
+            Unpooled.wrappedBuffer(HugePageMemory.allocate(chunkLength(chunkIndex)).asByteBuffer());
       }
       // A writer that loses the race uses the winner's chunk so that neither write is lost. The
       // loop covers a deallocate dropping the chunk again in between.

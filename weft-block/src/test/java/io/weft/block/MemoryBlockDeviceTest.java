@@ -69,12 +69,12 @@ class MemoryBlockDeviceTest extends BlockDeviceContractTest {
   }
 
   @Test
-  void defaultChunkIsOneMebibyte() {
-    try (MemoryBlockDevice dev = new MemoryBlockDevice(3L << 20)) {
-      assertEquals(1 << 20, dev.chunkSize());
+  void defaultChunkIsOneHugePage() {
+    try (MemoryBlockDevice dev = new MemoryBlockDevice(5L << 20)) {
+      assertEquals(2 << 20, dev.chunkSize());
       ByteBuf one = Unpooled.wrappedBuffer(new byte[] {7});
       ok(cb -> dev.write((5L << 20) / 2, one, 0, 1, false, cb));
-      assertEquals(1 << 20, dev.usedBytes());
+      assertEquals(2 << 20, dev.usedBytes(), "one byte at 2.5 MiB takes the second chunk only");
     }
   }
 
