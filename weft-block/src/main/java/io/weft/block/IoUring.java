@@ -58,9 +58,6 @@ public final class IoUring implements AutoCloseable {
   static final byte IORING_OP_WRITE = 23;
   private static final int IORING_FSYNC_DATASYNC = 1;
 
-  private static final int PROT_READ_WRITE = 0x3;
-  private static final int MAP_SHARED_POPULATE = 0x01 | 0x8000;
-
   private static final int EINTR = 4;
   private static final int EAGAIN = 11;
   private static final int ENOSPC = 28;
@@ -76,16 +73,12 @@ public final class IoUring implements AutoCloseable {
 
   private static final MethodHandle SYSCALL;
   private static final MethodHandle SYSCALL_SETUP;
-  private static final MethodHandle MMAP;
-  private static final MethodHandle MUNMAP;
   private static final String UNAVAILABLE;
   private static final VarHandle INT = JAVA_INT.varHandle();
 
   static {
     MethodHandle syscall = null;
     MethodHandle setup = null;
-    MethodHandle mmap = null;
-    MethodHandle munmap = null;
     String why = null;
     try {
       String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -115,24 +108,12 @@ public final class IoUring implements AutoCloseable {
                   JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG),
               Linker.Option.captureCallState("errno"),
               Linker.Option.firstVariadicArg(1));
-      mmap =
-          linker.downcallHandle(
-              libc.find("mmap").orElseThrow(),
-              FunctionDescriptor.of(
-                  ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG),
-              Linker.Option.captureCallState("errno"));
-      munmap =
-          linker.downcallHandle(
-              libc.find("munmap").orElseThrow(),
-              FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     } catch (RuntimeException | LinkageError e) {
       why = e.toString();
       syscall = null;
     }
     SYSCALL = syscall;
     SYSCALL_SETUP = setup;
-    MMAP = mmap;
-    MUNMAP = munmap;
     UNAVAILABLE = why;
   }
 
@@ -240,9 +221,9 @@ public final class IoUring implements AutoCloseable {
       this.sqRingSize = sqSize;
       this.cqRingSize = cqSize;
       try {
-        this.sqRing = map(sqSize, IORING_OFF_SQ_RING, arena);
-        this.cqRing = sharedRing ? sqRing : map(cqSize, IORING_OFF_CQ_RING, arena);
-        this.sqes = map((long) sqEntries * SQE_SIZE, IORING_OFF_SQES, arena);
+        this.sqRing = map(sqSize, IORING_OFF_SQ_RING);
+        this.cqRing = sharedRing ? sqRing : map(cqSize, IORING_OFF_CQ_RING);
+        this.sqes = map((long) sqEntries * SQE_SIZE, IORING_OFF_SQES);
       } catch (IOException e) {
         LinuxFile.closeFd(ringFd);
         throw e;
@@ -582,36 +563,18 @@ public final class IoUring implements AutoCloseable {
     }
   }
 
-  private MemorySegment map(long size, long offset, Arena arena) throws IOException {
-    MemorySegment capture = arena.allocate(LinuxFile.CAPTURE_LAYOUT);
-    try {
-      MemorySegment at =
-          (MemorySegment)
-              MMAP.invokeExact(
-                  capture,
-                  MemorySegment.NULL,
-                  size,
-                  PROT_READ_WRITE,
-                  MAP_SHARED_POPULATE,
-                  ringFd,
-                  offset);
-      if (at.address() == -1L) {
-        throw new IOException(
-            "mmap of the io_uring rings failed: errno " + LinuxFile.ERRNO.get(capture, 0L));
-      }
-      return at.reinterpret(size);
-    } catch (IOException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw LinuxFile.rethrow(t);
-    }
+  private MemorySegment map(long size, long offset) throws IOException {
+    long at =
+        LinuxMemory.map(
+            size,
+            LinuxMemory.PROT_READ_WRITE,
+            LinuxMemory.MAP_SHARED | LinuxMemory.MAP_POPULATE,
+            ringFd,
+            offset);
+    return MemorySegment.ofAddress(at).reinterpret(size);
   }
 
   private static void unmap(MemorySegment segment, long size) {
-    try {
-      int unused = (int) MUNMAP.invokeExact(segment, size);
-    } catch (Throwable t) {
-      throw LinuxFile.rethrow(t);
-    }
+    LinuxMemory.unmap(segment.address(), size);
   }
 }
