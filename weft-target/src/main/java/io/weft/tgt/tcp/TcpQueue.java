@@ -95,15 +95,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   private SlotBuffers tails = new SlotBuffers(0);
 
-  /**
-   * Free slots, taken in the order they were freed (a ring from {@code freeHead}): a slot freed by
-   * an answer still waiting for the batch's flush is the last one taken again, so its header
-   * buffers are usually back (see {@link SlotBuffers}) by the time it is reused.
-   */
-  private int[] freeSlots;
-
-  private int freeHead;
-  private int freeCount;
+  private FreeSlots freeSlots;
   private boolean[] digestFailed;
 
   /** Per slot: an R2T went out and not all of its H2C data has come in. */
@@ -155,14 +147,9 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     tails.releaseAll();
     heads = new SlotBuffers(n);
     tails = new SlotBuffers(n);
-    freeSlots = new int[n];
+    freeSlots = new FreeSlots(n);
     digestFailed = new boolean[n];
     awaitingData = new boolean[n];
-    for (int i = 0; i < n; i++) {
-      freeSlots[i] = i;
-    }
-    freeHead = 0;
-    freeCount = n;
   }
 
   // ---- Netty events ----
@@ -320,13 +307,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   private void onCapsule(ByteBuf frame) {
     long arrived = batchNanos();
-    if (freeCount == 0) {
+    if (freeSlots.count() == 0) {
       throw new TransportException(
           FatalErrorStatus.PDU_SEQUENCE_ERROR, 0, header(frame), "submission queue overrun");
     }
-    int slot = freeSlots[freeHead];
-    freeHead = freeHead + 1 == freeSlots.length ? 0 : freeHead + 1;
-    freeCount--;
+    int slot = freeSlots.take();
     Request r = slots[slot];
     if (r == null) {
       r = slots[slot] = new Request(slot, this);
@@ -696,9 +681,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     if (r.inUse) {
       r.inUse = false;
       if (r.slot < slots.length && slots[r.slot] == r) {
-        int tail = freeHead + freeCount;
-        freeSlots[tail < freeSlots.length ? tail : tail - freeSlots.length] = r.slot;
-        freeCount++;
+        freeSlots.put(r.slot);
       }
     }
   }
@@ -793,7 +776,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   public int inFlight() {
     // Racy by design: the loop owns these fields, a scrape only samples them.
     Request[] table = slots;
-    return controller == null ? 0 : Math.max(0, table.length - freeCount);
+    return controller == null ? 0 : Math.max(0, table.length - freeSlots.count());
   }
 
   @Override
