@@ -2,6 +2,7 @@ package io.weft.protocol.tcp;
 
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.internal.PlatformDependent;
+import java.util.Locale;
 
 /**
  * Netty settings the {@code weft} command runs with, set from {@code main} before any Netty class
@@ -51,6 +52,6 @@ public final class NettyDefaults {
             : "Netty: pool chunks zeroed by ByteBuffer.allocateDirect (java.nio is not open to"
                 + " Netty: run the jar, or add --add-opens=java.base/java.nio=ALL-UNNAMED)")
         + ", leak detection "
-        + ResourceLeakDetector.getLevel().name().toLowerCase(java.util.Locale.ROOT);
+        + ResourceLeakDetector.getLevel().name().toLowerCase(Locale.ROOT);
   }
 }
