@@ -41,12 +41,13 @@ import picocli.CommandLine.Spec;
  *
  * <p>The configuration is the config file ({@code --config}) or, without one, the embedded defaults
  * of {@link Defaults}; flags then override it: {@code --data-dir}, {@code --admin}, {@code
- * --spin-us}, {@code --io-threads} and {@code --io-engine} replace single values, any {@code
- * --listen} replaces all listeners, and the subsystem flags ({@code --nqn}, {@code --serial},
- * {@code --model}, {@code --allow-host}, {@code --file}/{@code --size}, {@code --memory}, {@code
- * --block-size}) edit the one subsystem, so they need a configuration with exactly one. {@code
- * --file} or {@code --memory} replaces that subsystem's namespaces with a single namespace 1;
- * {@code --block-size} applies to it, or without either, to every namespace of the subsystem.
+ * --spin-us}, {@code --io-threads}, {@code --io-engine} and {@code --c2h-success-always} replace
+ * single values, any {@code --listen} replaces all listeners, and the subsystem flags ({@code
+ * --nqn}, {@code --serial}, {@code --model}, {@code --allow-host}, {@code --file}/{@code --size},
+ * {@code --memory}, {@code --block-size}) edit the one subsystem, so they need a configuration with
+ * exactly one. {@code --file} or {@code --memory} replaces that subsystem's namespaces with a
+ * single namespace 1; {@code --block-size} applies to it, or without either, to every namespace of
+ * the subsystem.
  */
 @Command(
     name = "target",
@@ -64,7 +65,8 @@ import picocli.CommandLine.Spec;
     footer = {
       "",
       "Flags override the config file:",
-      "  --data-dir, --admin, --spin-us, --io-threads, --io-engine replace the file's value;",
+      "  --data-dir, --admin, --spin-us, --io-threads, --io-engine, --c2h-success-always",
+      "  replace the file's value;",
       "  any --listen replaces all of the file's listeners;",
       "  --nqn, --serial, --model, --allow-host, --file/--size, --memory and",
       "  --block-size edit the file's subsystem (an error if it has several);",
@@ -227,6 +229,17 @@ class TargetCommand implements Callable<Integer> {
           "How file namespaces do I/O: threads (a worker pool, the default) or io_uring (a ring"
               + " submitted from the event loops, with the pool as fallback).")
   String ioEngine;
+
+  @Option(
+      names = "--c2h-success-always",
+      arity = "0..1",
+      paramLabel = "true|false",
+      description = {
+        "End every successful read with the SUCCESS flag and no CapsuleResp, as SPDK's target",
+        "does, not only for hosts that turned SQ flow control off (all the spec allows); saves",
+        "the host a PDU per read. Safe with the Linux and SPDK hosts. Default false."
+      })
+  Boolean c2hSuccessAlways;
 
   @Option(
       names = "--allow-any-host-beyond-loopback",
@@ -403,7 +416,8 @@ class TargetCommand implements Callable<Integer> {
             t.maxIoQueues(),
             t.maxH2cData(),
             t.ioWorkerThreads(),
-            ioEngine != null ? ioEngine : t.ioEngine());
+            ioEngine != null ? ioEngine : t.ioEngine(),
+            c2hSuccessAlways != null ? c2hSuccessAlways : t.c2hSuccessAlways());
     List<SubsystemConfig> subsystems = base.subsystems();
     if (hasSubsystemFlags() && subsystems.isEmpty()) {
       if (nqn == null) {

@@ -96,5 +96,6 @@ public record ConfigFile(
       Integer maxIoQueues,
       String maxH2cData,
       Integer ioWorkerThreads,
-      String ioEngine) {}
+      String ioEngine,
+      Boolean c2hSuccessAlways) {}
 }

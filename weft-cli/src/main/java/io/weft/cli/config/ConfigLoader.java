@@ -415,7 +415,8 @@ public final class ConfigLoader {
         t.maxIoQueues() != null ? t.maxIoQueues() : d.maxIoQueues(),
         t.maxH2cData() != null ? intSize(t.maxH2cData(), "tuning.maxH2cData") : d.maxH2cData(),
         t.ioWorkerThreads() != null ? t.ioWorkerThreads() : d.ioWorkerThreads(),
-        t.ioEngine() != null ? t.ioEngine() : d.ioEngine());
+        t.ioEngine() != null ? t.ioEngine() : d.ioEngine(),
+        t.c2hSuccessAlways() != null ? t.c2hSuccessAlways() : d.c2hSuccessAlways());
   }
 
   private static long size(String text, String where) {

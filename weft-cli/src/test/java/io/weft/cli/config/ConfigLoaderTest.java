@@ -109,7 +109,7 @@ class ConfigLoaderTest {
                     blockSize: 4096
                     direct: true
                     uuid: 8a6f0e43-5c2e-4f1b-9d4e-2f0c7f1e2a10
-            tuning: { ioThreads: 3, spinMicros: 0, mdts: 5, maxH2cData: 64K, ioWorkerThreads: 2 }
+            tuning: { ioThreads: 3, spinMicros: 0, mdts: 5, maxH2cData: 64K, ioWorkerThreads: 2, c2hSuccessAlways: true }
             """);
     assertEquals(Path.of("/srv/weft"), config.dataDir());
     assertNull(config.adminListen());
@@ -143,7 +143,8 @@ class ConfigLoaderTest {
             d.maxIoQueues(),
             64 * 1024,
             2,
-            "threads"),
+            "threads",
+            true),
         config.tuning());
   }
 

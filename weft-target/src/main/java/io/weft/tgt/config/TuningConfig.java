@@ -15,6 +15,12 @@ package io.weft.tgt.config;
  * @param ioEngine how file namespaces do their I/O: {@code threads} (the worker pool, blocking
  *     calls) or {@code io_uring} (a ring submitted from the event loops; the pool stays the
  *     fallback)
+ * @param c2hSuccessAlways end every successful read with the SUCCESS flag on its last C2HData and
+ *     no CapsuleResp, as SPDK's target does by default ({@code c2h_success}), not only on queues
+ *     whose host turned SQ flow control off, which is all the spec allows. It saves the host a PDU
+ *     per read; hosts that size their submissions by SQHD, rather than by their own count of
+ *     commands in flight as the Linux and SPDK hosts do, then learn SQHD only from other
+ *     completions.
  */
 public record TuningConfig(
     int ioThreads,
@@ -25,7 +31,8 @@ public record TuningConfig(
     int maxIoQueues,
     int maxH2cData,
     int ioWorkerThreads,
-    String ioEngine) {
+    String ioEngine,
+    boolean c2hSuccessAlways) {
 
   public static final String THREADS = "threads";
   public static final String IO_URING = "io_uring";
@@ -39,7 +46,7 @@ public record TuningConfig(
   }
 
   public static TuningConfig defaults() {
-    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4, THREADS);
+    return new TuningConfig(2, 100_000, 8, 8192, 1024, 16, 128 * 1024, 4, THREADS, false);
   }
 
   public TuningConfig withIoEngine(String engine) {
@@ -52,7 +59,8 @@ public record TuningConfig(
         maxIoQueues,
         maxH2cData,
         ioWorkerThreads,
-        engine);
+        engine,
+        c2hSuccessAlways);
   }
 
   public TuningConfig withSpinNanos(long spin) {
@@ -65,6 +73,21 @@ public record TuningConfig(
         maxIoQueues,
         maxH2cData,
         ioWorkerThreads,
-        ioEngine);
+        ioEngine,
+        c2hSuccessAlways);
+  }
+
+  public TuningConfig withC2hSuccessAlways(boolean always) {
+    return new TuningConfig(
+        ioThreads,
+        spinNanos,
+        mdts,
+        inCapsuleDataSize,
+        maxQueueEntries,
+        maxIoQueues,
+        maxH2cData,
+        ioWorkerThreads,
+        ioEngine,
+        always);
   }
 }

@@ -82,6 +82,10 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   private Controller controller;
   private int qid = -1;
   private boolean sqFlowDisabled;
+
+  /** Successful reads end with the SUCCESS flag even under SQ flow control (see the tuning). */
+  private final boolean c2hSuccessAlways;
+
   private int sqSize = 1;
   private int sqHead;
   private Request[] slots;
@@ -128,6 +132,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     this.decoder = decoder;
     this.inCapsuleLimit = core.tuning().inCapsuleDataSize();
     this.maxH2cData = core.tuning().maxH2cData();
+    this.c2hSuccessAlways = core.tuning().c2hSuccessAlways();
     allocateSlots(1);
   }
 
@@ -522,13 +527,12 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
     if (r.direction == Request.Direction.CONTROLLER_TO_HOST && Status.isSuccess(status)) {
       ByteBuf pdus = r.data;
       r.data = null;
+      boolean success = successFlag(r);
       if (r.lent) {
-        writeLentC2hData(r, pdus, status);
+        writeLentC2hData(r, pdus, status, success);
       } else {
-        encodeC2hData(r, pdus);
-        // With SQ flow control off, the SUCCESS flag on the last C2HData stands in for the
-        // completion.
-        if (!sqFlowDisabled) {
+        encodeC2hData(r, pdus, success);
+        if (!success) {
           appendCapsuleResp(pdus, r, status);
         }
         writer.write(pdus);
@@ -569,6 +573,17 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   /**
+   * Whether a successful read's last C2HData carries the SUCCESS flag and stands in for its
+   * CapsuleResp. The spec allows it on queues without SQ flow control; {@code c2hSuccessAlways}
+   * uses it on every queue, as SPDK's target does. Either way only for a completion whose result is
+   * 0: the host completes a SUCCESS read with result 0, so any other result needs the CapsuleResp
+   * that carries it.
+   */
+  private boolean successFlag(Request r) {
+    return (sqFlowDisabled || c2hSuccessAlways) && r.result == 0;
+  }
+
+  /**
    * Room for data going to the host, laid out so that the whole answer is one buffer: the C2HData
    * header (and digest) in front of the data, the data digest and the CapsuleResp behind it. The
    * data region starts at the reader index, where handlers and backends put it.
@@ -582,11 +597,11 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   /** Fills the C2HData header in front of the data and appends the data digest. */
-  private void encodeC2hData(Request r, ByteBuf buf) {
+  private void encodeC2hData(Request r, ByteBuf buf, boolean success) {
     int dataStart = buf.readerIndex();
     int len = r.transferLength;
     buf.setIndex(0, 0);
-    writeC2hHeader(buf, r);
+    writeC2hHeader(buf, r, success);
     buf.readerIndex(0).writerIndex(dataStart + len);
     if (dataDigest) {
       buf.writeIntLE(digest.compute(buf, dataStart, len));
@@ -595,17 +610,18 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
 
   /**
    * Sends lent data (the backend's own memory) without copying it: the C2HData header, the data,
-   * then its digest and the CapsuleResp, in three buffers that go out in one gathering write.
+   * then its digest and the CapsuleResp (unless the SUCCESS flag stands in for it), in up to three
+   * buffers that go out in one gathering write.
    */
-  private void writeLentC2hData(Request r, ByteBuf data, int status) {
+  private void writeLentC2hData(Request r, ByteBuf data, int status, boolean success) {
     ByteBuf head = heads.take(ctx.alloc(), r.slot, c2hDataOffset());
-    writeC2hHeader(head, r);
-    int tailSize = (dataDigest ? Pdu.DIGEST_SIZE : 0) + (sqFlowDisabled ? 0 : capsuleRespSize());
+    writeC2hHeader(head, r, success);
+    int tailSize = (dataDigest ? Pdu.DIGEST_SIZE : 0) + (success ? 0 : capsuleRespSize());
     ByteBuf tail = tailSize == 0 ? null : tails.take(ctx.alloc(), r.slot, tailSize);
     if (dataDigest) {
       tail.writeIntLE(digest.compute(data, data.readerIndex(), r.transferLength));
     }
-    if (!sqFlowDisabled) {
+    if (!success) {
       appendCapsuleResp(tail, r, status);
     }
     writer.write(head);
@@ -621,14 +637,14 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
   }
 
   /** Writes a C2HData header for all of the request's data (and its digest) at the writer index. */
-  private void writeC2hHeader(ByteBuf out, Request r) {
+  private void writeC2hHeader(ByteBuf out, Request r, boolean success) {
     int start = out.writerIndex();
     int dataStart = c2hDataOffset();
     int len = r.transferLength;
     int plen = dataStart + len + (dataDigest ? Pdu.DIGEST_SIZE : 0);
     int flags =
         Pdu.FLAG_LAST_PDU
-            | (sqFlowDisabled ? Pdu.FLAG_SUCCESS : 0)
+            | (success ? Pdu.FLAG_SUCCESS : 0)
             | (headerDigest ? Pdu.FLAG_HDGSTF : 0)
             | (dataDigest ? Pdu.FLAG_DDGSTF : 0);
     Pdu.writeCommonHeader(out, PduType.C2H_DATA, flags, dataStart, plen);

@@ -66,7 +66,8 @@ final class Harness {
         maxIoQueues,
         d.maxH2cData(),
         d.ioWorkerThreads(),
-        d.ioEngine());
+        d.ioEngine(),
+        d.c2hSuccessAlways());
   }
 
   static Target start(

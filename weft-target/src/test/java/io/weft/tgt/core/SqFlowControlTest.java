@@ -22,6 +22,7 @@ import io.weft.protocol.nvme.Status;
 import io.weft.protocol.tcp.Pdu;
 import io.weft.protocol.tcp.PduType;
 import io.weft.tgt.Target;
+import io.weft.tgt.config.ListenerConfig;
 import io.weft.tgt.testing.RawHost;
 import io.weft.tgt.testing.RawHost.Completion;
 import java.io.IOException;
@@ -41,14 +42,24 @@ class SqFlowControlTest {
 
   private Target target;
 
+  /** A target with {@code c2hSuccessAlways}, as SPDK's target behaves by default. */
+  private Target alwaysTarget;
+
   @BeforeAll
   void start() throws IOException {
     target = Harness.start(null, subsystem(NQN, List.of(), memory(1, MIB, 512)));
+    alwaysTarget =
+        Harness.start(
+            null,
+            Harness.tuning().withC2hSuccessAlways(true),
+            List.of(ListenerConfig.of("127.0.0.1", 0)),
+            List.of(subsystem(NQN, List.of(), memory(1, 8 * MIB, 512))));
   }
 
   @AfterAll
   void stop() {
     target.close();
+    alwaysTarget.close();
   }
 
   private static Completion connectWithoutFlowControl(RawHost q, RawHost admin) throws IOException {
@@ -98,6 +109,38 @@ class SqFlowControlTest {
       // Errors always come in a CapsuleResp.
       assertStatus(Status.LBA_OUT_OF_RANGE | Status.DNR, q.read(1, 1L << 40, 1, 512));
       assertArrayEquals(data, assertSuccess(q.read(1, 16, 8, 512)).data());
+    }
+  }
+
+  @Test
+  void c2hSuccessAlwaysEndsReadsWithTheSuccessFlagUnderFlowControlToo() throws IOException {
+    try (RawHost admin = adminQueue(alwaysTarget, NQN);
+        RawHost q = newQueue(alwaysTarget, admin)) {
+      grantQueues(admin, 1);
+      assertEquals(1, assertSuccess(q.connect(1, NQN, HOST, 31, 0)).sqhd(), "flow control is on");
+      byte[] data = pattern(4096, 5);
+      assertSuccess(q.write(1, 16, data, 512, true));
+      // Block 16 lies in written memory, which is lent to the socket; block 8192 (4 MiB) lies in
+      // a chunk never written, which is read into a buffer of its own.
+      for (long lba : new long[] {16, 8192}) {
+        int cid = q.submit(RawHost.rw(Opcodes.NVM_READ, 1, lba, 8, 0), 4096);
+        ByteBuf pdu = q.readPdu();
+        assertEquals(PduType.C2H_DATA.code, Pdu.type(pdu, 0), "block " + lba);
+        assertEquals(
+            Pdu.FLAG_LAST_PDU | Pdu.FLAG_SUCCESS,
+            Pdu.flags(pdu, 0) & (Pdu.FLAG_LAST_PDU | Pdu.FLAG_SUCCESS),
+            "block " + lba);
+        assertEquals(cid, pdu.getUnsignedShortLE(Pdu.DATA_CCCID));
+        byte[] got = new byte[4096];
+        pdu.getBytes(Pdu.hlen(pdu, 0), got);
+        assertArrayEquals(lba == 16 ? data : new byte[4096], got, "block " + lba);
+      }
+      // No CapsuleResp followed either read, and SQHD still counts them: Connect, write, two
+      // reads, and this flush took entries 0 to 4.
+      assertEquals(
+          5, assertSuccess(q.command(RawHost.rw(Opcodes.NVM_FLUSH, 1, 0, 1, 0), null, 0)).sqhd());
+      // Errors still come in a CapsuleResp.
+      assertStatus(Status.LBA_OUT_OF_RANGE | Status.DNR, q.read(1, 1L << 40, 1, 512));
     }
   }
 

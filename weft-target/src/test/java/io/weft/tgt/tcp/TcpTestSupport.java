@@ -58,7 +58,8 @@ final class TcpTestSupport {
         d.maxIoQueues(),
         d.maxH2cData(),
         ioWorkers,
-        d.ioEngine());
+        d.ioEngine(),
+        d.c2hSuccessAlways());
   }
 
   static Target start(Path dir, TuningConfig tuning, NamespaceConfig... namespaces)
