@@ -92,6 +92,13 @@ final class ConnectionOptions {
   boolean dataDigest;
 
   @Option(
+      names = "--disable-sqflow",
+      description =
+          "Ask the controller to turn SQ flow control off, so that it may complete reads with"
+              + " their data alone (the C2HData SUCCESS flag).")
+  boolean disableSqFlow;
+
+  @Option(
       names = {"-i", "--nr-io-queues"},
       paramLabel = "N",
       description = "I/O queues (connections) to ask for. Default 1; perf: --queues.")
@@ -254,7 +261,8 @@ final class ConnectionOptions {
         spinMicros,
         secret,
         ctrlSecret,
-        tls.clientTls(spec));
+        tls.clientTls(spec),
+        disableSqFlow);
   }
 
   private void checkTransport(CommandSpec spec) {

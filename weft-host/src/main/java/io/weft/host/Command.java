@@ -42,6 +42,12 @@ public final class Command {
   public int status;
   public long result;
 
+  /**
+   * SQHD of the completion: FFFFh when the queue runs without SQ flow control, -1 when none came (a
+   * read completed by its C2HData's SUCCESS flag).
+   */
+  public int sqhd = -1;
+
   /** {@link System#nanoTime()} when the command went out (latency measurement, timeouts). */
   public long submittedNanos;
 
@@ -63,6 +69,7 @@ public final class Command {
     attachment = null;
     status = 0;
     result = 0;
+    sqhd = -1;
     waitsForEvent = false;
     return this;
   }

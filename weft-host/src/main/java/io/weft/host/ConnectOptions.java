@@ -32,6 +32,10 @@ import java.util.function.Consumer;
  *     none
  * @param tls TLS on every queue's connection (nvme-cli's --tls / --tls-key): none, a PSK, or
  *     certificates
+ * @param disableSqFlow ask the controller to turn SQ flow control off on every queue
+ *     (disable-sqflow; Connect CATTR bit 2). This host never sizes its submissions by SQHD, so it
+ *     loses nothing, and a controller that agrees may then complete a read with its last C2HData
+ *     alone (the SUCCESS flag) instead of a second PDU
  */
 public record ConnectOptions(
     String address,
@@ -51,7 +55,8 @@ public record ConnectOptions(
     long spinMicros,
     DhchapSecret dhchapSecret,
     DhchapSecret dhchapCtrlSecret,
-    ClientTls tls) {
+    ClientTls tls,
+    boolean disableSqFlow) {
 
   public ConnectOptions {
     if (dhchapCtrlSecret != null && dhchapSecret == null) {
@@ -97,7 +102,8 @@ public record ConnectOptions(
         spinMicros,
         null,
         null,
-        ClientTls.NONE);
+        ClientTls.NONE,
+        false);
   }
 
   /** Defaults of the Linux host: 5 s KATO, 600 s ctrl-loss-tmo, 10 s reconnect delay. */
@@ -188,6 +194,11 @@ public record ConnectOptions(
         });
   }
 
+  /** nvme-cli's --disable-sqflow. */
+  public ConnectOptions withDisableSqFlow(boolean disable) {
+    return edit(b -> b.disableSqFlow = disable);
+  }
+
   /** A copy with some fields changed: one place that knows the constructor's order. */
   private ConnectOptions edit(Consumer<Fields> change) {
     Fields f = new Fields(this);
@@ -210,7 +221,8 @@ public record ConnectOptions(
         f.spinMicros,
         f.dhchapSecret,
         f.dhchapCtrlSecret,
-        f.tls);
+        f.tls,
+        f.disableSqFlow);
   }
 
   /** The record's fields, mutable, for {@link #edit}. */
@@ -233,6 +245,7 @@ public record ConnectOptions(
     DhchapSecret dhchapSecret;
     DhchapSecret dhchapCtrlSecret;
     ClientTls tls;
+    boolean disableSqFlow;
 
     Fields(ConnectOptions o) {
       address = o.address;
@@ -253,6 +266,7 @@ public record ConnectOptions(
       dhchapSecret = o.dhchapSecret;
       dhchapCtrlSecret = o.dhchapCtrlSecret;
       tls = o.tls;
+      disableSqFlow = o.disableSqFlow;
     }
   }
 }

@@ -82,8 +82,18 @@ public final class HostController implements AutoCloseable {
   private long lostSinceNanos;
   private ScheduledFuture<?> keepAlive;
 
+  /** The SQHD a controller answers Connect with when the queue runs without SQ flow control. */
+  private static final int SQHD_FLOW_CONTROL_OFF = 0xFFFF;
+
   private int cntlid;
   private long cap;
+
+  /**
+   * Every queue's Connect was answered with SQHD FFFFh: the controller runs them without SQ flow
+   * control.
+   */
+  private volatile boolean sqFlowControlOff;
+
   private IdentifyController identify;
   private int maxTransfer;
   private int ioInCapsule;
@@ -164,6 +174,7 @@ public final class HostController implements AutoCloseable {
           commands.fabricsConnect(
               newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
       cntlid = (int) (conn.result & 0xFFFF);
+      boolean flowControlOff = conn.sqhd == SQHD_FLOW_CONTROL_OFF;
       authenticateIfAsked(newAdmin, 0, conn.result);
       cap = commands.property(newAdmin, ControllerRegisters.CAP, true);
       commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
@@ -221,8 +232,10 @@ public final class HostController implements AutoCloseable {
         newIo.add(q);
         q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
         Command ioConn = commands.fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
+        flowControlOff &= ioConn.sqhd == SQHD_FLOW_CONTROL_OFF;
         authenticateIfAsked(q, qid, ioConn.result);
       }
+      sqFlowControlOff = flowControlOff;
     } catch (IOException | RuntimeException e) {
       for (HostQueue q : newIo) {
         q.close();
@@ -746,6 +759,14 @@ public final class HostController implements AutoCloseable {
 
   public int maxTransferBytes() {
     return maxTransfer;
+  }
+
+  /**
+   * Whether the controller agreed to run every queue without SQ flow control ({@link
+   * ConnectOptions#disableSqFlow()}): each Connect was answered with SQHD FFFFh.
+   */
+  public boolean sqFlowControlDisabled() {
+    return sqFlowControlOff;
   }
 
   public int ioQueueCount() {

@@ -18,6 +18,8 @@ import java.util.concurrent.TimeoutException;
  * management calls after. Never called on an event loop.
  */
 final class QueueCommands {
+  private static final int CATTR_DISABLE_SQ_FLOW = 1 << 2;
+
   private final ConnectOptions options;
 
   QueueCommands(ConnectOptions options) {
@@ -33,7 +35,8 @@ final class QueueCommands {
     c.opcode = Opcodes.FABRICS;
     c.fctype = Opcodes.FCTYPE_CONNECT;
     c.cdw10 = qid << 16;
-    c.cdw11 = sqsize;
+    // CATTR (byte 46, bits 23:16 of CDW11), bit 2: SQ flow control disable.
+    c.cdw11 = sqsize | (options.disableSqFlow() ? CATTR_DISABLE_SQ_FLOW << 16 : 0);
     c.cdw12 = katoMs;
     c.data = data;
     c.dataLength = ConnectData.SIZE;

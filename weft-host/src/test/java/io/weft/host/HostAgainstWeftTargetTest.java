@@ -73,11 +73,16 @@ class HostAgainstWeftTargetTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"false,false", "true,true"})
-  void writesMixedSizesAndReadsThemBack(boolean hdgst, boolean ddgst) throws Exception {
+  @CsvSource({"false,false,false", "true,true,false", "false,false,true", "true,true,true"})
+  void writesMixedSizesAndReadsThemBack(boolean hdgst, boolean ddgst, boolean disableSqFlow)
+      throws Exception {
     try (Target t = start(List.of());
-        HostController c = HostController.connect(options(t).withDigests(hdgst, ddgst))) {
+        HostController c =
+            HostController.connect(
+                options(t).withDigests(hdgst, ddgst).withDisableSqFlow(disableSqFlow))) {
       assertEquals(2, c.ioQueueCount());
+      // Without SQ flow control the target completes reads by the SUCCESS flag of their data.
+      assertEquals(disableSqFlow, c.sqFlowControlDisabled());
       NvmeNamespace ns = c.namespace(1);
       assertEquals(512, ns.blockSize());
       int total = 64 << 20;

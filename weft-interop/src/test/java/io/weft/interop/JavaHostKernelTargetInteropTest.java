@@ -106,18 +106,22 @@ class JavaHostKernelTargetInteropTest {
     assertEquals("4420", entry.trsvcid());
   }
 
-  @ParameterizedTest(name = "digests={0}")
-  @CsvSource({"false", "true"})
-  void writes64MiBWithMixedSizesAndReadsThemBack(boolean digests) throws Exception {
-    try (HostController c = HostController.connect(options(digests))) {
+  @ParameterizedTest(name = "digests={0}, disableSqFlow={1}")
+  @CsvSource({"false,false", "true,false", "true,true"})
+  void writes64MiBWithMixedSizesAndReadsThemBack(boolean digests, boolean disableSqFlow)
+      throws Exception {
+    try (HostController c =
+        HostController.connect(options(digests).withDisableSqFlow(disableSqFlow))) {
       assertEquals("Linux", c.identifyController().model());
+      // nvmet agrees, and then ends each read with its C2HData's SUCCESS flag, no CapsuleResp.
+      assertEquals(disableSqFlow, c.sqFlowControlDisabled());
       assertEquals(2, c.ioQueueCount());
       NvmeNamespace ns = c.namespace(1);
       int bs = ns.blockSize();
       int total = 64 << 20;
       assertTrue(ns.sizeBytes() >= total, "namespace of " + ns.sizeBytes() + " bytes");
       byte[] pattern = new byte[total];
-      new Random(digests ? 11 : 12).nextBytes(pattern);
+      new Random(11 + (digests ? 1 : 0) + (disableSqFlow ? 2 : 0)).nextBytes(pattern);
       ByteBuf src = Unpooled.directBuffer(total).writeBytes(pattern);
       // In-capsule, R2T, and beyond the host's 1280 KiB cap for MDTS 0 (split).
       int[] sizes = {4096, 65536, 8192, 1 << 20, 131072, 3 << 20, 16384};

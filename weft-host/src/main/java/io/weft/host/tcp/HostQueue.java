@@ -305,6 +305,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
   private void onCapsuleResp(ByteBuf frame) {
     int cid = Cqe.cid(frame, Pdu.CAPSULE_CQE);
     Command c = lookup(frame, cid, Pdu.CAPSULE_CQE + Cqe.CID);
+    c.sqhd = Cqe.sqhd(frame, Pdu.CAPSULE_CQE);
     finish(cid & 0xFFF, c, Cqe.status(frame, Pdu.CAPSULE_CQE), Cqe.result(frame, Pdu.CAPSULE_CQE));
   }
 
@@ -399,6 +400,7 @@ public final class HostQueue extends ChannelInboundHandlerAdapter {
 
   private void submitInLoop(Command c) {
     c.status = 0;
+    c.sqhd = -1;
     if (lost) {
       c.status = io.weft.host.HostStatus.CONTROLLER_LOST;
       if (lossListener != null) {
