@@ -50,20 +50,19 @@ public record TuningConfig(
   }
 
   public TuningConfig withIoEngine(String engine) {
-    return new TuningConfig(
-        ioThreads,
-        spinNanos,
-        mdts,
-        inCapsuleDataSize,
-        maxQueueEntries,
-        maxIoQueues,
-        maxH2cData,
-        ioWorkerThreads,
-        engine,
-        c2hSuccessAlways);
+    return with(spinNanos, engine, c2hSuccessAlways);
   }
 
   public TuningConfig withSpinNanos(long spin) {
+    return with(spin, ioEngine, c2hSuccessAlways);
+  }
+
+  public TuningConfig withC2hSuccessAlways(boolean always) {
+    return with(spinNanos, ioEngine, always);
+  }
+
+  /** A copy with the knobs the {@code with} methods change. */
+  private TuningConfig with(long spin, String engine, boolean always) {
     return new TuningConfig(
         ioThreads,
         spin,
@@ -73,21 +72,7 @@ public record TuningConfig(
         maxIoQueues,
         maxH2cData,
         ioWorkerThreads,
-        ioEngine,
-        c2hSuccessAlways);
-  }
-
-  public TuningConfig withC2hSuccessAlways(boolean always) {
-    return new TuningConfig(
-        ioThreads,
-        spinNanos,
-        mdts,
-        inCapsuleDataSize,
-        maxQueueEntries,
-        maxIoQueues,
-        maxH2cData,
-        ioWorkerThreads,
-        ioEngine,
+        engine,
         always);
   }
 }
