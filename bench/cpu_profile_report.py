@@ -1,7 +1,7 @@
 """Renders bench/cpu-profile's section of docs/benchmarks.md from `perf script` samples.
 
-Every sample is put in one bucket by the CPU it was taken on, the command running and its leaf
-symbol. A bucket's share of a CPU's samples, divided by the I/O rate, is that bucket's CPU time
+Every sample is put in one bucket by the CPU it was taken on, the process running (by pid) and
+its leaf symbol. A bucket's share of a CPU's samples, divided by the I/O rate, is that bucket's CPU time
 per I/O: the timer samples every CPU at the same rate whether it is busy or not.
 """
 
@@ -13,7 +13,9 @@ import sys
 
 SAMPLE = re.compile(r"^\s*(?P<comm>.+?)\s+(?P<pid>\d+)\s+\[(?P<cpu>\d+)\]\s+[0-9a-f]+\s+(?P<sym>.*?)\s+\((?P<dso>[^()]*)\)\s*$")
 
-# Leaf kernel symbols by what the kernel is doing for the process; first match wins.
+# Leaf kernel symbols by what the kernel is doing for the process; first match wins. The TCP/IP
+# bucket also takes the page and slab allocation and the locks under it: on these paths nearly all
+# of that is for socket buffers.
 KERNEL = [
     ("data copies", re.compile(r"copy_user|_copy_(to|from)_iter|copy_page|memcpy|memmove|rep_movs|"
                                r"csum_partial_copy|skb_copy_datagram|__copy")),
