@@ -11,6 +11,7 @@ import io.weft.protocol.auth.AuthProtocol;
 import io.weft.protocol.auth.DhchapSecret;
 import io.weft.protocol.auth.FailureReason;
 import io.weft.protocol.discovery.DiscoveryInformation;
+import io.weft.protocol.fabrics.ConnectCommand;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.IdentifyController;
 import io.weft.protocol.nvme.IdentifyNamespace;
@@ -81,9 +82,6 @@ public final class HostController implements AutoCloseable {
       new java.util.concurrent.atomic.AtomicInteger();
   private long lostSinceNanos;
   private ScheduledFuture<?> keepAlive;
-
-  /** The SQHD a controller answers Connect with when the queue runs without SQ flow control. */
-  private static final int SQHD_FLOW_CONTROL_OFF = 0xFFFF;
 
   private int cntlid;
   private long cap;
@@ -174,7 +172,7 @@ public final class HostController implements AutoCloseable {
           commands.fabricsConnect(
               newAdmin, 0, ADMIN_SQSIZE, 0xFFFF, options.keepAliveTimeoutSec() * 1000);
       cntlid = (int) (conn.result & 0xFFFF);
-      boolean flowControlOff = conn.sqhd == SQHD_FLOW_CONTROL_OFF;
+      boolean flowControlOff = conn.sqhd == ConnectCommand.SQHD_SQ_FLOW_DISABLED;
       authenticateIfAsked(newAdmin, 0, conn.result);
       cap = commands.property(newAdmin, ControllerRegisters.CAP, true);
       commands.propertySet(newAdmin, ControllerRegisters.CC, 0x00460000);
@@ -232,7 +230,7 @@ public final class HostController implements AutoCloseable {
         newIo.add(q);
         q.configure(qid, ioInCapsule, TimeUnit.SECONDS.toNanos(options.ioTimeoutSec()), SETUP_LOSS);
         Command ioConn = commands.fabricsConnect(q, qid, ioQueueSize - 1, cntlid, 0);
-        flowControlOff &= ioConn.sqhd == SQHD_FLOW_CONTROL_OFF;
+        flowControlOff &= ioConn.sqhd == ConnectCommand.SQHD_SQ_FLOW_DISABLED;
         authenticateIfAsked(q, qid, ioConn.result);
       }
       sqFlowControlOff = flowControlOff;

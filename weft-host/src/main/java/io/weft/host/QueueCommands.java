@@ -3,6 +3,7 @@ package io.weft.host;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.weft.host.tcp.HostQueue;
+import io.weft.protocol.fabrics.ConnectCommand;
 import io.weft.protocol.fabrics.ConnectData;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Status;
@@ -18,8 +19,6 @@ import java.util.concurrent.TimeoutException;
  * management calls after. Never called on an event loop.
  */
 final class QueueCommands {
-  private static final int CATTR_DISABLE_SQ_FLOW = 1 << 2;
-
   private final ConnectOptions options;
 
   QueueCommands(ConnectOptions options) {
@@ -34,9 +33,10 @@ final class QueueCommands {
     Command c = new Command();
     c.opcode = Opcodes.FABRICS;
     c.fctype = Opcodes.FCTYPE_CONNECT;
-    c.cdw10 = qid << 16;
-    // CATTR (byte 46, bits 23:16 of CDW11), bit 2: SQ flow control disable.
-    c.cdw11 = sqsize | (options.disableSqFlow() ? CATTR_DISABLE_SQ_FLOW << 16 : 0);
+    c.cdw10 = ConnectCommand.cdw10(0, qid);
+    c.cdw11 =
+        ConnectCommand.cdw11(
+            sqsize, options.disableSqFlow() ? ConnectCommand.CATTR_DISABLE_SQ_FLOW : 0);
     c.cdw12 = katoMs;
     c.data = data;
     c.dataLength = ConnectData.SIZE;

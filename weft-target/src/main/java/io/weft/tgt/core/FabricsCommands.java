@@ -1,6 +1,7 @@
 package io.weft.tgt.core;
 
 import io.weft.protocol.auth.AuthProtocol;
+import io.weft.protocol.fabrics.ConnectCommand;
 import io.weft.protocol.fabrics.ConnectData;
 import io.weft.protocol.nvme.ControllerRegisters;
 import io.weft.protocol.nvme.Opcodes;
@@ -72,10 +73,10 @@ final class FabricsCommands {
   }
 
   private void connect(QueueContext q, Request r) {
-    int recfmt = r.cdw10 & 0xFFFF;
-    int qid = r.cdw10 >>> 16;
-    int sqsize = r.cdw11 & 0xFFFF;
-    int cattr = (r.cdw11 >>> 16) & 0xFF;
+    int recfmt = ConnectCommand.recfmt(r.cdw10);
+    int qid = ConnectCommand.qid(r.cdw10);
+    int sqsize = ConnectCommand.sqsize(r.cdw11);
+    int cattr = ConnectCommand.cattr(r.cdw11);
     long kato = Features.roundKato(r.cdw12 & 0xFFFFFFFFL);
     if (recfmt != 0) {
       r.fail(Status.CONNECT_INCOMPATIBLE_FORMAT | Status.DNR, Sqe.CDW10);
@@ -103,7 +104,7 @@ final class FabricsCommands {
       invalidParameter(r, Sqe.CDW11);
       return;
     }
-    boolean sqFlowDisabled = (cattr & 0x4) != 0;
+    boolean sqFlowDisabled = (cattr & ConnectCommand.CATTR_DISABLE_SQ_FLOW) != 0;
     if (qid == 0) {
       connectAdmin(q, r, s, data, sqsize, kato, sqFlowDisabled);
     } else {

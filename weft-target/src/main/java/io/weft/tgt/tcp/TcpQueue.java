@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DuplexChannel;
+import io.weft.protocol.fabrics.ConnectCommand;
 import io.weft.protocol.nvme.Cqe;
 import io.weft.protocol.nvme.Opcodes;
 import io.weft.protocol.nvme.Sgl;
@@ -673,7 +674,7 @@ final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContex
         && r.fctype == Opcodes.FCTYPE_CONNECT
         && Status.isSuccess(status)) {
       // The Connect response of a queue without SQ flow control says so with SQHD FFFFh.
-      sqhd = 0xFFFF;
+      sqhd = ConnectCommand.SQHD_SQ_FLOW_DISABLED;
     }
     Cqe.write(out, base + Pdu.CAPSULE_CQE, r.result, sqhd, Math.max(qid, 0), r.cid, status);
     appendHeaderDigest(out, base, hlen);
