@@ -36,23 +36,27 @@ final class HugePageMemory {
    * multiple of 2 MiB; freed by the collector.
    */
   static MemorySegment allocate(long length) {
-    if (!available() || length % HUGE_PAGE != 0) {
-      return Arena.ofAuto().allocate(length, 4096);
+    if (available() && length % HUGE_PAGE == 0) {
+      try {
+        return mapAligned(length);
+      } catch (IOException e) {
+        // No mapping: ordinary memory, below.
+      }
     }
-    long start;
+    return Arena.ofAuto().allocate(length, 4096);
+  }
+
+  /** An anonymous mapping of {@code length} bytes at a 2 MiB boundary, advised huge pages. */
+  private static MemorySegment mapAligned(long length) throws IOException {
     // Map one huge page more than asked, keep the aligned part, give the slack back.
     long mapped = length + HUGE_PAGE;
-    try {
-      start =
-          LinuxMemory.map(
-              mapped,
-              LinuxMemory.PROT_READ_WRITE,
-              LinuxMemory.MAP_PRIVATE | LinuxMemory.MAP_ANONYMOUS,
-              -1,
-              0);
-    } catch (IOException e) {
-      return Arena.ofAuto().allocate(length, 4096);
-    }
+    long start =
+        LinuxMemory.map(
+            mapped,
+            LinuxMemory.PROT_READ_WRITE,
+            LinuxMemory.MAP_PRIVATE | LinuxMemory.MAP_ANONYMOUS,
+            -1,
+            0);
     long aligned = (start + HUGE_PAGE - 1) & -HUGE_PAGE;
     if (aligned > start) {
       LinuxMemory.unmap(start, aligned - start);
