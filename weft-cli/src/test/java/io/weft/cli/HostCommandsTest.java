@@ -561,6 +561,9 @@ class HostCommandsTest {
     for (String field : List.of("latAvgUs", "latP999Us", "latP9999Us")) {
       assertNotNull(r.get(field), field);
     }
+    // The CPU the process used over the measured second: something, and no more than the machine.
+    double cores = r.get("cpuCores").asDouble();
+    assertTrue(cores > 0 && cores <= Runtime.getRuntime().availableProcessors() + 0.5, run.out());
     // One progress line a second on stderr, the first marked as warm-up.
     String number =
         "\\d+ IOPS  \\d+\\.\\d MiB/s  avg \\d+\\.\\d  p50 \\d+\\.\\d  p99 \\d+\\.\\d us";
@@ -574,6 +577,7 @@ class HostCommandsTest {
     assertEquals(0, run.code(), run.err());
     assertTrue(run.out().startsWith("randread bs=4096 qd=1 queues=1: "), run.out());
     assertTrue(run.out().contains("latency (us): min "), run.out());
+    assertTrue(hasLine(run.out(), "cpu: \\d+\\.\\d\\d cores .*, \\d+ IOPS per core"), run.out());
 
     Run ragged = on("perf", "-n", "3", "--bs", "1000", "--time", "1");
     assertEquals(ExitCodes.USAGE, ragged.code());

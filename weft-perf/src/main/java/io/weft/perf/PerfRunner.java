@@ -109,13 +109,17 @@ public final class PerfRunner {
       long measuredBytes = 0;
       long measureStart = 0;
       long measureEnd = 0;
+      long cpuStart = 0;
+      long cpuEnd = 0;
       int totalSeconds = o.warmupSec() + o.durationSec();
       long[] lastIos = new long[queues];
       if (o.warmupSec() == 0) {
         window.opened();
       }
+      long cpuAtLastTick = ProcessCpu.nanos();
       for (int s = 1; s <= totalSeconds; s++) {
         sleepUntil(start + TimeUnit.SECONDS.toNanos(s));
+        long cpuNow = ProcessCpu.nanos();
         boolean warmup = s <= o.warmupSec();
         Histogram second = new Histogram(3);
         long ios = 0;
@@ -128,7 +132,9 @@ public final class PerfRunner {
         }
         if (s == o.warmupSec() + 1 || (o.warmupSec() == 0 && s == 1)) {
           measureStart = start + TimeUnit.SECONDS.toNanos(s - 1);
+          cpuStart = cpuAtLastTick;
         }
+        cpuAtLastTick = cpuNow;
         if (!warmup) {
           total.add(second);
           measuredIos += ios;
@@ -139,6 +145,7 @@ public final class PerfRunner {
         }
         if (s == totalSeconds) {
           measureEnd = System.nanoTime();
+          cpuEnd = cpuNow;
           window.closed();
         }
         if (progress != null) {
@@ -175,6 +182,7 @@ public final class PerfRunner {
           total.getValueAtPercentile(99.9) / 1000.0,
           total.getValueAtPercentile(99.99) / 1000.0,
           total.getMaxValue() / 1000.0,
+          ProcessCpu.cores(cpuStart, cpuEnd, seconds),
           window.breakdown(total.getMean() / 1000.0));
     } finally {
       lanes.forEach(Lane::release);

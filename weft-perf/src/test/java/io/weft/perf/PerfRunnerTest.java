@@ -65,6 +65,12 @@ class PerfRunnerTest {
           r.latMinUs() > 0 && r.latMinUs() <= r.latP50Us() && r.latP50Us() <= r.latMaxUs(),
           r.human());
       assertEquals(r.ios() / r.seconds(), r.iops(), 1e-6);
+      // The process's CPU over the measured second (target included, in this test): some, never
+      // more than the machine has, and the per-core rate follows from it.
+      assertTrue(
+          r.cpuCores() > 0 && r.cpuCores() <= Runtime.getRuntime().availableProcessors() + 0.5,
+          r.human());
+      assertEquals(r.iops() / r.cpuCores(), r.iopsPerCore(), 1e-6);
     }
   }
 }
