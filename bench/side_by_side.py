@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Helper of bench/spdk-side-by-side: records the runs and renders its section.
 
-  side_by_side.py record RESULTS ROUND CASE TARGET PERF_OUT [TICKS SECONDS]
+  side_by_side.py record RESULTS ROUND CASE TARGET PERF_OUT [TICKS SECONDS [CLIENT_CPU]]
       append one spdk_nvme_perf run (TARGET: spdk or weft), with the target's CPU ticks over it
-  side_by_side.py record-weft RESULTS ROUND CASE TARGET JSON   append one weft perf run
+      and the client's own CPU (a file: CPU seconds before and after, wall clock before and after)
+  side_by_side.py record-weft RESULTS ROUND CASE TARGET JSON [CLIENT]
+      append one weft perf run (CLIENT: weft, or weft-park for a run that parks when idle)
   side_by_side.py record-floor RESULTS ROUND CASE FLOOR_OUT    append one tcp-floor run
   side_by_side.py idle RESULTS ROUND TARGET TICKS SECONDS      append a target's idle CPU
   side_by_side.py render RESULTS CASES OUTPUT KEY=VALUE...     rewrite the section of OUTPUT between
@@ -42,15 +44,17 @@ def append(results, rec):
         f.write(json.dumps(rec) + "\n")
 
 
-def record_weft(results, rnd, case, target, path):
+def record_weft(results, rnd, case, target, path, client="weft"):
     r = json.load(open(path, encoding="utf-8"))
     if r["errors"]:
         fail(f"I/O errors in {path}")
-    append(results, {"round": int(rnd), "case": case, "target": target, "client": "weft",
+    cores = r.get("cpuCores")
+    append(results, {"round": int(rnd), "case": case, "target": target, "client": client,
                      "iops": r["iops"], "mibps": r["mibPerSec"], "mean": r["latAvgUs"],
                      "p50": r["latP50Us"], "p99": r["latP99Us"], "p999": r["latP999Us"],
-                     "max": r["latMaxUs"]})
-    print(f"           {r['iops']:>10,.0f} IOPS  (weft perf)")
+                     "max": r["latMaxUs"], "client_cores": cores,
+                     "iops_per_core": r["iops"] / cores if cores else None})
+    print(f"           {r['iops']:>10,.0f} IOPS  ({client}, {cores or 0:.2f} cores)")
 
 
 FLOOR = re.compile(r"ops_per_s=([\d.]+)\s+MiB_per_s=([\d.]+)\s+mean_latency_us=([\d.]+)")
@@ -74,7 +78,7 @@ def idle(results, rnd, target, ticks, seconds):
     print(f"           idle {target}: {share * 100:.1f}% of a core")
 
 
-def record(results, rnd, case, target, path, ticks=None, seconds=None):
+def record(results, rnd, case, target, path, ticks=None, seconds=None, client_cpu=None):
     with open(path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     if "completed with error" in text:
@@ -92,6 +96,12 @@ def record(results, rnd, case, target, path, ticks=None, seconds=None):
     if ticks is not None and iops:
         # CPU over the whole perf run (warm-up included) per I/O at the measured rate.
         rec["cpu_us_per_io"] = int(ticks) / HZ * 1e6 / (iops * float(seconds))
+    if client_cpu is not None:
+        # spdk_nvme_perf's own CPU over its whole run (start-up included), in cores.
+        c0, c1, w0, w1 = (float(x) for x in open(client_cpu, encoding="utf-8").read().split())
+        if w1 > w0:
+            rec["client_cores"] = (c1 - c0) / (w1 - w0)
+            rec["iops_per_core"] = iops / rec["client_cores"] if rec["client_cores"] else None
     append(results, rec)
     print(f"           {iops:>10,.0f} IOPS  {mibps:8.1f} MiB/s  mean {mean:.1f}  "
           f"p50 {rec['p50'] or 0:.1f}  p99 {rec['p99'] or 0:.1f} us")
@@ -139,7 +149,7 @@ def render(results, cases_path, output, kv):
              f"- Machine: {meta['machine']}",
              f"- Weft: commit {meta['commit']}; SPDK v23.05 (../shared/tools/spdk-peer)",
              f"- Load average (1 min) at start / end: {meta['load']}", "",
-             ] + goals(every, meta) + [
+             ] + goals(every, meta) + clients(every, meta) + [
              "", "### Every case with spdk_nvme_perf", "",
              "| case | SPDK nvmf_tgt | Weft target | Weft ÷ SPDK | SPDK p50 / p99 µs | "
              "Weft p50 / p99 µs | target CPU-µs per I/O, SPDK / Weft |",
@@ -213,6 +223,30 @@ def pick(runs, case, target, client, field):
     return None
 
 
+def clients(every, meta):
+    """The three clients at 4 KiB randread QD32 against each target: rate, CPU, rate per core."""
+    lines = ["", "### The clients at 4 KiB randread QD32", "",
+             f"weft perf warmed up {meta.get('weft_warmup', meta['warmup'])} s before its "
+             "measured part. Medians over the rounds.", "",
+             "| target | client | IOPS | host cores used | IOPS per host core |",
+             "|---|---|---:|---:|---:|"]
+    labels = (("spdk", "spdk_nvme_perf"), ("weft", f"weft perf, spinning {meta['spin_us']} µs"),
+              ("weft-park", "weft perf, parking when idle (`--spin-us 0`)"))
+    for target in TARGETS:
+        for client, label in labels:
+            runs = [r for r in every if r["case"] == "rr4k-qd32" and r["target"] == target
+                    and r.get("client", "spdk") == client]
+            if not runs:
+                continue
+            iops = median(r["iops"] for r in runs)
+            cores = median(r.get("client_cores") for r in runs)
+            per_core = median(r.get("iops_per_core") for r in runs)
+            lines.append(f"| {NAMES[target]} | {label} | {iops / 1000:.0f}K | {fmt(cores, 2)} | "
+                         f"{per_core / 1000:.0f}K |" if per_core else
+                         f"| {NAMES[target]} | {label} | {iops / 1000:.0f}K | – | – |")
+    return lines
+
+
 def goals(every, meta):
     """Issue 10's goals, each as a ratio measured in this run, and whether it is met."""
     rows = []
@@ -259,13 +293,18 @@ def goals(every, meta):
                     f"{statistics.median(idle_s) * 100 if idle_s else 0:.0f}%) | {m * 100:.2f}% | "
                     f"< 1% | {'met' if m < 0.01 else 'not met'} |")
     for target in ("weft", "spdk"):
-        row(f"4 KiB randread QD32 against the {NAMES[target]}: Weft perf ÷ spdk_nvme_perf IOPS "
-            "(one host core each)",
-            ratio("rr4k-qd32", "iops", (target, "weft"), (target, "spdk")), "≥ 1.2",
-            lambda m: m >= 1.2)
+        for client, how in (("weft", f"spinning {meta['spin_us']} µs"),
+                            ("weft-park", "parking when idle")):
+            row(f"4 KiB randread QD32 against the {NAMES[target]}: IOPS per host core, Weft perf "
+                f"({how}) ÷ spdk_nvme_perf",
+                ratio("rr4k-qd32", "iops_per_core", (target, client), (target, "spdk")), "≥ 1.2",
+                lambda m: m >= 1.2)
+        row(f"4 KiB randread QD32 against the {NAMES[target]}: IOPS, Weft perf (spinning) ÷ "
+            "spdk_nvme_perf",
+            ratio("rr4k-qd32", "iops", (target, "weft"), (target, "spdk")), "–", None)
     # The same cases with header and data digests, then over TLS, each against its plain run on
     # the same target in the same round. SPDK's own TLS ratio shows what the client allows.
-    for suffix, channel, targets in (("-dg", "with header and data digests", ("weft",)),
+    for suffix, channel, targets in (("-dg", "with header and data digests", ("weft", "spdk")),
                                      ("-tls", "over TLS", ("weft", "spdk"))):
         for case, label, field in (("rr4k-qd1", "4 KiB randread QD1 p50", "p50"),
                                    ("rr4k-qd32", "4 KiB randread QD32 IOPS", "iops"),
@@ -289,20 +328,23 @@ def goals(every, meta):
             "(range in brackets). The floor is `../shared/tools/tcp-floor` spinning (`SPIN=1`) "
             "with the case's NVMe/TCP message sizes on both CPUs; a 128 KiB write's floor has no "
             "R2T round trip. CPU per I/O is the target's user + system time over the whole "
-            "spdk_nvme_perf run, warm-up included, per I/O at the measured rate. TLS is TLS 1.3 "
+            "spdk_nvme_perf run, warm-up included, per I/O at the measured rate. IOPS per host "
+            "core is a client's IOPS over the cores it used: spdk_nvme_perf's user + system time "
+            "over its whole run (it polls its core), weft perf's own process (every thread, the "
+            "JIT's included) over its measured part, as it reports it (`cpuCores`). TLS is TLS 1.3 "
             "with a PSK (TLS_AES_128_GCM_SHA256): spdk_nvme_perf `-S ssl --psk-path` (OpenSSL, "
             "with `bench/hkdf-empty-salt.c` preloaded so that SPDK v23.05 can derive its PSKs with "
             "OpenSSL 3.0) against each target's TLS listener (nvmf_tgt's ssl socket, Weft's own "
-            "record layer). SPDK's own target over TLS, with the same client, is the comparison "
-            "that shows how much of the TLS cost is the client's.", "",
+            "record layer). SPDK's own target with digests and over TLS, with the same client, "
+            "is the comparison that shows how much of each cost is the client's.", "",
             "| what | measured | goal | |", "|---|---:|---:|---|"] + rows
 
 
 def main(argv):
     if len(argv) >= 6 and argv[0] == "record":
-        record(*argv[1:8])
+        record(*argv[1:9])
     elif len(argv) >= 6 and argv[0] == "record-weft":
-        record_weft(*argv[1:6])
+        record_weft(*argv[1:7])
     elif len(argv) >= 5 and argv[0] == "record-floor":
         record_floor(*argv[1:5])
     elif len(argv) >= 6 and argv[0] == "idle":
