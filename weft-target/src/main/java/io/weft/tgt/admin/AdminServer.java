@@ -203,6 +203,7 @@ public final class AdminServer implements AutoCloseable {
     String method = exchange.getRequestMethod();
     String who = "unauthenticated";
     int status = 500;
+    boolean recorded = false;
     try (exchange) {
       AdminResponse response;
       try {
@@ -217,6 +218,10 @@ public final class AdminServer implements AutoCloseable {
         response = AdminErrors.toResponse(e);
       }
       status = response.status();
+      // Recorded before the answer goes out: a client that has its answer, and makes its next
+      // call, finds this one in the log first.
+      recorded = true;
+      record(exchange, method, who, status);
       send(exchange, response);
     } catch (IOException | RuntimeException e) {
       log.debug(
@@ -225,15 +230,18 @@ public final class AdminServer implements AutoCloseable {
           exchange.getRequestURI(),
           e);
     } finally {
-      if (audit != null && AuditLog.audited(method)) {
-        // The path only: bodies may carry secrets, and the query string is not the API's.
-        audit.record(
-            who,
-            exchange.getRemoteAddress(),
-            method,
-            exchange.getRequestURI().getRawPath(),
-            status);
+      if (!recorded) {
+        record(exchange, method, who, status);
       }
+    }
+  }
+
+  /** Writes a mutating call to the audit log, if there is one. */
+  private void record(HttpExchange exchange, String method, String who, int status) {
+    if (audit != null && AuditLog.audited(method)) {
+      // The path only: bodies may carry secrets, and the query string is not the API's.
+      audit.record(
+          who, exchange.getRemoteAddress(), method, exchange.getRequestURI().getRawPath(), status);
     }
   }
 
