@@ -9,13 +9,23 @@ import io.netty.util.IntSupplier;
  * loop park in epoll_wait/select. On virtual machines a parked thread pays on the order of 100 µs
  * to wake, far more than a request takes, so a loop that has just been busy keeps spinning for
  * {@code spinNanos}; an idle one parks and costs nothing.
+ *
+ * <p>A wake-up from a park counts as busy. Netty hands the events that end a park straight to the
+ * loop, without asking this strategy again, so a strategy that only saw its own non-blocking polls
+ * would never learn that the loop is busy again. It then parked after every request until one
+ * happened to be waiting at a poll: at 4 KiB reads QD1 under spdk_nvme_perf the Weft target's loop
+ * parked about 8,000 times a second, and each request that met a parked loop paid the wake-up
+ * (docs/benchmarks.md, the QD1 tail).
  */
 public final class SpinSelectStrategy implements SelectStrategy {
   private final long spinNanos;
   private long lastBusy;
+  private boolean parked;
 
   SpinSelectStrategy(long spinNanos) {
     this.spinNanos = spinNanos;
+    // A new loop has done nothing yet: it parks until its first event.
+    this.lastBusy = System.nanoTime() - spinNanos;
   }
 
   public static SelectStrategyFactory factory(long spinNanos) {
@@ -25,7 +35,8 @@ public final class SpinSelectStrategy implements SelectStrategy {
   @Override
   public int calculateStrategy(IntSupplier selectSupplier, boolean hasTasks) throws Exception {
     int ready = selectSupplier.get();
-    if (ready > 0 || hasTasks) {
+    if (ready > 0 || hasTasks || parked) {
+      parked = false;
       lastBusy = System.nanoTime();
       return ready;
     }
@@ -33,6 +44,7 @@ public final class SpinSelectStrategy implements SelectStrategy {
       Thread.onSpinWait();
       return SelectStrategy.CONTINUE;
     }
+    parked = spinNanos > 0;
     return SelectStrategy.SELECT;
   }
 }
