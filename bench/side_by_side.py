@@ -7,6 +7,7 @@
   side_by_side.py record-weft RESULTS ROUND CASE TARGET JSON [CLIENT]
       append one weft perf run (CLIENT: weft, or weft-park for a run that parks when idle)
   side_by_side.py record-floor RESULTS ROUND CASE FLOOR_OUT    append one tcp-floor run
+  side_by_side.py record-tail-floor RESULTS ROUND CASE OUT     append one bench/tail-floor.c run
   side_by_side.py idle RESULTS ROUND TARGET TICKS SECONDS      append a target's idle CPU
   side_by_side.py render RESULTS CASES OUTPUT KEY=VALUE...     rewrite the section of OUTPUT between
                                                                the side-by-side markers
@@ -69,6 +70,22 @@ def record_floor(results, rnd, case, path):
     append(results, {"round": int(rnd), "case": case, "target": "floor", "client": "floor",
                      "iops": ops, "mibps": mibps, "mean": mean})
     print(f"           {ops:>10,.0f} ops/s  {mibps:8.1f} MiB/s  round trip {mean:.1f} us")
+
+
+TAIL_FLOOR = re.compile(r"ops_per_s=([\d.]+) mean_us=([\d.]+) p50_us=([\d.]+) p99_us=([\d.]+) "
+                        r"p999_us=([\d.]+) max_us=([\d.]+)")
+
+
+def record_tail_floor(results, rnd, case, path):
+    text = open(path, encoding="utf-8", errors="replace").read()
+    m = TAIL_FLOOR.search(text)
+    if not m:
+        fail(f"no figures in {path}: {text[-300:]}")
+    ops, mean, p50, p99, p999, top = (float(x) for x in m.groups())
+    append(results, {"round": int(rnd), "case": case, "target": "tail-floor",
+                     "client": "tail-floor", "iops": ops, "mean": mean, "p50": p50, "p99": p99,
+                     "p999": p999, "max": top})
+    print(f"           {ops:>10,.0f} ops/s  p50 {p50:.1f}  p99 {p99:.1f}  p99.9 {p999:.1f} us")
 
 
 def idle(results, rnd, target, ticks, seconds):
@@ -149,7 +166,7 @@ def render(results, cases_path, output, kv):
              f"- Machine: {meta['machine']}",
              f"- Weft: commit {meta['commit']}; SPDK v23.05 (../shared/tools/spdk-peer)",
              f"- Load average (1 min) at start / end: {meta['load']}", "",
-             ] + goals(every, meta) + clients(every, meta) + [
+             ] + goals(every, meta) + qd1_tail(every) + clients(every, meta) + [
              "", "### Every case with spdk_nvme_perf", "",
              "| case | SPDK nvmf_tgt | Weft target | Weft ÷ SPDK | SPDK p50 / p99 µs | "
              "Weft p50 / p99 µs | target CPU-µs per I/O, SPDK / Weft |",
@@ -223,6 +240,29 @@ def pick(runs, case, target, client, field):
     return None
 
 
+def qd1_tail(every):
+    """4 KiB randread QD1's distribution for each target and client beside the floor's."""
+    lines = ["", "### The QD1 round trip against its floor", "",
+             "The floor here is `bench/tail-floor.c`: the same message shapes one at a time over "
+             "loopback TCP, its server spinning on the target's CPU and its client on the "
+             "client's, every round trip timed (`tcp-floor` reports only a mean). Nothing is "
+             "parsed or stored, so its tail is the machine's: timer interrupts, other tasks on "
+             "the CPUs, the hypervisor. Medians over the rounds, in µs.", "",
+             "| who | client | p50 | p99 | p99.9 | max |", "|---|---|---:|---:|---:|---:|"]
+    who = (("tail-floor", "tail-floor", "the floor", "–"),
+           ("spdk", "spdk", NAMES["spdk"], "spdk_nvme_perf"),
+           ("weft", "spdk", NAMES["weft"], "spdk_nvme_perf"),
+           ("spdk", "weft", NAMES["spdk"], "weft perf"),
+           ("weft", "weft", NAMES["weft"], "weft perf"))
+    for target, client, name, label in who:
+        runs = [r for r in every if r["case"] == "rr4k-qd1" and r["target"] == target
+                and r.get("client", "spdk") == client]
+        if runs:
+            lines.append(f"| {name} | {label} | " + " | ".join(
+                fmt(median(r.get(f) for r in runs)) for f in ("p50", "p99", "p999", "max")) + " |")
+    return lines if len(lines) > 7 else []
+
+
 def clients(every, meta):
     """The three clients at 4 KiB randread QD32 against each target: rate, CPU, rate per core."""
     lines = ["", "### The clients at 4 KiB randread QD32", "",
@@ -269,6 +309,12 @@ def goals(every, meta):
         lambda m: m <= 0.8)
     row("4 KiB randread QD1: p99.9, Weft ÷ SPDK", ratio("rr4k-qd1", "p999", weft, spdk), "≤ 0.8",
         lambda m: m <= 0.8)
+    tail_floor = ("tail-floor", "tail-floor")
+    row("4 KiB randread QD1: p99, Weft ÷ SPDK", ratio("rr4k-qd1", "p99", weft, spdk), "–", None)
+    for who, name in ((spdk, "SPDK"), (weft, "Weft")):
+        for field, label in (("p50", "p50"), ("p999", "p99.9")):
+            row(f"4 KiB randread QD1: {label}, {name} ÷ the floor's {label} (every round trip "
+                "timed)", ratio("rr4k-qd1", field, who, tail_floor), "–", None)
     row("4 KiB randread QD1: Weft p50 ÷ the floor's round trip",
         per_round(every, lambda rs: pick(rs, "rr4k-qd1", *weft, "p50"),
                   lambda rs: pick(rs, "rr4k-qd1", *floor, "mean")), "≤ 1.5", lambda m: m <= 1.5)
@@ -345,6 +391,8 @@ def main(argv):
         record(*argv[1:9])
     elif len(argv) >= 6 and argv[0] == "record-weft":
         record_weft(*argv[1:7])
+    elif len(argv) >= 5 and argv[0] == "record-tail-floor":
+        record_tail_floor(*argv[1:5])
     elif len(argv) >= 5 and argv[0] == "record-floor":
         record_floor(*argv[1:5])
     elif len(argv) >= 6 and argv[0] == "idle":
