@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Sourced by bench/cpu-profile and bench/segments: each target alone on CPU 0 (SPDK's nvmf_tgt, or
-# the Weft target with --spin-us 0 so that its spare time is idle), a 1 GiB memory namespace of
-# 4 KiB blocks with a plain and a TLS listener, and spdk_nvme_perf on CPU 1. Needs $repo.
+# Sourced by bench/cpu-profile, bench/segments and bench/qd1-tail: each target alone on CPU 0 (SPDK's
+# nvmf_tgt, or the Weft target, by default with --spin-us 0 so that its spare time is idle), a 1 GiB
+# memory namespace of 4 KiB blocks with a plain and a TLS listener, and spdk_nvme_perf on CPU 1.
+# Needs $repo.
 
 # shellcheck source=nvmf-peers.sh
 . "$repo/bench/lib/nvmf-peers.sh"
@@ -38,8 +39,8 @@ stop_target() {
 	target_pid=""
 }
 
-# peers_start spdk|weft: starts that target on fresh ports (port, tls_port), waits until it listens
-# and fills its namespace.
+# peers_start spdk|weft [SPIN_US]: starts that target on fresh ports (port, tls_port), waits until
+# it listens and fills its namespace. Weft spins SPIN_US (default 0) before its loop parks.
 peers_start() {
 	port=$(free_port)
 	tls_port=$(free_port)
@@ -49,7 +50,7 @@ peers_start() {
 	else
 		taskset -c 0 "$WEFT_JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow -jar "$work/weft.jar" target \
 			--listen "127.0.0.1:$port" --listen "127.0.0.1:$tls_port,tls=psk" --tls-key "$hostnqn=@$psk" \
-			--nqn "$nqn" --memory 1G --block-size 4096 --io-threads 1 --spin-us 0 \
+			--nqn "$nqn" --memory 1G --block-size 4096 --io-threads 1 --spin-us "${2:-0}" \
 			--c2h-success-always --admin none --data-dir "$work/data" >"$work/weft.log" 2>&1 &
 		target_pid=$!
 	fi
