@@ -10,6 +10,10 @@ import json
 import re
 import statistics
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from section import put_section  # noqa: E402
 
 SAMPLE = re.compile(r"^\s*(?P<comm>.+?)\s+(?P<pid>\d+)\s+\[(?P<cpu>\d+)\]\s+[0-9a-f]+\s+(?P<sym>.*?)\s+\((?P<dso>[^()]*)\)\s*$")
 
@@ -159,14 +163,7 @@ def main():
     out.append("<!-- /cpu-profile -->")
     section = "\n".join(out) + "\n"
     print(section)
-    page = open(output).read()
-    start, end = "<!-- cpu-profile -->", "<!-- /cpu-profile -->"
-    if start in page:
-        head, rest = page.split(start, 1)
-        page = head + section + rest.split(end, 1)[1]
-    else:
-        page = page.replace("\n## Notes\n", "\n" + section + "\n## Notes\n", 1)
-    open(output, "w").write(page)
+    put_section(output, "cpu-profile", section)
 
 
 if __name__ == "__main__":
