@@ -38,6 +38,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,7 +116,7 @@ public final class EtcdStore implements ClusterStore {
 
   @Override
   public Optional<KeyValue> get(String key) {
-    GetResponse r = await(kv.get(bytes(key)), "get " + key);
+    GetResponse r = retried(() -> kv.get(bytes(key)), "get " + key);
     return r.getKvs().isEmpty() ? Optional.empty() : Optional.of(convert(r.getKvs().get(0)));
   }
 
@@ -127,7 +128,7 @@ public final class EtcdStore implements ClusterStore {
             .withSortField(GetOption.SortTarget.KEY)
             .withSortOrder(GetOption.SortOrder.ASCEND)
             .build();
-    GetResponse r = await(kv.get(bytes(prefix), option), "list " + prefix);
+    GetResponse r = retried(() -> kv.get(bytes(prefix), option), "list " + prefix);
     List<KeyValue> result = new ArrayList<>(r.getKvs().size());
     r.getKvs().forEach(x -> result.add(convert(x)));
     return result;
@@ -137,7 +138,7 @@ public final class EtcdStore implements ClusterStore {
   public long revision() {
     // A count-only read of one key returns the store's revision in its header.
     GetOption option = GetOption.builder().withCountOnly(true).build();
-    return await(kv.get(bytes("\0"), option), "revision").getHeader().getRevision();
+    return retried(() -> kv.get(bytes("\0"), option), "revision").getHeader().getRevision();
   }
 
   @Override
@@ -249,7 +250,9 @@ public final class EtcdStore implements ClusterStore {
 
   @Override
   public Duration keepAlive(long lease) {
-    long ttl = await(client.getLeaseClient().keepAliveOnce(lease), "keep lease alive").getTTL();
+    // A renewal only resets the TTL, so sending it again is as safe as a read.
+    long ttl =
+        retried(() -> client.getLeaseClient().keepAliveOnce(lease), "keep lease alive").getTTL();
     if (ttl <= 0) {
       throw leaseNotFound(lease);
     }
@@ -270,7 +273,8 @@ public final class EtcdStore implements ClusterStore {
   @Override
   public Optional<Duration> leaseTimeToLive(long lease) {
     long ttl =
-        await(client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT), "lease TTL").getTTL();
+        retried(() -> client.getLeaseClient().timeToLive(lease, LeaseOption.DEFAULT), "lease TTL")
+            .getTTL();
     return ttl < 0 ? Optional.empty() : Optional.of(Duration.ofSeconds(ttl));
   }
 
@@ -320,9 +324,55 @@ public final class EtcdStore implements ClusterStore {
 
   // ---- errors ----
 
+  /**
+   * A call that changes nothing if made twice (a read, a lease renewal), made again while etcd is
+   * briefly unreachable, until {@link #CALL_TIMEOUT} has passed. jetcd retries some failures of a
+   * read itself, but not those of the moment a member dies: a read sent on the connection to it
+   * fails UNKNOWN "channel closed" or UNAVAILABLE "io exception", and one that reached a member as
+   * the leader changed fails UNAVAILABLE "leader changed". A write is never made again here, as
+   * whether it landed is unknown; the contract leaves that to the caller, who re-reads.
+   */
+  private static <T> T retried(Supplier<CompletableFuture<T>> call, String what) {
+    long deadline = System.nanoTime() + CALL_TIMEOUT.toNanos();
+    long pauseMillis = 20;
+    while (true) {
+      try {
+        return await(call.get(), what, Math.max(1, deadline - System.nanoTime()));
+      } catch (StoreException e) {
+        long left = deadline - System.nanoTime();
+        if (!isTransient(e.getCause()) || left < TimeUnit.MILLISECONDS.toNanos(pauseMillis)) {
+          throw e;
+        }
+        log.debug("{}: {}; trying again", what, e.getMessage());
+        try {
+          Thread.sleep(pauseMillis);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        pauseMillis = Math.min(pauseMillis * 2, 500);
+      }
+    }
+  }
+
+  /**
+   * A call failed because a member or the connection to it went away, not because of what it asked:
+   * asked again, a member that is still up can answer it.
+   */
+  private static boolean isTransient(Throwable error) {
+    Status status = Status.fromThrowable(error);
+    return status.getCode() == Status.Code.UNAVAILABLE
+        || status.getCode() == Status.Code.UNKNOWN
+            && String.valueOf(status.getDescription()).contains("channel closed");
+  }
+
   private static <T> T await(CompletableFuture<T> future, String what) {
+    return await(future, what, CALL_TIMEOUT.toNanos());
+  }
+
+  private static <T> T await(CompletableFuture<T> future, String what, long timeoutNanos) {
     try {
-      return future.get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreException(StoreException.Kind.UNAVAILABLE, what + ": interrupted", e);
