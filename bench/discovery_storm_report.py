@@ -10,8 +10,12 @@ Warm-up rounds (ROUND "warmup") are left out.
 """
 import statistics
 import sys
+from pathlib import Path
 
-START, END = "<!-- discovery-storm -->", "<!-- /discovery-storm -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from section import put_section  # noqa: E402
+
+START, END = "<!-- discovery-storm -->", "<!-- /discovery-storm -->"  # put_section's markers
 RUN_FIELDS = ("last", "p50", "p99", "notice_last", "notice_p50", "reread_last", "write",
               "service_cpu", "host_cpu")
 
@@ -146,16 +150,7 @@ def main(argv):
     L.append(END)
     section = "\n".join(L) + "\n"
     print(section)
-    page = open(output).read()
-    if START in page:
-        head, rest = page.split(START, 1)
-        page = head + section + rest.split(END, 1)[1].lstrip("\n")
-    elif "\n## Notes\n" in page:
-        head, tail = page.split("\n## Notes\n", 1)
-        page = head.rstrip("\n") + "\n\n" + section + "\n## Notes\n" + tail
-    else:
-        page = page.rstrip("\n") + "\n\n" + section
-    open(output, "w").write(page)
+    put_section(output, "discovery-storm", section)
 
 
 if __name__ == "__main__":
