@@ -1,7 +1,5 @@
 package io.weft.node.volume;
 
-import io.weft.block.BlockDevice;
-import io.weft.block.Reflinks;
 import io.weft.node.Failpoints;
 import io.weft.node.NodeRegistry;
 import io.weft.node.NodeStatus;
@@ -13,23 +11,22 @@ import io.weft.store.ClusterStore;
 import io.weft.store.StoreException;
 import io.weft.tgt.Target;
 import io.weft.tgt.TargetException;
-import io.weft.tgt.config.DhchapKeys;
-import io.weft.tgt.config.SubsystemConfig;
-import io.weft.tgt.qos.QosPolicy;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,15 +46,6 @@ import org.slf4j.LoggerFactory;
 public final class VolumeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(VolumeAgent.class);
 
-  /** How long a new owner keeps trying to reach a replica before it drops it from in-sync. */
-  static final long CONNECT_PATIENCE_MS = 10_000;
-
-  /** Controller IDs per node of a volume: 15 nodes fit below 0xFFEF. */
-  static final int CNTLIDS_PER_NODE = 4096;
-
-  /** The host-facing port whose ANA state the agent sets (a node has one listener). */
-  static final int PORT = 1;
-
   private final String me;
   private final ReplicaFiles files;
   private final Target target;
@@ -65,11 +53,13 @@ public final class VolumeAgent implements AutoCloseable {
   private final VolumeService volumes;
   private final ScheduledExecutorService agent;
   private final ExecutorService blocking;
-  private final Map<String, LocalVolume> local = new java.util.concurrent.ConcurrentHashMap<>();
+  private final VolumeExports exports;
+  private final ReplicaRepair repair;
+  private final VolumeSnapshots snapshots;
+  private final Map<String, LocalVolume> local = new ConcurrentHashMap<>();
 
   /** Per volume: takeovers by this node of a volume whose owner was down (failovers). */
-  private final Map<String, java.util.concurrent.atomic.LongAdder> failovers =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, LongAdder> failovers = new ConcurrentHashMap<>();
 
   private final List<ClusterStore.Watch> watches = new ArrayList<>();
   private volatile boolean leaseLost;
@@ -77,10 +67,9 @@ public final class VolumeAgent implements AutoCloseable {
   /** Whether orphan replicas were looked for since this agent started (once, see reconcile). */
   private boolean swept;
 
-  /** A volume this node holds a replica of. */
   /** Failovers this node carried out, by volume (for the metrics endpoint). */
   public Map<String, Long> failovers() {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     failovers.forEach((name, n) -> out.put(name, n.sum()));
     return out;
   }
@@ -90,7 +79,7 @@ public final class VolumeAgent implements AutoCloseable {
    * endpoint): what its rebuild has to copy.
    */
   public Map<String, Map<String, Long>> replicasBehind() {
-    Map<String, Map<String, Long>> out = new java.util.TreeMap<>();
+    Map<String, Map<String, Long>> out = new TreeMap<>();
     for (Map.Entry<String, LocalVolume> e : local.entrySet()) {
       ReplicatedDevice d = e.getValue().replicated;
       if (d != null) {
@@ -98,25 +87,6 @@ public final class VolumeAgent implements AutoCloseable {
       }
     }
     return out;
-  }
-
-  private static final class LocalVolume {
-    VolumeRecord record;
-    BlockDevice replica;
-    RecentWrites recent;
-    VolumeDevice device;
-    ReplicatedDevice replicated;
-    long servedGeneration;
-
-    /** The size the owner's replicated device serves: every in-sync replica had it at the start. */
-    long servedSize;
-
-    final Map<String, Long> rebuilding = new java.util.concurrent.ConcurrentHashMap<>();
-    String allowedOwner;
-    List<String> allowedHosts;
-    List<String> readOnlyHosts = List.of();
-    QosPolicy qos;
-    int anaState = -1;
   }
 
   /**
@@ -134,13 +104,12 @@ public final class VolumeAgent implements AutoCloseable {
       NodeRegistry registry,
       ReplicaLinkKeys linkKeys,
       ClientTls linkTls) {
-    this.linkKeys = linkKeys;
-    this.linkTls = linkTls;
     this.me = me;
     this.files = new ReplicaFiles(dataDir.resolve("volumes"));
     this.target = target;
     this.registry = registry;
     this.volumes = new VolumeService(store, registry);
+    this.exports = new VolumeExports(me, files, target, registry, linkKeys);
     this.snapshots = new VolumeSnapshots(me, volumes.snapshots(), files, new SnapshotReplicas());
     this.agent =
         Executors.newSingleThreadScheduledExecutor(
@@ -148,6 +117,7 @@ public final class VolumeAgent implements AutoCloseable {
     this.blocking =
         Executors.newCachedThreadPool(
             r -> Thread.ofPlatform().daemon().name("volume-io").unstarted(r));
+    this.repair = new ReplicaRepair(me, volumes, target, linkKeys, linkTls, agent, blocking);
     long from = store.revision() + 1;
     watches.add(store.watch(VolumeService.PREFIX, from, events -> kick()));
     watches.add(store.watch("nodes/live/", from, events -> kick()));
@@ -156,10 +126,6 @@ public final class VolumeAgent implements AutoCloseable {
     watches.add(store.watch(SnapshotService.ACKS, from, events -> kick()));
     agent.scheduleWithFixedDelay(this::reconcile, 0, 500, TimeUnit.MILLISECONDS);
   }
-
-  private final ReplicaLinkKeys linkKeys;
-  private final ClientTls linkTls;
-  private final VolumeSnapshots snapshots;
 
   /** What snapshots need of this node's volumes (see {@link VolumeSnapshots}). */
   private final class SnapshotReplicas implements VolumeSnapshots.Replicas {
@@ -183,7 +149,7 @@ public final class VolumeAgent implements AutoCloseable {
     }
 
     @Override
-    public boolean copy(String volume, java.nio.file.Path target) throws IOException {
+    public boolean copy(String volume, Path target) throws IOException {
       LocalVolume lv = local.get(volume);
       if (lv == null || !(lv.replica instanceof io.weft.block.FileBlockDevice f)) {
         return false;
@@ -307,9 +273,7 @@ public final class VolumeAgent implements AutoCloseable {
     List<String> inSync = new ArrayList<>(r.inSync());
     inSync.remove(r.owner());
     if (volumes.replace(v, r.withOwner(me, inSync))) {
-      failovers
-          .computeIfAbsent(r.name(), n -> new java.util.concurrent.atomic.LongAdder())
-          .increment();
+      failovers.computeIfAbsent(r.name(), n -> new LongAdder()).increment();
       log.warn(
           "volume {}: owner {} is down; {} takes over (generation {})",
           r.name(),
@@ -321,7 +285,7 @@ public final class VolumeAgent implements AutoCloseable {
     return false;
   }
 
-  private static boolean up(Map<String, NodeStatus> nodes, String id) {
+  static boolean up(Map<String, NodeStatus> nodes, String id) {
     NodeStatus s = nodes.get(id);
     return s != null && s.state() == NodeStatus.State.UP;
   }
@@ -335,50 +299,23 @@ public final class VolumeAgent implements AutoCloseable {
       lv = null;
     }
     if (lv == null) {
-      lv = export(r);
+      lv = exports.export(r);
       if (lv == null) {
         return;
       }
       local.put(r.name(), lv);
     }
     lv.record = r;
-    if (!r.allowedHosts().equals(lv.allowedHosts) || !r.readOnlyHosts().equals(lv.readOnlyHosts)) {
-      // Zoning changed: hosts no longer allowed are disconnected at once. New readers are made
-      // readers before they are let in, and old ones stay readers until they are out, so no host
-      // writes in between.
-      try {
-        Set<String> readersMeanwhile = new java.util.HashSet<>(lv.readOnlyHosts);
-        readersMeanwhile.addAll(r.readOnlyHosts());
-        target.setReadOnlyHosts(r.nqn(), readersMeanwhile);
-        target.setAllowedHosts(
-            r.nqn(), Set.copyOf(r.allowedHosts()), "no longer allowed on volume " + r.name());
-        target.setReadOnlyHosts(r.nqn(), Set.copyOf(r.readOnlyHosts()));
-        lv.allowedHosts = r.allowedHosts();
-        lv.readOnlyHosts = r.readOnlyHosts();
-      } catch (TargetException e) {
-        log.error("volume {}: cannot change its hosts: {}", r.name(), e.getMessage());
-      }
-    }
-    if (!java.util.Objects.equals(r.qos(), lv.qos)) {
-      applyQos(lv, r);
+    exports.setHosts(lv, r);
+    if (!Objects.equals(r.qos(), lv.qos)) {
+      exports.applyQos(lv, r);
     }
     // Fencing: only the current owner's generation may reach this replica.
-    String owner = r.ownerHostNqn();
-    if (!owner.equals(lv.allowedOwner)) {
-      try {
-        // The new generation's keys first: the allow-list change then ends the old owner's links.
-        target.setHostKeys(r.replicaNqn(), owner, linkKeys.keysFor(r));
-        if (lv.allowedOwner != null) {
-          target.setHostKeys(r.replicaNqn(), lv.allowedOwner, null);
-        }
-        target.setAllowedHosts(
-            r.replicaNqn(), Set.of(owner), "fenced: generation " + r.generation());
-        lv.allowedOwner = owner;
-        reportRecentWrites(lv, r);
-      } catch (TargetException e) {
-        log.error("volume {}: cannot fence older owners: {}", r.name(), e.getMessage());
+    if (!r.ownerHostNqn().equals(lv.allowedOwner)) {
+      if (!exports.fenceToOwner(lv, r)) {
         return;
       }
+      repair.reportRecentWrites(lv, r);
     }
     if (r.sizeBytes() > lv.replica.sizeBytes() && !growReplica(lv, r)) {
       return; // tried again next round
@@ -390,7 +327,7 @@ public final class VolumeAgent implements AutoCloseable {
         return; // the store changed; the watch brings the next round, which serves the new size
       }
       if (lv.replicated != null) {
-        showSize(lv, r, lv.servedSize);
+        exports.showSize(lv, r, lv.servedSize);
         if (r.growing()
             && lv.servedSize >= r.sizeBytes()
             && volumes.replace(v, r.withServedBytes(r.sizeBytes()))) {
@@ -400,12 +337,12 @@ public final class VolumeAgent implements AutoCloseable {
       }
       // The in-sync set changes only through this owner (drops, rejoins) or with a new
       // generation, so the device's own targets are authoritative here.
-      startRebuilds(lv, r, nodes);
+      repair.startRebuilds(lv, r, nodes);
     } else {
       stopOwning(lv);
-      setAna(lv, AnaLogPage.INACCESSIBLE);
+      exports.setAna(lv, AnaLogPage.INACCESSIBLE);
       // No I/O passes here: hosts may see the size at once.
-      showSize(lv, r, lv.replica.sizeBytes());
+      exports.showSize(lv, r, lv.replica.sizeBytes());
     }
   }
 
@@ -471,7 +408,7 @@ public final class VolumeAgent implements AutoCloseable {
    * and a snapshot all start so, and end with {@link #resumeWrites} unless ownership moved.
    */
   private boolean pauseWrites(LocalVolume lv) {
-    setAna(lv, AnaLogPage.CHANGE);
+    exports.setAna(lv, AnaLogPage.CHANGE);
     try {
       return lv.replicated.drain(HANDOVER_DRAIN_MS);
     } catch (InterruptedException e) {
@@ -482,22 +419,7 @@ public final class VolumeAgent implements AutoCloseable {
 
   private void resumeWrites(LocalVolume lv) {
     lv.replicated.resume();
-    setAna(lv, AnaLogPage.OPTIMIZED);
-  }
-
-  /** Hosts see the volume up to {@code covered} (at most its recorded size), told by an event. */
-  private void showSize(LocalVolume lv, VolumeRecord r, long covered) {
-    long size = Math.min(covered, r.sizeBytes());
-    if (lv.device.sizeBytes() >= size) {
-      return;
-    }
-    try {
-      lv.device.grow(size);
-      target.namespaceGrown(r.nqn(), 1);
-      log.info("volume {}: hosts see {} bytes", r.name(), size);
-    } catch (TargetException e) {
-      log.error("volume {}: cannot show the new size: {}", r.name(), e.getMessage());
-    }
+    exports.setAna(lv, AnaLogPage.OPTIMIZED);
   }
 
   /**
@@ -533,7 +455,7 @@ public final class VolumeAgent implements AutoCloseable {
           r.generation() + 1,
           (System.nanoTime() - start) / 1000);
       stopOwning(lv);
-      setAna(lv, AnaLogPage.INACCESSIBLE);
+      exports.setAna(lv, AnaLogPage.INACCESSIBLE);
       return true;
     }
     resumeWrites(lv);
@@ -547,7 +469,7 @@ public final class VolumeAgent implements AutoCloseable {
       VolumeService.Versioned v, LocalVolume lv, Map<String, NodeStatus> nodes) {
     VolumeRecord r = v.volume();
     stopOwning(lv);
-    setAna(lv, AnaLogPage.CHANGE);
+    exports.setAna(lv, AnaLogPage.CHANGE);
     List<RemoteReplica> remotes = new ArrayList<>();
     VolumeService.Versioned current = v;
     boolean serving = false;
@@ -557,7 +479,8 @@ public final class VolumeAgent implements AutoCloseable {
           continue;
         }
         NodeStatus peer = nodes.get(node);
-        RemoteReplica remote = peer == null ? null : connect(r, node, peer.info().peerAddress());
+        RemoteReplica remote =
+            peer == null ? null : repair.connect(r, node, peer.info().peerAddress());
         if (remote != null) {
           remotes.add(remote);
           continue;
@@ -579,7 +502,7 @@ public final class VolumeAgent implements AutoCloseable {
               lv.replica,
               r.blockSize(),
               remotes,
-              (node, why) -> dropReplica(r.name(), r.generation(), node, why),
+              (node, why) -> repair.dropReplica(r.name(), r.generation(), node, why),
               blocking);
       lv.replicated = replicated;
       lv.servedGeneration = r.generation();
@@ -590,7 +513,7 @@ public final class VolumeAgent implements AutoCloseable {
       }
       lv.servedSize = covered;
       lv.device.serveWith(replicated);
-      setAna(lv, AnaLogPage.OPTIMIZED);
+      exports.setAna(lv, AnaLogPage.OPTIMIZED);
       log.info(
           "volume {}: serving as owner, generation {}, replicas on {}",
           r.name(),
@@ -598,250 +521,12 @@ public final class VolumeAgent implements AutoCloseable {
           replicated.remoteNodes());
       serving = true;
       if (r.generation() > 1 && volumes.handedOverGeneration(r.name()) != r.generation()) {
-        blocking.execute(() -> resync(lv, replicated, r));
+        blocking.execute(() -> repair.resync(lv, replicated, r));
       }
     } finally {
       if (!serving) {
         remotes.forEach(RemoteReplica::close);
       }
-    }
-  }
-
-  /**
-   * The old owner is fenced from this replica now: report what it wrote here lately, for the new
-   * owner's resync. Advisory; a report that cannot be written makes the new owner drop this replica
-   * instead.
-   */
-  private void reportRecentWrites(LocalVolume lv, VolumeRecord r) {
-    try {
-      volumes.reportRecent(
-          r.name(), new VolumeService.RecentReport(me, r.generation(), lv.recent.regions()));
-    } catch (RuntimeException e) {
-      log.warn("volume {}: recent writes not reported: {}", r.name(), e.toString());
-    }
-  }
-
-  /**
-   * After a takeover without a hand-over, the old owner's last writes may have reached some
-   * replicas and not others. Every in-sync replica (this one included) reports the regions it was
-   * written in lately; this owner copies those regions from its replica to the others, so that they
-   * are identical again. A replica that does not report in time, or fails the copy, leaves the
-   * in-sync set (its rebuild is a full copy).
-   */
-  private void resync(LocalVolume lv, ReplicatedDevice device, VolumeRecord r) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RESYNC_REPORT_WAIT_MS);
-    Map<String, VolumeService.RecentReport> reports = Map.of();
-    java.util.function.Supplier<String> stop =
-        () -> lv.replicated != device || device.isFenced() ? "ownership moved on" : null;
-    try {
-      while (stop.get() == null) {
-        reports = volumes.recentReports(r.name(), r.generation());
-        boolean all = reports.containsKey(me);
-        for (RemoteReplica remote : device.inSyncReplicas()) {
-          all &= reports.containsKey(remote.node());
-        }
-        if (all || System.nanoTime() > deadline) {
-          break;
-        }
-        Thread.sleep(50);
-      }
-      java.util.TreeSet<Integer> regions = new java.util.TreeSet<>();
-      reports.values().forEach(report -> regions.addAll(report.regions()));
-      if (!reports.containsKey(me)) {
-        // Our own replica's recent writes are unknown: every region may differ.
-        for (int i = 0; i < new RegionMap(r.sizeBytes()).regions(); i++) {
-          regions.add(i);
-        }
-      }
-      for (RemoteReplica remote : device.inSyncReplicas()) {
-        if (!reports.containsKey(remote.node())) {
-          device.dropInSync(
-              remote, new java.io.IOException("it did not report its recent writes in time"));
-        }
-      }
-      List<String> to = device.remoteNodes();
-      if (to.isEmpty()) {
-        return; // no other replica in sync: nothing can differ
-      }
-      long start = System.nanoTime();
-      try (RegionCopier copier = new RegionCopier(device, stop)) {
-        for (int region : regions) {
-          List<RemoteReplica> targets = device.inSyncReplicas();
-          if (targets.isEmpty()) {
-            break;
-          }
-          while (!copier.copy(region, targets)) {
-            RemoteReplica failed = copier.failedReplica();
-            if (failed == null) {
-              log.warn("volume {}: resync stopped: {}", r.name(), copier.failure());
-              return;
-            }
-            device.dropInSync(failed, new java.io.IOException(copier.failure()));
-            targets = device.inSyncReplicas();
-            if (targets.isEmpty()) {
-              break;
-            }
-          }
-        }
-      }
-      log.info(
-          "volume {}: resynced {} region(s) written around the takeover to {} in {} ms",
-          r.name(),
-          regions.size(),
-          to,
-          (System.nanoTime() - start) / 1_000_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.warn("volume {}: resync failed: {}", r.name(), e.toString());
-    }
-  }
-
-  /** How long a new owner waits for the replicas' reports of their recent writes. */
-  static final long RESYNC_REPORT_WAIT_MS = 5_000;
-
-  /** Connects to a replica, retrying while it has not yet let this generation in. */
-  private RemoteReplica connect(VolumeRecord r, String node, String address) {
-    long deadline = System.currentTimeMillis() + CONNECT_PATIENCE_MS;
-    IOException last = null;
-    while (System.currentTimeMillis() < deadline && !Thread.currentThread().isInterrupted()) {
-      try {
-        return RemoteReplica.connect(
-            r, node, address, target.eventLoops(), linkKeys.keysFor(r), linkTls);
-      } catch (IOException e) {
-        last = e;
-        sleep(50); // the replica's node lets this generation in as soon as its watch fires
-      }
-    }
-    log.warn("volume {}: cannot reach the replica on {}: {}", r.name(), node, String.valueOf(last));
-    return null;
-  }
-
-  /** Starts a rebuild for every replica that is up but out of sync (one at a time per node). */
-  private void startRebuilds(LocalVolume lv, VolumeRecord r, Map<String, NodeStatus> nodes) {
-    ReplicatedDevice device = lv.replicated;
-    if (device == null) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    for (String node : r.nodes()) {
-      if (node.equals(me) || r.isInSync(node) || !up(nodes, node)) {
-        continue;
-      }
-      Long since = lv.rebuilding.get(node);
-      if (since != null) {
-        continue; // running, or backing off after a failure
-      }
-      lv.rebuilding.put(node, now);
-      String address = nodes.get(node).info().peerAddress();
-      blocking.execute(() -> rebuild(lv, device, r, node, address));
-    }
-  }
-
-  private void rebuild(
-      LocalVolume lv, ReplicatedDevice device, VolumeRecord r, String node, String address) {
-    boolean joined = false;
-    String problem = "unreachable";
-    RemoteReplica remote = connect(r, node, address);
-    try {
-      if (remote == null) {
-        return;
-      }
-      Rebuild rebuild =
-          new Rebuild(
-              r.name(),
-              device,
-              remote,
-              (copied, total, full) ->
-                  volumes.reportRebuild(
-                      r.name(), new VolumeService.RebuildProgress(node, copied, total, full)),
-              () -> lv.replicated == device && !device.isFenced());
-      if (!rebuild.copy()) {
-        problem = rebuild.failure();
-        return;
-      }
-      joined = device.promoteAndJoin(remote, () -> rejoin(r.name(), r.generation(), node));
-      if (joined) {
-        log.info("volume {}: replica on {} is rebuilt and back in sync", r.name(), node);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      log.warn("volume {}: rebuild of {} failed: {}", r.name(), node, e.toString());
-      problem = e.toString();
-    } finally {
-      // Each step on its own: one failing (a store error) must not skip the others.
-      if (!joined && remote != null) {
-        quietly(() -> device.removeCatchingUp(remote));
-        quietly(remote::close);
-      }
-      if (!joined) {
-        String why = "rebuild stopped: " + problem;
-        log.info("volume {}: replica on {}: {}; trying again in 3 s", r.name(), node, why);
-        quietly(() -> reportProblem(r.name(), node, why));
-      }
-      if (joined) {
-        lv.rebuilding.remove(node); // its last progress stays on record until the next change
-      } else {
-        // Try again after a pause, not in a tight loop against a replica that keeps failing.
-        try {
-          agent.schedule(() -> lv.rebuilding.remove(node), 3, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-          lv.rebuilding.remove(node);
-        }
-      }
-    }
-  }
-
-  /** Adds a rebuilt replica to the in-sync set, if this node still owns the volume. */
-  private boolean rejoin(String name, long generation, String node) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      VolumeService.Versioned v = volumes.get(name).orElse(null);
-      if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
-        return false;
-      }
-      if (volumes.replace(v, v.volume().withInSync(node))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Called by the replicated device when a remote fails: the replica leaves the in-sync set by a
-   * compare-and-set that also checks this node still owns the volume at the same generation.
-   *
-   * @return false if this owner has been fenced
-   */
-  private boolean dropReplica(String name, long generation, String node, Throwable why) {
-    // Every failed compare-and-set means the record changed (a rejoin, a rebuild report of the
-    // record): read it again for as long as this node still owns this generation. Giving up is
-    // not "fenced": that would stop a healthy owner; the store error fails the write instead.
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      VolumeService.Versioned v = volumes.get(name).orElse(null);
-      if (v == null || !v.volume().owner().equals(me) || v.volume().generation() != generation) {
-        return false;
-      }
-      if (!v.volume().isInSync(node)) {
-        return true;
-      }
-      if (volumes.replace(v, v.volume().withoutInSync(node))) {
-        reportProblem(name, node, ReplicaProblem.describe(why));
-        return true;
-      }
-    }
-    throw new StoreException(
-        StoreException.Kind.UNAVAILABLE,
-        "volume " + name + ": the record kept changing for 10 s while dropping " + node);
-  }
-
-  /** Records why a replica is out of sync, for {@code weft volume show}; advisory only. */
-  private void reportProblem(String volume, String node, String problem) {
-    try {
-      volumes.reportRebuild(volume, VolumeService.RebuildProgress.problem(node, problem));
-    } catch (RuntimeException e) {
-      log.debug("volume {}: problem of {} not recorded: {}", volume, node, e.toString());
     }
   }
 
@@ -856,100 +541,11 @@ public final class VolumeAgent implements AutoCloseable {
     }
   }
 
-  private void setAna(LocalVolume lv, int state) {
-    if (lv.anaState == state) {
-      return;
-    }
-    try {
-      target.setAnaState(lv.record.nqn(), PORT, 1, AnaLogPage.name(state));
-      lv.anaState = state;
-    } catch (TargetException e) {
-      log.error("volume {}: cannot set ANA state: {}", lv.record.name(), e.getMessage());
-    }
-  }
-
-  /**
-   * The volume's QoS on its host-facing namespace, on every node that exports it: hosts are held to
-   * it on whichever path they use. Replication traffic (the replica subsystem) is never limited:
-   * holding it back would hold back the owner's writes twice.
-   */
-  private void applyQos(LocalVolume lv, VolumeRecord r) {
-    try {
-      target.setQos(r.nqn(), 1, r.qos());
-      lv.qos = r.qos();
-    } catch (TargetException e) {
-      log.error("volume {}: cannot set QoS: {}", r.name(), e.getMessage());
-    }
-  }
-
-  /** Opens the replica file and exports the replica and host-facing subsystems. */
-  private LocalVolume export(VolumeRecord r) {
-    LocalVolume lv = new LocalVolume();
-    lv.record = r;
-    try {
-      files.claim(r.name(), r.uuid());
-      Failpoints.reach("export.claimed");
-      if (r.sourceSnapshot() != null && !Files.exists(files.replica(r.name()))) {
-        // a clone: this replica starts as an instant copy of the snapshot's copy on this node
-        Reflinks.copy(files.snapshot(r.sourceSnapshot()), files.replica(r.name()));
-        Failpoints.reach("clone.copied");
-      }
-      lv.replica =
-          target.openFileDevice(
-              files.replica(r.name()), r.sizeBytes(), false, r.blockSize(), r.encrypted());
-      Failpoints.reach("export.replica-open");
-      UUID uuid = UUID.fromString(r.uuid());
-      DhchapKeys ownerKeys = linkKeys.keysFor(r);
-      target.createSubsystem(
-          new SubsystemConfig(
-              r.replicaNqn(),
-              null,
-              "Weft replica",
-              null,
-              List.of(r.ownerHostNqn()),
-              List.of(),
-              ownerKeys == null ? Map.of() : Map.of(r.ownerHostNqn(), ownerKeys)));
-      lv.allowedOwner = r.ownerHostNqn();
-      // Long enough that a takeover (one lease TTL after the owner's last renewal) still finds
-      // the old owner's last writes reported.
-      lv.recent = new RecentWrites(r.sizeBytes(), registry.ttl().multipliedBy(2).plusSeconds(5));
-      target.addNamespace(
-          r.replicaNqn(),
-          1,
-          new SharedDevice(lv.replica, lv.recent),
-          r.blockSize(),
-          uuid,
-          "replica");
-      Failpoints.reach("export.replica-exported");
-      lv.device = new VolumeDevice(r.sizeBytes(), lv.replica.volatileWriteCache());
-      target.createSubsystem(
-          new SubsystemConfig(
-              r.nqn(), null, "Weft volume " + r.name(), null, r.allowedHosts(), List.of()));
-      lv.allowedHosts = r.allowedHosts();
-      target.setReadOnlyHosts(r.nqn(), Set.copyOf(r.readOnlyHosts()));
-      lv.readOnlyHosts = r.readOnlyHosts();
-      // One NVM subsystem spans nodes: each node's controllers get IDs of their own.
-      int index = r.nodes().indexOf(me);
-      target.setCntlidRange(r.nqn(), 1 + index * CNTLIDS_PER_NODE, (index + 1) * CNTLIDS_PER_NODE);
-      // Inaccessible until this node knows it owns the volume.
-      target.setAnaState(r.nqn(), PORT, 1, AnaLogPage.name(AnaLogPage.INACCESSIBLE));
-      lv.anaState = AnaLogPage.INACCESSIBLE;
-      target.addNamespace(r.nqn(), 1, lv.device, r.blockSize(), uuid, "volume");
-      Failpoints.reach("export.done");
-      log.info("volume {}: replica exported ({} bytes, {})", r.name(), r.sizeBytes(), r.nqn());
-      return lv;
-    } catch (IOException | TargetException | RuntimeException e) {
-      log.error("volume {}: cannot export: {}", r.name(), e.toString());
-      unexport(lv, r);
-      return null;
-    }
-  }
-
   private void remove(String name) {
     LocalVolume lv = local.remove(name);
     if (lv != null) {
       stopOwning(lv);
-      unexport(lv, lv.record);
+      exports.unexport(lv, lv.record);
       Failpoints.reach("remove.unexported");
       try {
         files.delete(name);
@@ -957,37 +553,6 @@ public final class VolumeAgent implements AutoCloseable {
         log.warn("volume {}: replica file not deleted: {}", name, e.toString());
       }
       log.info("volume {}: removed from this node", name);
-    }
-  }
-
-  private void unexport(LocalVolume lv, VolumeRecord r) {
-    for (String nqn : List.of(r.nqn(), r.replicaNqn())) {
-      if (target.hasSubsystem(nqn)) {
-        try {
-          target.removeSubsystem(nqn);
-        } catch (TargetException e) {
-          log.warn("volume {}: {}", r.name(), e.getMessage());
-        }
-      }
-    }
-    if (lv.replica != null) {
-      lv.replica.close();
-    }
-  }
-
-  private static void quietly(Runnable step) {
-    try {
-      step.run();
-    } catch (RuntimeException e) {
-      log.warn("volume agent: cleanup step failed: {}", e.toString());
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
