@@ -14,9 +14,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -47,7 +52,10 @@ class ScaleBenchmark {
   private int adminPort;
   private long pid;
 
-  record Memory(long heapBytes, long rssBytes) {}
+  /**
+   * @param classes the heap by class after a full collection: name to {instances, bytes}
+   */
+  record Memory(long heapBytes, long rssBytes, Map<String, long[]> classes) {}
 
   record Timings(
       double identifyCtrlUs, double activeListUs, double identifyNsUs, double apiListMs) {}
@@ -109,6 +117,10 @@ class ScaleBenchmark {
         HostController probe = HostController.connect(base, loops);
         controllers.add(probe);
         Timings before = timings(probe, perSubsystem);
+        // The baseline for the connections, taken after the probe's commands: the JDK's HTTP
+        // server keeps the last body it wrote on each keep-alive connection, here the 4 MiB list of
+        // 10k namespaces, which a baseline taken before would count as the connections' heap.
+        Memory probed = memory();
 
         long connectStart = System.nanoTime();
         int wanted = CONNECTIONS / QUEUES_PER_CONTROLLER;
@@ -154,11 +166,11 @@ class ScaleBenchmark {
         row(
             md,
             "heap per idle connection (after full GC)",
-            bytes((connected.heapBytes() - full.heapBytes()) / (double) newConnections));
+            bytes((connected.heapBytes() - probed.heapBytes()) / (double) newConnections));
         row(
             md,
             "resident memory per idle connection",
-            bytes((connected.rssBytes() - full.rssBytes()) / (double) newConnections));
+            bytes((connected.rssBytes() - probed.rssBytes()) / (double) newConnections));
         row(
             md,
             "target heap: empty / 10k namespaces / + connections",
@@ -179,6 +191,7 @@ class ScaleBenchmark {
             md,
             "idle target CPU: empty / 10k namespaces / + connections (keep-alive only)",
             pct(idleEmpty) + " / " + pct(idleFull) + " / " + pct(idleConnected) + " of a core");
+        heapByClass(md, probed, connected, newConnections);
         md.append('\n');
         md.append("| command (mean) | 10k namespaces, 1 connection | and ")
             .append(String.format(Locale.ROOT, "%,d", connections))
@@ -269,8 +282,60 @@ class ScaleBenchmark {
         rss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
       }
     }
-    return new Memory(heap, rss);
+    return new Memory(heap, rss, classHistogram(jcmd));
   }
+
+  /**
+   * {@code jcmd GC.class_histogram} (itself after a full collection): name to {instances, bytes}.
+   */
+  private Map<String, long[]> classHistogram(String jcmd) throws Exception {
+    Process p = new ProcessBuilder(jcmd, "" + pid, "GC.class_histogram").start();
+    String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    Map<String, long[]> classes = new HashMap<>();
+    Matcher m = HISTOGRAM_ROW.matcher(text);
+    while (m.find()) {
+      classes.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+    }
+    return classes;
+  }
+
+  /** A row of the class histogram: {@code " 12: 1000 48000 java.lang.String (java.base@25)"}. */
+  private static final Pattern HISTOGRAM_ROW =
+      Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)");
+
+  /**
+   * What the connections added to the heap, by class, per connection: the classes that grew most in
+   * bytes, so that the figure per idle connection says what it is made of.
+   */
+  private static void heapByClass(StringBuilder md, Memory before, Memory after, int connections) {
+    record Growth(String name, double instances, double bytes) {}
+    List<Growth> grown = new ArrayList<>();
+    after
+        .classes()
+        .forEach(
+            (name, now) -> {
+              long[] was = before.classes().getOrDefault(name, new long[2]);
+              grown.add(
+                  new Growth(
+                      name,
+                      (now[0] - was[0]) / (double) connections,
+                      (now[1] - was[1]) / (double) connections));
+            });
+    grown.sort(Comparator.comparingDouble(Growth::bytes).reversed());
+    double total = grown.stream().mapToDouble(Growth::bytes).sum();
+    md.append("\n| heap per idle connection, by class (class histogram) | objects | bytes |\n")
+        .append("|---|---:|---:|\n");
+    double shown = 0;
+    for (Growth g : grown.subList(0, Math.min(TOP_CLASSES, grown.size()))) {
+      row(md, "`" + g.name() + "`", f1(g.instances()), bytes(g.bytes()));
+      shown += g.bytes();
+    }
+    row(md, "the other classes", "", bytes(total - shown));
+    row(md, "all", "", bytes(total));
+  }
+
+  static final int TOP_CLASSES = 12;
 
   /** Share of one core the target used over {@link #IDLE_SECONDS} with no I/O. */
   private double idleCpu() throws Exception {
