@@ -90,12 +90,7 @@ class EtcdThreeMemberStoreTest extends ClusterStoreContract {
    */
   @Test
   void aWatchGoesOnWhileEachMemberInTurnIsKilled() throws Exception {
-    for (int m = 0; m < 3; m++) {
-      if (!etcd.isAlive(m)) {
-        etcd.startMember(m);
-        etcd.awaitHealthy(m, Duration.ofSeconds(30));
-      }
-    }
+    startEveryMember();
     Collector c = new Collector();
     List<String> written = new ArrayList<>();
     try (ClusterStore.Watch w = store.watch(p, store.revision() + 1, c)) {
@@ -133,12 +128,7 @@ class EtcdThreeMemberStoreTest extends ClusterStoreContract {
    */
   @Test
   void readsGoOnTheMomentAMemberIsKilled() throws Exception {
-    for (int m = 0; m < 3; m++) {
-      if (!etcd.isAlive(m)) {
-        etcd.startMember(m);
-        etcd.awaitHealthy(m, Duration.ofSeconds(30));
-      }
-    }
+    startEveryMember();
     String key = p + "read";
     for (int m = 0; m < 3; m++) {
       long written = store.put(key, "before-kill-" + m);
@@ -151,6 +141,16 @@ class EtcdThreeMemberStoreTest extends ClusterStoreContract {
       }
       etcd.startMember(m);
       etcd.awaitHealthy(m, Duration.ofSeconds(30));
+    }
+  }
+
+  /** Restarts the members an earlier test killed, so that a test starts with all three. */
+  private void startEveryMember() throws Exception {
+    for (int m = 0; m < 3; m++) {
+      if (!etcd.isAlive(m)) {
+        etcd.startMember(m);
+        etcd.awaitHealthy(m, Duration.ofSeconds(30));
+      }
     }
   }
 
