@@ -41,6 +41,9 @@ public final class SpinSelectStrategy implements SelectStrategy {
   @Override
   public int calculateStrategy(IntSupplier selectSupplier, boolean hasTasks) throws Exception {
     int ready = selectSupplier.get();
+    if (spinNanos == 0) {
+      return ready > 0 || hasTasks ? ready : SelectStrategy.SELECT; // a loop that never spins
+    }
     long now = System.nanoTime();
     if (parked) {
       parked = false;
@@ -56,10 +59,8 @@ public final class SpinSelectStrategy implements SelectStrategy {
       Thread.onSpinWait();
       return SelectStrategy.CONTINUE;
     }
-    if (spinNanos > 0) {
-      parked = true;
-      parkedAt = now;
-    }
+    parked = true;
+    parkedAt = now;
     return SelectStrategy.SELECT;
   }
 }
