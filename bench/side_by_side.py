@@ -21,8 +21,12 @@ import json
 import re
 import statistics
 import sys
+from pathlib import Path
 
-BEGIN = "<!-- spdk-side-by-side -->"
+sys.path.insert(0, str(Path(__file__).resolve().parent / "lib"))
+from section import put_section  # noqa: E402
+
+BEGIN = "<!-- spdk-side-by-side -->"  # put_section's markers
 END = "<!-- /spdk-side-by-side -->"
 NOTES_MARKER = "<!-- notes -->"
 TARGETS = ("spdk", "weft")
@@ -206,19 +210,7 @@ def render(results, cases_path, output, kv):
     section = "\n".join(lines) + "\n"
     print(section)
 
-    with open(output, encoding="utf-8") as f:
-        page = f.read()
-    if BEGIN in page and END in page:
-        head, rest = page.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        page = head + section + ("\n" + tail if tail else "")
-    elif NOTES_MARKER in page:
-        head, tail = page.split(NOTES_MARKER, 1)
-        page = head + NOTES_MARKER + "\n" + section + tail
-    else:
-        fail(f"{output} has no '{NOTES_MARKER}' line to put the section under")
-    with open(output, "w", encoding="utf-8") as f:
-        f.write(page)
+    put_section(output, "spdk-side-by-side", section, after=NOTES_MARKER)
 
 
 def per_round(every, num, den):
