@@ -170,7 +170,7 @@ final class ReplicaRepair {
     }
     long now = System.currentTimeMillis();
     for (String node : r.nodes()) {
-      if (node.equals(me) || r.isInSync(node) || !VolumeAgent.up(nodes, node)) {
+      if (node.equals(me) || r.isInSync(node) || !NodeStatus.isUp(nodes, node)) {
         continue;
       }
       Long since = lv.rebuilding.get(node);

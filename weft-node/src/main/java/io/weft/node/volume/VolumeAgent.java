@@ -259,12 +259,12 @@ public final class VolumeAgent implements AutoCloseable {
   /** The first in-sync replica that is up takes over a volume whose owner is down. */
   private boolean takeOverIfOwnerIsGone(VolumeService.Versioned v, Map<String, NodeStatus> nodes) {
     VolumeRecord r = v.volume();
-    if (leaseLost || r.owner().equals(me) || up(nodes, r.owner()) || !r.isInSync(me)) {
+    if (leaseLost || r.owner().equals(me) || NodeStatus.isUp(nodes, r.owner()) || !r.isInSync(me)) {
       return false;
     }
     String first =
         r.nodes().stream()
-            .filter(n -> !n.equals(r.owner()) && r.isInSync(n) && up(nodes, n))
+            .filter(n -> !n.equals(r.owner()) && r.isInSync(n) && NodeStatus.isUp(nodes, n))
             .findFirst()
             .orElse(null);
     if (!me.equals(first)) {
@@ -283,11 +283,6 @@ public final class VolumeAgent implements AutoCloseable {
       return true;
     }
     return false;
-  }
-
-  static boolean up(Map<String, NodeStatus> nodes, String id) {
-    NodeStatus s = nodes.get(id);
-    return s != null && s.state() == NodeStatus.State.UP;
   }
 
   private void apply(VolumeService.Versioned v, Map<String, NodeStatus> nodes) {

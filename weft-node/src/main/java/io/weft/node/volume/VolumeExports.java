@@ -77,15 +77,12 @@ final class VolumeExports {
   }
 
   /**
-   * Fencing: only the record's owner generation may reach this replica; an older owner's links end.
-   * True if the replica is fenced to it (now, or already before); false if the target refused, and
+   * Fencing, when the record names an owner generation the replica is not yet open to: only that
+   * generation may reach this replica, and an older owner's links end. False if the target refused;
    * the next round tries again.
    */
   boolean fenceToOwner(LocalVolume lv, VolumeRecord r) {
     String owner = r.ownerHostNqn();
-    if (owner.equals(lv.allowedOwner)) {
-      return true;
-    }
     try {
       // The new generation's keys first: the allow-list change then ends the old owner's links.
       target.setHostKeys(r.replicaNqn(), owner, linkKeys.keysFor(r));
