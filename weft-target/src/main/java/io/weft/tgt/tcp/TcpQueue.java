@@ -46,12 +46,13 @@ import org.slf4j.LoggerFactory;
  * and CapsuleResp for completions, and fatal errors (C2HTermReq, then close).
  *
  * <p>Command slots are sized when the queue is connected (queue size entries) and each slot's
- * request is made the first time the slot is used, then kept: a queue holds as many as it ever had
- * commands outstanding at once (a discovery controller: two or three of its 32). The slot index is
- * the transfer tag of its R2Ts. Completions are written without a flush and flushed once per read
- * batch or per task-queue pass, so a burst of commands costs one write system call. While the
- * connection is not writable a completed command keeps its slot until its answer is written, so the
- * queue size also bounds the answers waiting for a host that does not read them.
+ * request is made the first time the slot is used, then kept. Free slots are taken in the order
+ * they were freed ({@link FreeSlots}), so a queue that lives long enough uses, and keeps a request
+ * for, every slot: an idle admin queue's keep-alives go round all of them. The slot index is the
+ * transfer tag of its R2Ts. Completions are written without a flush and flushed once per read batch
+ * or per task-queue pass, so a burst of commands costs one write system call. While the connection
+ * is not writable a completed command keeps its slot until its answer is written, so the queue size
+ * also bounds the answers waiting for a host that does not read them.
  */
 final class TcpQueue extends ChannelInboundHandlerAdapter implements QueueContext {
   private static final Logger log = LoggerFactory.getLogger(TcpQueue.class);
